@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDigest } from '../../../src/ingest';
+import { extractLinks } from '../../../src/ingest/sources';
+import { EAGLE_DIR, describeWithCorpus, eagleFiles } from '../../support/corpus';
+
+/** Heading text and link targets of a file, read independently of the parser. */
+function headingsAndUrls(md: string): { headings: string[]; urls: string[] } {
+  let fence = false;
+  const headings: string[] = [];
+  for (const line of md.replace(/\r\n?/g, '\n').split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) fence = !fence;
+    const h = !fence && /^#{2,3}\s+(.+?)\s*$/.exec(line);
+    if (h) headings.push(h[1]!.replace(/^\[([^\]]+)\]\([^)]*\)$/, '$1'));
+  }
+  const urls = [...md.matchAll(/\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]!);
+  return { headings, urls };
+}
+
+describeWithCorpus('eagle-cool digests through the general fallback', () => {
+  const files = eagleFiles();
+
+  it('finds the whole folder', () => {
+    expect(files.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it.each(files)('%s loses no heading and no link', (file) => {
+    const md = readFileSync(join(EAGLE_DIR, file), 'utf8');
+    const report = parseDigest(md, { fileName: file });
+    const everything = JSON.stringify(report);
+    const { headings, urls } = headingsAndUrls(md);
+    expect(headings.length).toBeGreaterThan(0);
+    for (const h of headings) expect(everything).toContain(JSON.stringify(h).slice(1, -1));
+    for (const u of urls) expect(everything).toContain(JSON.stringify(u).slice(1, -1));
+    for (const item of report.sections.flatMap((s) => s.items)) expect(item.importance).toBeNull();
+    expect(report.slug).toBe(file.replace(/\.md$/, ''));
+  });
+
+  it('reads a daily digest into linked items and bullet items', () => {
+    const report = parseDigest(readFileSync(join(EAGLE_DIR, '2026-02-14-gpt53-codex-chatgpt-ads-protein-lab.md')), {
+      fileName: '2026-02-14-gpt53-codex-chatgpt-ads-protein-lab.md',
+    });
+    expect(report.date).toBe('2026-02-14');
+    expect(report.tags).toEqual(['llm', 'ai-coding', 'ai-industry', 'agents']);
+    expect(report.intro).toMatch(/^這幾天 OpenAI 的動作密度/);
+    const [waves, quick, deep] = report.sections;
+    expect(waves!.title).toBe('🌊 今日浪頭');
+    expect(waves!.items[0]).toMatchObject({
+      title: 'Introducing GPT-5.3-Codex',
+      sources: [{ url: 'https://openai.com/index/introducing-gpt-5-3-codex', kind: 'WEB', domain: 'openai.com' }],
+    });
+    expect(waves!.items[0]!.body).toMatch(/^OpenAI 把 GPT-5.2-Codex/);
+    expect(waves!.items[0]!.extra[0]!.label).toBe('為什麼這道浪值得追');
+    expect(quick!.items[0]).toMatchObject({ title: 'Introducing OpenAI Frontier' });
+    expect(quick!.items[0]!.body).toMatch(/^OpenAI 推出企業級 AI agent 平台/);
+    expect(quick!.items.length).toBeGreaterThan(5);
+    expect(deep!.items.length).toBeGreaterThan(0);
+  });
+
+  it('keeps links inside a long essay as section sources', () => {
+    const file = '2026-02-15-deep-dive-ai-jobs-crisis-america-not-ready.md';
+    const md = readFileSync(join(EAGLE_DIR, file), 'utf8');
+    const report = parseDigest(md, { fileName: file });
+    const allSources = [
+      ...report.sections.flatMap((s) => s.sources),
+      ...report.sections.flatMap((s) => s.items.flatMap((i) => i.sources)),
+    ].map((s) => s.url);
+    const linked = extractLinks(md).map((l) => l.target).filter((t) => t.startsWith('http'));
+    expect(new Set(allSources.filter(Boolean)).size).toBeGreaterThan(0);
+    expect(JSON.stringify(report)).toContain(linked[0]!);
+  });
+});
