@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadEnv } from './config/env';
+import { collectMarkdownFiles, ingestFiles, type FileOutcome } from './modules/publishing/ingest-files';
+import { databaseFromEnv, startServer, VERSION } from './main';
+import { createLogger } from './server/logger';
+
+const HELP: Record<string, string> = {
+  main: `digestql ${VERSION}: a realtime GraphQL API for AI-news digests
+
+Usage: digestql <command> [options]
+
+Commands:
+  serve     Serve the GraphQL API (HTTP and WebSocket at /graphql, /healthz, /readyz)
+  migrate   Apply pending database migrations
+  ingest    Parse Markdown digests and store them
+
+Run "digestql <command> --help" for a command's options.
+The database is PGlite under DATA_DIR (default ./data) unless DATABASE_URL is set.`,
+  serve: `Usage: digestql serve
+
+Serves the API on HOST:PORT (default 0.0.0.0:4000): /graphql for HTTP and WebSocket, /healthz, /readyz.
+With the embedded database it applies pending migrations and, on first start, loads examples/.
+With DATABASE_URL, run "digestql migrate" first (see README, "Production").`,
+  migrate: `Usage: digestql migrate
+
+Applies pending migrations from migrations/ to the configured database. Safe to run from several
+processes at once: one migrates while the others wait.`,
+  ingest: `Usage: digestql ingest <file|dir>... [--quiet]
+
+Parses each Markdown digest (folders are searched recursively for *.md) and stores it, each file in
+its own transaction. Re-ingesting a slug replaces that report in place. A bad file is reported with
+its line and field and skipped; the exit code is 1 when any file failed.
+
+Options:
+  --quiet   print only failures and the summary`,
+};
+
+function printHelp(command: keyof typeof HELP): void {
+  process.stdout.write(`${HELP[command]}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    printHelp('main');
+    return command ? 0 : 1;
+  }
+  if (command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (!(command in HELP) || command === 'main') {
+    process.stderr.write(`digestql: unknown command "${command}"\n\n`);
+    printHelp('main');
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    printHelp(command);
+    return 0;
+  }
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'migrate':
+      return migrate();
+    case 'ingest':
+      return ingest(rest);
+    default:
+      return 2;
+  }
+}
+
+async function serve(): Promise<number> {
+  const env = loadEnv();
+  const log = createLogger(env.LOG_LEVEL);
+  const running = await startServer(env, log);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      // Whatever happens, the process is gone within 10 s.
+      setTimeout(() => process.exit(1), 10_000).unref();
+      running.stop().then(resolve, (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+async function migrate(): Promise<number> {
+  const database = await databaseFromEnv(loadEnv());
+  try {
+    await database.migrate();
+    process.stdout.write(`migrations applied (${database.kind})\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function ingest(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { quiet: { type: 'boolean' } }, allowPositionals: true });
+  if (positionals.length === 0) {
+    process.stderr.write('digestql ingest: name at least one file or folder\n\n');
+    printHelp('ingest');
+    return 2;
+  }
+  let files: string[];
+  try {
+    files = await collectMarkdownFiles(positionals);
+  } catch (err) {
+    process.stderr.write(`digestql ingest: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const database = await databaseFromEnv(loadEnv());
+  try {
+    if (database.kind === 'pglite') await database.migrate();
+    const progress = process.stderr.isTTY && files.length > 5;
+    const outcomes = await ingestFiles(database, files, (o: FileOutcome, i: number) => {
+      if (progress) {
+        const width = 30;
+        const done = Math.round(((i + 1) / files.length) * width);
+        process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${i + 1}/${files.length}`);
+        if (i + 1 === files.length) process.stderr.write('\n');
+      }
+      if (!o.ok) {
+        if (progress) process.stderr.write('\r\x1b[K');
+        process.stderr.write(`FAIL ${o.error}\n`);
+      } else if (!values.quiet && !progress) {
+        const r = o.result;
+        const what = r.created ? 'new' : `+${r.added.length} ~${r.updated.length} -${r.removed.length}`;
+        process.stdout.write(`ok   ${o.file} → ${r.slug} (${what}${r.draft ? ', draft' : ''})\n`);
+      }
+    });
+    const failed = outcomes.filter((o) => !o.ok).length;
+    const stored = outcomes.length - failed;
+    const items = outcomes.reduce((n, o) => n + (o.ok ? o.result.added.length + o.result.updated.length : 0), 0);
+    process.stdout.write(`${stored} stored, ${failed} failed, ${items} items added or updated (${outcomes.length} files)\n`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`digestql: ${err.message}\n`);
+    else process.stderr.write(`digestql: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

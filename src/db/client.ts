@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import type { ExtractTablesWithRelations, Logger } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { migrationsFolder } from './paths';
+import * as tables from './tables';
+
+export type Schema = typeof tables;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** What repositories take: the database or an open transaction. */
+export type Executor = Db | Tx;
+
+export interface DatabaseOptions {
+  /** postgres:// URL: real Postgres through postgres.js. Unset: embedded PGlite. */
+  url?: string;
+  /** PGlite data directory, or `memory://` for an in-memory database. */
+  dataDir?: string;
+  poolMax?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** SQL statements run through `db` since start: tests use it to catch N+1. */
+  readonly statements: { count: number };
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const counter = (): { count: number; logger: Logger } => {
+  const stats = { count: 0 };
+  return Object.assign(stats, { logger: { logQuery: () => void stats.count++ } });
+};
+
+/** One code path for both databases: the same drizzle API, migrations and repositories. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir ?? './data');
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const stats = counter();
+  const db = drizzlePglite({ client, schema: tables, logger: stats.logger }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    statements: stats,
+    migrate: async () => {
+      await migratePglite(drizzlePglite({ client }), { migrationsFolder: migrationsFolder() });
+    },
+    ping: async () => {
+      await client.query('SELECT 1');
+    },
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const sql = postgres(url, {
+    max: options.poolMax ?? 10,
+    connect_timeout: Math.ceil((options.connectTimeoutMs ?? 5000) / 1000),
+    onnotice: () => undefined,
+    // Timestamps come back as Date; bigint ids as numbers (they stay far below 2^53).
+    types: { bigint: postgres.BigInt },
+  });
+  const stats = counter();
+  const db = drizzlePostgres({ client: sql, schema: tables, logger: stats.logger }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    statements: stats,
+    migrate: async () => {
+      // Several instances may start at once: one migrates, the others wait on the lock.
+      // A one-connection client keeps the lock and the migration on the same session.
+      const single = postgres(url, { max: 1, onnotice: () => undefined });
+      try {
+        await single`SELECT pg_advisory_lock(7262531)`;
+        await migratePostgres(drizzlePostgres({ client: single }), { migrationsFolder: migrationsFolder() });
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    ping: async () => {
+      await sql`SELECT 1`;
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

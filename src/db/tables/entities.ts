@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { items } from './items';
+
+export const entities = pgTable('entities', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** NFKC, case-folded, whitespace collapsed: `GPT-OSS` and `gpt-oss` are one entity. */
+  key: text('key').notNull().unique('entities_key_key'),
+  /** The display name the entity was first seen with. */
+  name: text('name').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const itemEntities = pgTable(
+  'item_entities',
+  {
+    itemId: uuid('item_id').notNull().references(() => items.id, { onDelete: 'cascade' }),
+    // An entity outlives the items that mention it; it is never deleted from under one.
+    entityId: uuid('entity_id').notNull().references(() => entities.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull(),
+    /** The name as this item wrote it. */
+    name: text('name').notNull(),
+    /** Copies of the item's values: an entity's newest items are one index range. */
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }).notNull(),
+    itemPosition: integer('item_position').notNull(),
+    draft: boolean('draft').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'item_entities_pkey', columns: [t.itemId, t.entityId] }),
+    index('item_entities_entity_feed_idx')
+      .on(t.entityId, t.publishedAt.desc(), t.itemPosition, t.itemId)
+      .where(sql`NOT ${t.draft}`),
+  ],
+);

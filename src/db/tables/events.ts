@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm';
+import { bigint, customType, index, jsonb, pgEnum, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** A 64-bit transaction id; readers use it to never skip an event that commits late. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
+export const eventTypeEnum = pgEnum('event_type', ['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED', 'REPORT_PUBLISHED']);
+
+/** What filters need to match an item event without reading the item (and all a removed item still has). */
+export interface EventFacts {
+  reportSlug: string;
+  sectionKey?: string;
+  importanceRank?: number;
+  tagKeys?: string[];
+  entityKeys?: string[];
+  publishedAt: string;
+  title: string;
+}
+
+/**
+ * The one event log that subscriptions, webhooks and feeds read. Appended in the transaction that
+ * changes the data; read in (tx, seq) order, and only below the oldest running transaction, so a
+ * transaction that took its seq early and committed late is never skipped by a reader.
+ */
+export const events = pgTable(
+  'events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
+    type: eventTypeEnum('type').notNull(),
+    reportId: uuid('report_id').notNull(),
+    /** Null for report events. No foreign key: a removed item's events outlive it. */
+    itemId: uuid('item_id'),
+    facts: jsonb('facts').$type<EventFacts>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('events_tx_seq_idx').on(t.tx, t.seq), index('events_created_idx').on(t.createdAt)],
+);

@@ -1,0 +1,39 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { LabelledBlock } from '../../ingest';
+import { importanceEnum } from './enums';
+import { reports } from './reports';
+import { sections } from './sections';
+
+export const items = pgTable(
+  'items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    reportId: uuid('report_id').notNull().references(() => reports.id, { onDelete: 'cascade' }),
+    sectionId: uuid('section_id').notNull().references(() => sections.id, { onDelete: 'cascade' }),
+    /** Copies of the report's and section's values, so item filters and ordering need no join. */
+    sectionKey: text('section_key').notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }).notNull(),
+    draft: boolean('draft').notNull(),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    summary: text('summary'),
+    details: text('details'),
+    applications: text('applications'),
+    body: text('body'),
+    importance: importanceEnum('importance'),
+    /** HIGH 3, MEDIUM 2, LOW 1, none 0: `minImportance` is a range scan. */
+    importanceRank: smallint('importance_rank').notNull().default(0),
+    extra: jsonb('extra').$type<LabelledBlock[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Hash of everything a subscriber sees; a re-publish that changes it is an UPDATE. */
+    contentHash: text('content_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('items_feed_idx').on(t.publishedAt.desc(), t.position, t.id).where(sql`NOT ${t.draft}`),
+    index('items_importance_feed_idx').on(t.importanceRank, t.publishedAt.desc(), t.position, t.id).where(sql`NOT ${t.draft}`),
+    index('items_report_idx').on(t.reportId, t.position),
+    index('items_section_idx').on(t.sectionId, t.position),
+  ],
+);

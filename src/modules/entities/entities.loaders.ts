@@ -1,0 +1,14 @@
+import type { Executor } from '../../db/client';
+import { loaderByKey, loaderGrouped } from '../loading/batch-loaders';
+import * as repo from './entities.repository';
+
+export function createEntityLoaders(db: Executor) {
+  return {
+    entitiesByItemId: loaderGrouped(
+      (ids: readonly string[]) => repo.entitiesByItemIds(db, ids),
+      (e) => e.itemId,
+      ({ itemId: _itemId, ...entity }) => entity,
+    ),
+    entityStatsById: loaderByKey((ids: readonly string[]) => repo.statsByEntityIds(db, ids), (s) => s.entityId),
+  };
+}

@@ -1,0 +1,63 @@
+import { and, asc, desc, eq, inArray, not, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client';
+import { entities, itemEntities, items } from '../../db/tables';
+import type { ItemKey, ItemRecord } from '../items/items.repository';
+
+export type EntityRecord = typeof entities.$inferSelect;
+
+export interface EntityStats {
+  entityId: string;
+  mentionCount: number;
+  firstSeen: Date | null;
+  lastSeen: Date | null;
+}
+
+export async function findByKey(db: Executor, key: string): Promise<EntityRecord | null> {
+  const [row] = await db.select().from(entities).where(eq(entities.key, key));
+  return row ?? null;
+}
+
+export async function entitiesByItemIds(db: Executor, ids: readonly string[]): Promise<(EntityRecord & { itemId: string })[]> {
+  return db
+    .select({ id: entities.id, key: entities.key, name: entities.name, createdAt: entities.createdAt, itemId: itemEntities.itemId })
+    .from(itemEntities)
+    .innerJoin(entities, eq(entities.id, itemEntities.entityId))
+    .where(inArray(itemEntities.itemId, [...ids]))
+    .orderBy(asc(itemEntities.position));
+}
+
+export async function statsByEntityIds(db: Executor, ids: readonly string[]): Promise<EntityStats[]> {
+  return db
+    .select({
+      entityId: itemEntities.entityId,
+      mentionCount: sql<number>`count(*)::int`,
+      firstSeen: sql<Date | null>`min(${itemEntities.publishedAt})`.mapWith(itemEntities.publishedAt),
+      lastSeen: sql<Date | null>`max(${itemEntities.publishedAt})`.mapWith(itemEntities.publishedAt),
+    })
+    .from(itemEntities)
+    .where(and(inArray(itemEntities.entityId, [...ids]), not(itemEntities.draft)))
+    .groupBy(itemEntities.entityId);
+}
+
+/** An entity's published items, newest first, read along the (entity, published_at) index. */
+export async function listItemsOfEntity(db: Executor, entityId: string, limit: number, from: ItemKey | null): Promise<ItemRecord[]> {
+  const after = from
+    ? sql`(${itemEntities.publishedAt} < ${from.publishedAt} OR (${itemEntities.publishedAt} = ${from.publishedAt} AND (${itemEntities.itemPosition}, ${itemEntities.itemId}) > (${from.position}, ${from.id})))`
+    : undefined;
+  const rows = await db
+    .select({ item: items })
+    .from(itemEntities)
+    .innerJoin(items, eq(items.id, itemEntities.itemId))
+    .where(and(eq(itemEntities.entityId, entityId), not(itemEntities.draft), after))
+    .orderBy(desc(itemEntities.publishedAt), asc(itemEntities.itemPosition), asc(itemEntities.itemId))
+    .limit(limit);
+  return rows.map((r) => r.item);
+}
+
+export async function countItemsOfEntity(db: Executor, entityId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(itemEntities)
+    .where(and(eq(itemEntities.entityId, entityId), not(itemEntities.draft)));
+  return row!.n;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { foldText, normaliseKey, type Importance } from '../../ingest';
+import { badUserInput } from '../../server/errors';
+import { IMPORTANCE_RANK } from './importance-rank';
+
+/** The `ItemFilter` input as GraphQL delivers it. */
+export interface ItemFilterInput {
+  tags?: string[] | null;
+  minImportance?: Importance | null;
+  sections?: string[] | null;
+  entities?: string[] | null;
+  reportSlug?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/**
+ * The one meaning of an item filter, shared by the `items` query (as SQL), subscriptions and
+ * webhooks (as `matchesItem`). Conditions combine with AND; each list matches ANY of its
+ * values; an empty or missing list is no condition. Names are folded like stored keys.
+ */
+export interface ItemFilter {
+  tagKeys: string[] | null;
+  minRank: number | null;
+  sectionKeys: string[] | null;
+  entityKeys: string[] | null;
+  reportSlug: string | null;
+  from: Date | null;
+  to: Date | null;
+}
+
+/** What an item (or an event about it) offers to a filter. */
+export interface ItemFacts {
+  tagKeys: readonly string[];
+  importanceRank: number;
+  sectionKey: string;
+  entityKeys: readonly string[];
+  reportSlug: string;
+  publishedAt: Date;
+}
+
+const list = z.array(z.string().max(200)).max(50, 'at most 50 values').nullish();
+const filterSchema = z.object({ tags: list, sections: list, entities: list, reportSlug: z.string().max(200).nullish() });
+
+const keys = (values: string[] | null | undefined, fold: (s: string) => string): string[] | null => {
+  const out = [...new Set((values ?? []).map(fold).filter(Boolean))];
+  return out.length ? out : null;
+};
+
+export function normaliseItemFilter(input: ItemFilterInput | null | undefined, argument = 'filter'): ItemFilter {
+  const parsed = filterSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badUserInput(`${argument}.${issue.path.join('.')}`, issue.message);
+  }
+  const f = input ?? {};
+  if (f.from && f.to && f.from > f.to) throw badUserInput(`${argument}.from`, 'must not be after `to`');
+  return {
+    tagKeys: keys(f.tags, (t) => foldText(t).trim()),
+    minRank: f.minImportance ? IMPORTANCE_RANK[f.minImportance] : null,
+    sectionKeys: keys(f.sections, (s) => s.trim().toLowerCase()),
+    entityKeys: keys(f.entities, normaliseKey),
+    reportSlug: f.reportSlug ?? null,
+    from: f.from ?? null,
+    to: f.to ?? null,
+  };
+}
+
+export function matchesItem(filter: ItemFilter, item: ItemFacts): boolean {
+  if (filter.minRank !== null && item.importanceRank < filter.minRank) return false;
+  if (filter.reportSlug !== null && item.reportSlug !== filter.reportSlug) return false;
+  if (filter.sectionKeys && !filter.sectionKeys.includes(item.sectionKey)) return false;
+  if (filter.tagKeys && !filter.tagKeys.some((t) => item.tagKeys.includes(t))) return false;
+  if (filter.entityKeys && !filter.entityKeys.some((e) => item.entityKeys.includes(e))) return false;
+  if (filter.from && item.publishedAt < filter.from) return false;
+  if (filter.to && item.publishedAt > filter.to) return false;
+  return true;
+}

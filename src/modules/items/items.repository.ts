@@ -1,0 +1,83 @@
+import { and, asc, desc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../db/client';
+import { entities, itemEntities, items, itemTags, reports, sources } from '../../db/tables';
+import type { ItemFilter } from './item-filter';
+
+export type ItemRecord = typeof items.$inferSelect;
+export type SourceRecord = typeof sources.$inferSelect;
+
+/** Keyset position in the item feed: newest report first, then reading order. */
+export interface ItemKey {
+  publishedAt: Date;
+  position: number;
+  id: string;
+}
+
+const visible = not(items.draft);
+
+/** `ItemFilter` as SQL: the same semantics as `matchesItem`. */
+export function itemFilterSql(f: ItemFilter): SQL | undefined {
+  const conds: (SQL | undefined)[] = [visible];
+  if (f.minRank !== null) {
+    // An IN list of ranks (not >=) lets Postgres read the importance index in feed order.
+    conds.push(inArray(items.importanceRank, [3, 2, 1].filter((r) => r >= f.minRank!)));
+  }
+  if (f.sectionKeys) conds.push(inArray(items.sectionKey, f.sectionKeys));
+  if (f.reportSlug !== null) conds.push(eq(items.reportId, sql`(SELECT ${reports.id} FROM ${reports} WHERE ${reports.slug} = ${f.reportSlug})`));
+  if (f.from) conds.push(gte(items.publishedAt, f.from));
+  if (f.to) conds.push(lte(items.publishedAt, f.to));
+  if (f.tagKeys) {
+    conds.push(sql`EXISTS (SELECT 1 FROM ${itemTags} WHERE ${itemTags.itemId} = ${items.id} AND ${inArray(itemTags.tagKey, f.tagKeys)})`);
+  }
+  if (f.entityKeys) {
+    conds.push(
+      sql`EXISTS (SELECT 1 FROM ${itemEntities} JOIN ${entities} ON ${entities.id} = ${itemEntities.entityId} WHERE ${itemEntities.itemId} = ${items.id} AND ${inArray(entities.key, f.entityKeys)})`,
+    );
+  }
+  return and(...conds);
+}
+
+const after = (k: ItemKey | null): SQL | undefined =>
+  k ? sql`(${items.publishedAt} < ${k.publishedAt} OR (${items.publishedAt} = ${k.publishedAt} AND (${items.position}, ${items.id}) > (${k.position}, ${k.id})))` : undefined;
+
+export async function listItems(db: Executor, filter: ItemFilter, limit: number, from: ItemKey | null): Promise<ItemRecord[]> {
+  return db
+    .select()
+    .from(items)
+    .where(and(itemFilterSql(filter), after(from)))
+    .orderBy(desc(items.publishedAt), asc(items.position), asc(items.id))
+    .limit(limit);
+}
+
+export async function countItems(db: Executor, filter: ItemFilter): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(items).where(itemFilterSql(filter));
+  return row!.n;
+}
+
+export async function itemsByIds(db: Executor, ids: readonly string[]): Promise<ItemRecord[]> {
+  return db.select().from(items).where(and(inArray(items.id, [...ids]), visible));
+}
+
+export async function itemsBySectionIds(db: Executor, ids: readonly string[]): Promise<ItemRecord[]> {
+  return db.select().from(items).where(and(inArray(items.sectionId, [...ids]), visible)).orderBy(asc(items.position));
+}
+
+export async function itemsByReportIds(db: Executor, ids: readonly string[]): Promise<ItemRecord[]> {
+  return db.select().from(items).where(and(inArray(items.reportId, [...ids]), visible)).orderBy(asc(items.position));
+}
+
+export async function sourcesByItemIds(db: Executor, ids: readonly string[]): Promise<SourceRecord[]> {
+  return db.select().from(sources).where(inArray(sources.itemId, [...ids])).orderBy(asc(sources.position));
+}
+
+export async function sourcesBySectionIds(db: Executor, ids: readonly string[]): Promise<SourceRecord[]> {
+  return db.select().from(sources).where(inArray(sources.sectionId, [...ids])).orderBy(asc(sources.position));
+}
+
+export async function tagsByItemIds(db: Executor, ids: readonly string[]): Promise<{ itemId: string; tag: string }[]> {
+  return db
+    .select({ itemId: itemTags.itemId, tag: itemTags.tag })
+    .from(itemTags)
+    .where(inArray(itemTags.itemId, [...ids]))
+    .orderBy(asc(itemTags.position));
+}

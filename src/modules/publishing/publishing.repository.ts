@@ -1,0 +1,170 @@
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { chunks } from '../../db/batch';
+import type { Executor } from '../../db/client';
+import { entities, events, itemEntities, items, itemTags, reportKeywords, reports, sections, sources } from '../../db/tables';
+
+export type ReportRow = typeof reports.$inferInsert;
+export type SectionRow = Omit<typeof sections.$inferInsert, 'id' | 'reportId'>;
+export type ItemRow = typeof items.$inferInsert & { id: string };
+export type ItemEntityRow = typeof itemEntities.$inferInsert;
+export type SourceRow = typeof sources.$inferInsert;
+export type ItemTagRow = typeof itemTags.$inferInsert;
+export type EventRow = typeof events.$inferInsert;
+
+/** Serialises publishes of one slug (on both databases) for the rest of the transaction. */
+export async function lockSlug(tx: Executor, slug: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${slug}, 0))`);
+}
+
+export async function findReportBySlug(tx: Executor, slug: string): Promise<{ id: string; draft: boolean } | null> {
+  const [row] = await tx.select({ id: reports.id, draft: reports.draft }).from(reports).where(eq(reports.slug, slug));
+  return row ?? null;
+}
+
+export async function upsertReport(tx: Executor, row: ReportRow): Promise<string> {
+  const { slug: _slug, id: _id, createdAt: _c, ...update } = row;
+  const [saved] = await tx
+    .insert(reports)
+    .values(row)
+    .onConflictDoUpdate({ target: reports.slug, set: { ...update, updatedAt: sql`now()` } })
+    .returning({ id: reports.id });
+  return saved!.id;
+}
+
+export interface ExistingItem {
+  id: string;
+  title: string;
+  contentHash: string;
+  sectionKey: string;
+  importanceRank: number;
+  tagKeys: string[];
+  entityKeys: string[];
+}
+
+/** The report's current items with what a REMOVED event must still carry for filters. */
+export async function existingItems(tx: Executor, reportId: string): Promise<ExistingItem[]> {
+  return tx
+    .select({
+      id: items.id,
+      title: items.title,
+      contentHash: items.contentHash,
+      sectionKey: items.sectionKey,
+      importanceRank: items.importanceRank,
+      tagKeys: sql<string[]>`ARRAY(SELECT t.tag_key FROM ${itemTags} t WHERE t.item_id = ${items.id} ORDER BY t.position)`,
+      entityKeys: sql<string[]>`ARRAY(SELECT e.key FROM ${itemEntities} ie JOIN ${entities} e ON e.id = ie.entity_id WHERE ie.item_id = ${items.id} ORDER BY ie.position)`,
+    })
+    .from(items)
+    .where(eq(items.reportId, reportId))
+    .orderBy(items.position);
+}
+
+/** Inserts unknown entities (first display name wins) and returns every key's id. */
+export async function ensureEntities(tx: Executor, list: { key: string; name: string }[]): Promise<Map<string, string>> {
+  if (list.length === 0) return new Map();
+  // Sorted keys: two concurrent publishes lock entity rows in the same order and cannot deadlock.
+  const sorted = [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const part of chunks(sorted)) await tx.insert(entities).values(part).onConflictDoNothing({ target: entities.key });
+  const rows = await tx
+    .select({ id: entities.id, key: entities.key })
+    .from(entities)
+    .where(inArray(entities.key, sorted.map((e) => e.key)));
+  return new Map(rows.map((r) => [r.key, r.id]));
+}
+
+export async function upsertSections(tx: Executor, reportId: string, rows: SectionRow[]): Promise<Map<string, string>> {
+  const saved = rows.length
+    ? await tx
+        .insert(sections)
+        .values(rows.map((r) => ({ ...r, reportId })))
+        .onConflictDoUpdate({
+          target: [sections.reportId, sections.key],
+          set: {
+            title: sql`excluded.title`,
+            titleEn: sql`excluded.title_en`,
+            position: sql`excluded.position`,
+            prose: sql`excluded.prose`,
+            body: sql`excluded.body`,
+          },
+        })
+        .returning({ id: sections.id, key: sections.key })
+    : [];
+  return new Map(saved.map((s) => [s.key, s.id]));
+}
+
+export async function deleteSectionsExcept(tx: Executor, reportId: string, keep: string[]): Promise<void> {
+  await tx
+    .delete(sections)
+    .where(keep.length ? and(eq(sections.reportId, reportId), notInArray(sections.key, keep)) : eq(sections.reportId, reportId));
+}
+
+export async function upsertItems(tx: Executor, rows: ItemRow[]): Promise<void> {
+  for (const part of chunks(rows, 500)) {
+    await tx
+      .insert(items)
+      .values(part)
+      .onConflictDoUpdate({
+        target: items.id,
+        set: {
+          sectionId: sql`excluded.section_id`,
+          sectionKey: sql`excluded.section_key`,
+          publishedAt: sql`excluded.published_at`,
+          draft: sql`excluded.draft`,
+          position: sql`excluded.position`,
+          title: sql`excluded.title`,
+          summary: sql`excluded.summary`,
+          details: sql`excluded.details`,
+          applications: sql`excluded.applications`,
+          body: sql`excluded.body`,
+          importance: sql`excluded.importance`,
+          importanceRank: sql`excluded.importance_rank`,
+          extra: sql`excluded.extra`,
+          updatedAt: sql`CASE WHEN ${items.contentHash} = excluded.content_hash THEN ${items.updatedAt} ELSE now() END`,
+          contentHash: sql`excluded.content_hash`,
+        },
+      });
+  }
+}
+
+export async function deleteItems(tx: Executor, ids: string[]): Promise<void> {
+  if (ids.length) await tx.delete(items).where(inArray(items.id, ids));
+}
+
+/** Children are rewritten whole: cheaper and simpler than diffing them, and inside the same transaction. */
+export async function replaceChildren(
+  tx: Executor,
+  reportId: string,
+  rows: { itemEntities: ItemEntityRow[]; sources: SourceRow[]; itemTags: ItemTagRow[]; keywords: string[] },
+): Promise<void> {
+  const reportItems = tx.select({ id: items.id }).from(items).where(eq(items.reportId, reportId));
+  const reportSections = tx.select({ id: sections.id }).from(sections).where(eq(sections.reportId, reportId));
+  await tx.delete(itemEntities).where(inArray(itemEntities.itemId, reportItems));
+  await tx.delete(itemTags).where(inArray(itemTags.itemId, reportItems));
+  await tx.delete(sources).where(sql`${inArray(sources.itemId, reportItems)} OR ${inArray(sources.sectionId, reportSections)}`);
+  await tx.delete(reportKeywords).where(eq(reportKeywords.reportId, reportId));
+  for (const part of chunks(rows.itemEntities)) await tx.insert(itemEntities).values(part);
+  for (const part of chunks(rows.sources)) await tx.insert(sources).values(part);
+  for (const part of chunks(rows.itemTags)) await tx.insert(itemTags).values(part);
+  if (rows.keywords.length) {
+    await tx.insert(reportKeywords).values(rows.keywords.map((keyword, i) => ({ reportId, keyword, position: i + 1 })));
+  }
+}
+
+/** Appends events; returns the highest sequence written (0 when there was nothing to write). */
+export async function appendEvents(tx: Executor, rows: EventRow[]): Promise<number> {
+  let last = 0;
+  for (const part of chunks(rows)) {
+    const saved = await tx.insert(events).values(part).returning({ seq: events.seq });
+    last = Math.max(last, ...saved.map((r) => Number(r.seq)));
+  }
+  return last;
+}
+
+export const EVENTS_CHANNEL = 'digestql_events';
+
+/**
+ * Wakes the listener of every process once this transaction commits. The payload is only the
+ * sequence (NOTIFY payloads stop at 8,000 bytes); readers fetch the events from the log.
+ */
+export async function notifyEvents(tx: Executor, lastSeq: number): Promise<void> {
+  await tx.execute(sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(lastSeq)})`);
+}

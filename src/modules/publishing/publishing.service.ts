@@ -1,0 +1,229 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database, Tx } from '../../db/client';
+import type { EventFacts } from '../../db/tables';
+import { digestInstant, foldText, type Item, type Report } from '../../ingest';
+import { importanceRank } from '../items/importance-rank';
+import * as repo from './publishing.repository';
+
+export interface StoreResult {
+  reportId: string;
+  slug: string;
+  /** True when the slug was new. */
+  created: boolean;
+  draft: boolean;
+  added: string[];
+  updated: string[];
+  removed: string[];
+  unchanged: number;
+  /** Events appended for subscribers (none for a draft). */
+  eventCount: number;
+}
+
+/** Everything a reader sees of an item; a re-publish that changes it counts as an update. */
+function contentHash(item: Item, sectionKey: string): string {
+  const { position: _position, ...content } = item;
+  return createHash('sha256').update(JSON.stringify({ sectionKey, ...content })).digest('base64url');
+}
+
+/**
+ * Stores a report in one transaction: the report, its sections, items, entities, sources, tags,
+ * keywords and the events that announce it. Re-storing a slug replaces its content in place,
+ * keeping the id of every item whose title is unchanged.
+ */
+export async function storeReport(database: Database, report: Report): Promise<StoreResult> {
+  return database.db.transaction((tx) => storeInTransaction(tx, report));
+}
+
+async function storeInTransaction(tx: Tx, report: Report): Promise<StoreResult> {
+  await repo.lockSlug(tx, report.slug);
+  const before = await repo.findReportBySlug(tx, report.slug);
+  const publishedAt = digestInstant(report.date);
+  const allItems = report.sections.flatMap((s) => s.items.map((item) => ({ item, section: s })));
+
+  const reportId = await repo.upsertReport(tx, {
+    slug: report.slug,
+    title: report.title,
+    dateText: report.date,
+    publishedAt,
+    draft: report.draft,
+    tags: report.tags,
+    tagKeys: report.tags.map((t) => foldText(t).trim()),
+    watchlist: report.watchlist,
+    description: report.description,
+    summary: report.summary,
+    coverImage: report.cover?.image ?? null,
+    coverAlt: report.cover?.alt ?? null,
+    coverRelative: report.cover?.relative ?? null,
+    articleCount: report.stats?.articleCount ?? null,
+    topicCount: report.stats?.topicCount ?? null,
+    collectionWindow: report.collectionWindow,
+    generatedAtText: report.generatedAt,
+    intro: report.intro,
+    itemCount: allItems.length,
+  });
+
+  // Items keep their id when their title is unchanged (first match wins for repeated titles).
+  const previous = before ? await repo.existingItems(tx, reportId) : [];
+  const byTitle = new Map<string, repo.ExistingItem[]>();
+  for (const p of previous) byTitle.set(p.title, [...(byTitle.get(p.title) ?? []), p]);
+
+  const sectionIds = await repo.upsertSections(
+    tx,
+    reportId,
+    report.sections.map((s) => ({ key: s.key, title: s.title, titleEn: s.titleEn, position: s.position, prose: s.prose, body: s.body })),
+  );
+  const entityIds = await repo.ensureEntities(
+    tx,
+    [...new Map(allItems.flatMap(({ item }) => item.entities.map((e) => [e.key, e] as const))).values()],
+  );
+
+  const added: string[] = [];
+  const updated: string[] = [];
+  let unchanged = 0;
+  const stored = allItems.map(({ item, section }) => {
+    const hash = contentHash(item, section.key);
+    const match = byTitle.get(item.title)?.shift();
+    const id = match?.id ?? randomUUID();
+    if (!match) added.push(id);
+    else if (match.contentHash !== hash) updated.push(id);
+    else unchanged++;
+    return { id, item, section, hash };
+  });
+  const removed = [...byTitle.values()].flat().map((p) => p.id);
+
+  await repo.upsertItems(
+    tx,
+    stored.map(({ id, item, section, hash }) => ({
+      id,
+      reportId,
+      sectionId: sectionIds.get(section.key)!,
+      sectionKey: section.key,
+      publishedAt,
+      draft: report.draft,
+      position: item.position,
+      title: item.title,
+      summary: item.summary,
+      details: item.details,
+      applications: item.applications,
+      body: item.body,
+      importance: item.importance,
+      importanceRank: importanceRank(item.importance),
+      extra: item.extra,
+      contentHash: hash,
+    })),
+  );
+  await repo.deleteItems(tx, removed);
+  await repo.deleteSectionsExcept(tx, reportId, report.sections.map((s) => s.key));
+  await repo.replaceChildren(tx, reportId, {
+    itemEntities: stored.flatMap(({ id, item }) =>
+      item.entities.map((e, i) => ({
+        itemId: id,
+        entityId: entityIds.get(e.key)!,
+        position: i + 1,
+        name: e.name,
+        publishedAt,
+        itemPosition: item.position,
+        draft: report.draft,
+      })),
+    ),
+    sources: [
+      ...stored.flatMap(({ id, item }) => item.sources.map((s, i) => ({ ...s, itemId: id, position: i + 1 }))),
+      ...report.sections.flatMap((sec) => sec.sources.map((s, i) => ({ ...s, sectionId: sectionIds.get(sec.key)!, position: i + 1 }))),
+    ],
+    itemTags: stored.flatMap(({ id, item }) =>
+      item.tags.map((tag, i) => ({
+        itemId: id,
+        tag,
+        tagKey: foldText(tag).trim(),
+        position: i + 1,
+        publishedAt,
+        itemPosition: item.position,
+        importanceRank: importanceRank(item.importance),
+        draft: report.draft,
+      })),
+    ),
+    keywords: report.keywords,
+  });
+
+  const eventRows = eventsFor({ reportId, report, publishedAt, before, stored, added, updated, removed, previous });
+  if (eventRows.length) {
+    const lastSeq = await repo.appendEvents(tx, eventRows);
+    await repo.notifyEvents(tx, lastSeq);
+  }
+  return {
+    reportId,
+    slug: report.slug,
+    created: before === null,
+    draft: report.draft,
+    added,
+    updated,
+    removed,
+    unchanged,
+    eventCount: eventRows.length,
+  };
+}
+
+interface EventInput {
+  reportId: string;
+  report: Report;
+  publishedAt: Date;
+  before: { draft: boolean } | null;
+  stored: { id: string; item: Item; section: { key: string } }[];
+  added: string[];
+  updated: string[];
+  removed: string[];
+  previous: repo.ExistingItem[];
+}
+
+/**
+ * What subscribers hear: a draft is silent; publishing it announces every item; re-publishing
+ * announces only new, changed and removed items; unpublishing removes what was announced.
+ */
+function eventsFor(e: EventInput): repo.EventRow[] {
+  const wasVisible = e.before !== null && !e.before.draft;
+  const nowVisible = !e.report.draft;
+  const facts = (item: Item, sectionKey: string): EventFacts => ({
+    reportSlug: e.report.slug,
+    sectionKey,
+    importanceRank: importanceRank(item.importance),
+    tagKeys: item.tags.map((t) => foldText(t).trim()),
+    entityKeys: item.entities.map((en) => en.key),
+    publishedAt: e.publishedAt.toISOString(),
+    title: item.title,
+  });
+  const base = { reportId: e.reportId };
+  const rows: repo.EventRow[] = [];
+  const added = new Set(e.added);
+  const updated = new Set(e.updated);
+  if (nowVisible) {
+    for (const s of e.stored) {
+      const type = !wasVisible || added.has(s.id) ? 'ITEM_PUBLISHED' : updated.has(s.id) ? 'ITEM_UPDATED' : null;
+      if (type) rows.push({ ...base, type, itemId: s.id, facts: facts(s.item, s.section.key) });
+    }
+  }
+  if (wasVisible) {
+    const gone = nowVisible ? new Set(e.removed) : new Set(e.previous.map((p) => p.id));
+    for (const p of e.previous) {
+      if (gone.has(p.id)) {
+        rows.push({
+          ...base,
+          type: 'ITEM_REMOVED',
+          itemId: p.id,
+          facts: {
+            reportSlug: e.report.slug,
+            sectionKey: p.sectionKey,
+            importanceRank: p.importanceRank,
+            tagKeys: p.tagKeys,
+            entityKeys: p.entityKeys,
+            publishedAt: e.publishedAt.toISOString(),
+            title: p.title,
+          },
+        });
+      }
+    }
+  }
+  if (nowVisible && (!wasVisible || rows.length > 0)) {
+    rows.push({ ...base, type: 'REPORT_PUBLISHED', itemId: null, facts: { reportSlug: e.report.slug, publishedAt: e.publishedAt.toISOString(), title: e.report.title } });
+  }
+  return rows;
+}

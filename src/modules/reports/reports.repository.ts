@@ -1,0 +1,79 @@
+import { and, arrayOverlaps, asc, desc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../db/client';
+import { reportKeywords, reports, sections } from '../../db/tables';
+
+export type ReportRecord = typeof reports.$inferSelect;
+export type SectionRecord = typeof sections.$inferSelect;
+
+export interface ReportFilter {
+  tags: string[] | null;
+  from: Date | null;
+  to: Date | null;
+}
+
+export interface ReportKey {
+  publishedAt: Date;
+  id: string;
+}
+
+const visible = not(reports.draft);
+
+function filterSql(f: ReportFilter): SQL | undefined {
+  return and(
+    visible,
+    f.tags ? arrayOverlaps(reports.tagKeys, f.tags) : undefined,
+    f.from ? gte(reports.publishedAt, f.from) : undefined,
+    f.to ? lte(reports.publishedAt, f.to) : undefined,
+  );
+}
+
+export async function findPublishedBySlug(db: Executor, slug: string): Promise<ReportRecord | null> {
+  const [row] = await db.select().from(reports).where(and(eq(reports.slug, slug), visible));
+  return row ?? null;
+}
+
+export async function findLatestPublished(db: Executor): Promise<ReportRecord | null> {
+  const [row] = await db.select().from(reports).where(visible).orderBy(desc(reports.publishedAt), desc(reports.id)).limit(1);
+  return row ?? null;
+}
+
+export async function listReports(db: Executor, filter: ReportFilter, limit: number, from: ReportKey | null): Promise<ReportRecord[]> {
+  const after = from ? sql`(${reports.publishedAt}, ${reports.id}) < (${from.publishedAt}, ${from.id})` : undefined;
+  return db
+    .select()
+    .from(reports)
+    .where(and(filterSql(filter), after))
+    .orderBy(desc(reports.publishedAt), desc(reports.id))
+    .limit(limit);
+}
+
+export async function countReports(db: Executor, filter: ReportFilter): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(reports).where(filterSql(filter));
+  return row!.n;
+}
+
+export async function reportsByIds(db: Executor, ids: readonly string[]): Promise<ReportRecord[]> {
+  return db.select().from(reports).where(and(inArray(reports.id, [...ids]), visible));
+}
+
+export async function sectionsByReportIds(db: Executor, ids: readonly string[]): Promise<SectionRecord[]> {
+  return db.select().from(sections).where(inArray(sections.reportId, [...ids])).orderBy(asc(sections.position));
+}
+
+export async function sectionsByIds(db: Executor, ids: readonly string[]): Promise<SectionRecord[]> {
+  return db.select().from(sections).where(inArray(sections.id, [...ids]));
+}
+
+export async function keywordsByReportIds(db: Executor, ids: readonly string[]): Promise<{ reportId: string; keyword: string }[]> {
+  return db
+    .select({ reportId: reportKeywords.reportId, keyword: reportKeywords.keyword })
+    .from(reportKeywords)
+    .where(inArray(reportKeywords.reportId, [...ids]))
+    .orderBy(asc(reportKeywords.position));
+}
+
+/** Whether anything (draft or not) was ever stored: decides the first-start seeding. */
+export async function hasAnyReport(db: Executor): Promise<boolean> {
+  const rows = await db.select({ id: reports.id }).from(reports).limit(1);
+  return rows.length > 0;
+}

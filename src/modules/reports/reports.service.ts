@@ -1,0 +1,50 @@
+import { foldText } from '../../ingest';
+import type { GraphQLContext } from '../../server/context';
+import { badUserInput } from '../../server/errors';
+import { toConnection, type Connection } from '../pagination/connection';
+import { decodeCursor, encodeCursor, pageSize } from '../pagination/cursor';
+import * as repo from './reports.repository';
+
+export interface ReportFilterInput {
+  tags?: string[] | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+export async function reportBySlug(ctx: GraphQLContext, slug: string): Promise<repo.ReportRecord | null> {
+  const report = await repo.findPublishedBySlug(ctx.db, slug);
+  if (report) ctx.loaders.reportById.prime(report.id, report);
+  return report;
+}
+
+export async function latestReport(ctx: GraphQLContext): Promise<repo.ReportRecord | null> {
+  const report = await repo.findLatestPublished(ctx.db);
+  if (report) ctx.loaders.reportById.prime(report.id, report);
+  return report;
+}
+
+const reportCursor = (r: repo.ReportRecord): string => encodeCursor([r.publishedAt.toISOString(), r.id]);
+
+export async function listReports(
+  ctx: GraphQLContext,
+  args: { first?: number | null; after?: string | null; filter?: ReportFilterInput | null },
+): Promise<Connection<repo.ReportRecord>> {
+  const first = pageSize(args.first, ctx.limits.maxPageSize);
+  const from = args.after ? decodeReportCursor(args.after) : null;
+  const f = args.filter ?? {};
+  if (f.from && f.to && f.from > f.to) throw badUserInput('filter.from', 'must not be after `to`');
+  const tags = [...new Set((f.tags ?? []).map((t) => foldText(t).trim()).filter(Boolean))];
+  const filter: repo.ReportFilter = { tags: tags.length ? tags : null, from: f.from ?? null, to: f.to ?? null };
+  const rows = first === 0 ? [] : await repo.listReports(ctx.db, filter, first + 1, from);
+  for (const r of rows) ctx.loaders.reportById.prime(r.id, r);
+  return toConnection(rows, first, reportCursor, () => repo.countReports(ctx.db, filter));
+}
+
+function decodeReportCursor(cursor: string): repo.ReportKey {
+  const [at, id] = decodeCursor(cursor, ['string', 'string']);
+  const publishedAt = new Date(at);
+  if (Number.isNaN(publishedAt.getTime()) || !UUID.test(id)) throw badUserInput('after', 'not a cursor of this list');
+  return { publishedAt, id };
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

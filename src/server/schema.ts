@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { packageRoot } from '../db/paths';
+import type { Resolvers } from '../generated/graphql';
+import { Entity, entityQueries } from '../modules/entities/entities.resolvers';
+import { Item, itemQueries } from '../modules/items/items.resolvers';
+import { Report, reportQueries, Section } from '../modules/reports/reports.resolvers';
+
+/** The SDL files of schema/, in a stable order: the contract the resolvers are typed from. */
+export function loadTypeDefs(): string[] {
+  const dir = join(packageRoot(), 'schema');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)))
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
+}
+
+export function buildSchema(version: string): GraphQLSchema {
+  const resolvers: Resolvers = {
+    DateTime: DateTimeResolver,
+    Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries },
+    Report,
+    Section,
+    Item,
+    Entity,
+  };
+  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
+}
