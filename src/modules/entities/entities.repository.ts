@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, not, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
+import { ts } from '../../db/params';
 import { entities, itemEntities, items } from '../../db/tables';
 import type { ItemKey, ItemRecord } from '../items/items.repository';
 
@@ -42,7 +43,7 @@ export async function statsByEntityIds(db: Executor, ids: readonly string[]): Pr
 /** An entity's published items, newest first, read along the (entity, published_at) index. */
 export async function listItemsOfEntity(db: Executor, entityId: string, limit: number, from: ItemKey | null): Promise<ItemRecord[]> {
   const after = from
-    ? sql`(${itemEntities.publishedAt} < ${from.publishedAt} OR (${itemEntities.publishedAt} = ${from.publishedAt} AND (${itemEntities.itemPosition}, ${itemEntities.itemId}) > (${from.position}, ${from.id})))`
+    ? sql`(${itemEntities.publishedAt} < ${ts(from.publishedAt)} OR (${itemEntities.publishedAt} = ${ts(from.publishedAt)} AND (${itemEntities.itemPosition}, ${itemEntities.itemId}) > (${from.position}, ${from.id})))`
     : undefined;
   const rows = await db
     .select({ item: items })

@@ -28,7 +28,7 @@ export async function entityItems(
 ): Promise<Connection<ItemRecord>> {
   const first = pageSize(args.first, ctx.limits.maxPageSize);
   const from = args.after ? decodeItemCursor(args.after) : null;
-  const rows = first === 0 ? [] : await repo.listItemsOfEntity(ctx.db, entityId, first + 1, from);
+  const rows = await repo.listItemsOfEntity(ctx.db, entityId, first + 1, from);
   for (const r of rows) ctx.loaders.itemById.prime(r.id, r);
   return toConnection(rows, first, itemCursor, () => repo.countItemsOfEntity(ctx.db, entityId));
 }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
+import { ts } from '../../db/params';
 import { entities, itemEntities, items, itemTags, reports, sources } from '../../db/tables';
 import type { ItemFilter } from './item-filter';
 
@@ -38,7 +39,7 @@ export function itemFilterSql(f: ItemFilter): SQL | undefined {
 }
 
 const after = (k: ItemKey | null): SQL | undefined =>
-  k ? sql`(${items.publishedAt} < ${k.publishedAt} OR (${items.publishedAt} = ${k.publishedAt} AND (${items.position}, ${items.id}) > (${k.position}, ${k.id})))` : undefined;
+  k ? sql`(${items.publishedAt} < ${ts(k.publishedAt)} OR (${items.publishedAt} = ${ts(k.publishedAt)} AND (${items.position}, ${items.id}) > (${k.position}, ${k.id})))` : undefined;
 
 export async function listItems(db: Executor, filter: ItemFilter, limit: number, from: ItemKey | null): Promise<ItemRecord[]> {
   return db

@@ -27,7 +27,7 @@ export async function listItems(
   const first = pageSize(args.first, ctx.limits.maxPageSize);
   const from = args.after ? decodeItemCursor(args.after) : null;
   const filter = normaliseItemFilter(args.filter);
-  const rows = first === 0 ? [] : await repo.listItems(ctx.db, filter, first + 1, from);
+  const rows = await repo.listItems(ctx.db, filter, first + 1, from);
   for (const r of rows) ctx.loaders.itemById.prime(r.id, r);
   return toConnection(rows, first, itemCursor, () => repo.countItems(ctx.db, filter));
 }

@@ -1,5 +1,6 @@
 import { and, arrayOverlaps, asc, desc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
+import { ts } from '../../db/params';
 import { reportKeywords, reports, sections } from '../../db/tables';
 
 export type ReportRecord = typeof reports.$inferSelect;
@@ -38,7 +39,7 @@ export async function findLatestPublished(db: Executor): Promise<ReportRecord | 
 }
 
 export async function listReports(db: Executor, filter: ReportFilter, limit: number, from: ReportKey | null): Promise<ReportRecord[]> {
-  const after = from ? sql`(${reports.publishedAt}, ${reports.id}) < (${from.publishedAt}, ${from.id})` : undefined;
+  const after = from ? sql`(${reports.publishedAt}, ${reports.id}) < (${ts(from.publishedAt)}, ${from.id})` : undefined;
   return db
     .select()
     .from(reports)

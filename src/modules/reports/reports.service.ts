@@ -35,7 +35,7 @@ export async function listReports(
   if (f.from && f.to && f.from > f.to) throw badUserInput('filter.from', 'must not be after `to`');
   const tags = [...new Set((f.tags ?? []).map((t) => foldText(t).trim()).filter(Boolean))];
   const filter: repo.ReportFilter = { tags: tags.length ? tags : null, from: f.from ?? null, to: f.to ?? null };
-  const rows = first === 0 ? [] : await repo.listReports(ctx.db, filter, first + 1, from);
+  const rows = await repo.listReports(ctx.db, filter, first + 1, from);
   for (const r of rows) ctx.loaders.reportById.prime(r.id, r);
   return toConnection(rows, first, reportCursor, () => repo.countReports(ctx.db, filter));
 }

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database } from '../../src/db/client';
+import { parseDigest, type Report } from '../../src/ingest';
+import { storeReport, type StoreResult } from '../../src/modules/publishing/publishing.service';
+import { EXAMPLES_DIR, SEED_FILE } from './corpus';
+
+export const exampleReport = (name: '2026-11-20-ai-intel' | '2026-11-21-ai-digest-en'): Report =>
+  parseDigest(readFileSync(join(EXAMPLES_DIR, `${name}.md`)), { fileName: `${name}.md` });
+
+export const seedReport = (): Report => parseDigest(readFileSync(SEED_FILE), { fileName: SEED_FILE });
+
+export const store = (db: Database, report: Report): Promise<StoreResult> => storeReport(db, report);
+
+/** A synthetic report of `n` items spread over a few sections, for size-independence tests. */
+export function syntheticReport(slug: string, n: number, date = '2026-01-01T00:00:00Z'): Report {
+  const base = exampleReport('2026-11-20-ai-intel');
+  const template = base.sections[0]!.items[0]!;
+  const sections = [0, 1, 2].map((s) => ({
+    ...base.sections[s]!,
+    items: Array.from({ length: Math.ceil(n / 3) }, (_, i) => i * 3 + s)
+      .filter((i) => i < n)
+      .map((i) => ({
+        ...template,
+        title: `${template.title} #${i + 1}`,
+        entities: [...template.entities, { name: `Entity ${i % 17}`, key: `entity ${i % 17}` }],
+        position: i + 1,
+      })),
+  }));
+  return { ...base, slug, date, draft: false, sections };
+}
