@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../src/db/client';
+import { createLoaders } from '../../src/modules/loading/loaders';
+import { listReports } from '../../src/modules/reports/reports.service';
+import { runCli } from '../support/cli';
+import { corpusAvailable, EXAMPLES_DIR, SEED_FILE } from '../support/corpus';
+import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
+
+describe('digestql ingest (the real CLI)', () => {
+  let dir: string;
+  let testDb: TestDatabase | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'digestql-cli-'));
+    if (onRealPostgres) {
+      testDb = await createTestDatabase();
+      env = { DATABASE_URL: testDb.url! };
+    } else {
+      env = { DATA_DIR: join(dir, 'data') };
+    }
+    const good = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
+    writeFileSync(join(dir, 'bad.md'), good.replace('**重要性**：高', '**重要性**：超級高'));
+  });
+  afterAll(async () => {
+    await testDb?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Reads back through the service layer, after the CLI process has exited. */
+  async function storedSlugs(): Promise<string[]> {
+    const database: Database = testDb ?? (await openDatabase({ dataDir: join(dir, 'data') }));
+    try {
+      const conn = await listReports({ db: database.db, loaders: createLoaders(database.db), limits: { maxPageSize: 100 }, requestId: 't' }, { first: 100 });
+      return conn.edges.map((e) => e.node.slug).sort();
+    } finally {
+      if (!testDb) await database.close();
+    }
+  }
+
+  const inputs = (): string[] => [EXAMPLES_DIR, ...(corpusAvailable ? [SEED_FILE] : []), join(dir, 'bad.md')];
+  const goodCount = corpusAvailable ? 3 : 2;
+
+  it('stores the good files, reports the bad one with line and field, and exits 1', async () => {
+    if (onRealPostgres) expect((await runCli(['migrate'], env)).code).toBe(0);
+    const res = await runCli(['ingest', ...inputs()], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/FAIL .*bad\.md:line \d+: importance: unknown importance "超級高"/);
+    expect(res.stdout).toContain(`${goodCount} stored, 1 failed`);
+    expect(res.stdout).toMatch(/ok {3}examples\/2026-11-20-ai-intel\.md → 2026-11-20-ai-intel \(new\)/);
+    const expected = ['2026-11-20-ai-intel', '2026-11-21-ai-digest-en', ...(corpusAvailable ? ['2025-11-25-ai-intel'] : [])].sort();
+    expect(await storedSlugs()).toEqual(expected);
+  });
+
+  it('re-ingesting is idempotent', async () => {
+    const res = await runCli(['ingest', EXAMPLES_DIR], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('(+0 ~0 -0)');
+    expect(res.stdout).toContain('2 stored, 0 failed, 0 items added or updated');
+  });
+
+  it('explains itself', async () => {
+    const help = await runCli(['ingest', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: digestql ingest <file\|dir>/);
+    const none = await runCli(['ingest'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('name at least one file or folder');
+    const missing = await runCli(['ingest', join(dir, 'no-such.md')], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such.md');
+    const unknown = await runCli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+  });
+
+  it('a bad environment stops with every problem listed', async () => {
+    const res = await runCli(['migrate'], { PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('invalid configuration');
+    for (const v of ['PORT', 'DATABASE_URL', 'LOG_LEVEL']) expect(res.stderr).toContain(v);
+  });
+});

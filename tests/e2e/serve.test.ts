@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServeProcess } from '../support/cli';
+
+describe('digestql serve on the embedded database (the README quick start)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'digestql-serve-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves the sample digests on first start, keeps them across restarts, and stops cleanly on SIGTERM', async () => {
+    const env = { DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
+    const first = await startServeProcess(env);
+    try {
+      expect(await (await fetch(`${first.url}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+      const res = await fetch(`${first.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ reports { totalCount edges { node { slug itemCount } } } }' }),
+      });
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      const body = (await res.json()) as { data: { reports: { totalCount: number; edges: { node: { slug: string; itemCount: number } }[] } } };
+      expect(body.data.reports.totalCount).toBe(2);
+      expect(body.data.reports.edges.map((e) => e.node)).toEqual([
+        { slug: '2026-11-21-ai-digest-en', itemCount: 6 },
+        { slug: '2026-11-20-ai-intel', itemCount: 6 },
+      ]);
+      expect(first.output()).toContain('first start: loaded the example digests');
+    } finally {
+      const stopped = await first.stop();
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(10_000);
+    }
+    const second = await startServeProcess(env);
+    try {
+      expect(second.output()).not.toContain('first start');
+      const res = await fetch(`${second.url}/graphql?query=${encodeURIComponent('{ latestReport { slug } }')}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expect(await res.json()).toEqual({ data: { latestReport: { slug: '2026-11-21-ai-digest-en' } } });
+    } finally {
+      expect((await second.stop()).code).toBe(0);
+    }
+  });
+});

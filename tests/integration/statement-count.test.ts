@@ -1,0 +1,43 @@
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { store, syntheticReport } from '../support/fixtures';
+import { gql, startTestServer, type TestServer } from '../support/server';
+
+const FULL_PAGE = `query($slug: String!) { report(slug: $slug) {
+  id slug title keywords tags stats { articleCount }
+  sections { id key title body sources { url } report { slug }
+    items { id title summary details importance tags
+      entities { id name key mentionCount firstSeen lastSeen }
+      sources { label url kind domain }
+      section { key } report { slug } } } } }`;
+
+describe('a full report page costs a constant number of SQL statements (no N+1)', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await store(db, syntheticReport('small', 30, '2026-01-01T00:00:00Z'));
+    await store(db, syntheticReport('large', 300, '2026-01-02T00:00:00Z'));
+    server = await startTestServer(db);
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.dispose();
+  });
+
+  async function statementsFor(slug: string): Promise<{ count: number; items: number }> {
+    const before = db.statements.count;
+    const res = await gql<{ report: { sections: { items: unknown[] }[] } }>(server.url, FULL_PAGE, { slug });
+    expect(res.errors).toBeUndefined();
+    return { count: db.statements.count - before, items: res.data!.report.sections.reduce((n, s) => n + s.items.length, 0) };
+  }
+
+  it('is the same for 30 and 300 items, and small', async () => {
+    const small = await statementsFor('small');
+    const large = await statementsFor('large');
+    expect(small.items).toBe(30);
+    expect(large.items).toBe(300);
+    expect(large.count).toBe(small.count);
+    // report, keywords, sections, section sources, items, tags, entities, entity stats, item sources
+    expect(small.count).toBeLessThanOrEqual(10);
+  });
+});
