@@ -20,6 +20,8 @@ const config: CodegenConfig = {
           Source: '../modules/items/items.repository#SourceRecord',
           ReportConnection: '../modules/pagination/connection#Connection<ReportRecord>',
           ItemConnection: '../modules/pagination/connection#Connection<ItemRecord>',
+          ItemEvent: '../modules/events/events.repository#EventRecord',
+          PublishResult: '../modules/publishing/publishing.service#StoreResult',
         },
       },
     },

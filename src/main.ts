@@ -8,6 +8,22 @@ import { collectMarkdownFiles, ingestFiles } from './modules/publishing/ingest-f
 import { createApp, type App } from './server/app';
 import { createLogger, type Logger } from './server/logger';
 import { buildSchema } from './server/schema';
+import { EventHub } from './realtime/event-hub';
+import { purgeBefore } from './modules/events/events.repository';
+
+/** Drops events older than the retention window, hourly (on every instance; it is idempotent). */
+function startRetention(database: Database, retentionMs: number, log: Logger): NodeJS.Timeout {
+  const purge = (): void => {
+    purgeBefore(database.db, new Date(Date.now() - retentionMs)).then(
+      (n) => n > 0 && log.info({ purged: n }, 'purged events past retention'),
+      (err: unknown) => log.warn({ err }, 'event purge failed; will retry'),
+    );
+  };
+  purge();
+  const timer = setInterval(purge, 3_600_000);
+  timer.unref();
+  return timer;
+}
 
 export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -43,12 +59,21 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
         log.info({ loaded: outcomes.filter((o) => o.ok).length }, 'first start: loaded the example digests');
       }
     }
+    const hub = new EventHub({ database, log, pollIntervalMs: env.EVENT_POLL_INTERVAL_MS });
+    await hub.start();
+    const retentionMs = env.EVENT_RETENTION_DAYS * 86_400_000;
+    const purger = startRetention(database, retentionMs, log);
     const app = await createApp({
       database,
       schema: buildSchema(VERSION),
+      hub,
       log,
       maxPageSize: env.MAX_PAGE_SIZE,
       introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
+      publishToken: env.PUBLISH_TOKEN,
+      retentionMs,
+      queueMax: env.SUBSCRIPTION_QUEUE_MAX,
+      maxBodyBytes: env.MAX_BODY_BYTES,
     });
     const url = await app.listen(env.PORT, env.HOST);
     log.info({ url: `${url}/graphql`, database: database.kind }, 'digestql is serving');
@@ -57,7 +82,9 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       app,
       database,
       stop: async () => {
+        clearInterval(purger);
         await app.close();
+        await hub.stop();
         await database.close();
       },
     };

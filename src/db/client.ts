@@ -32,6 +32,12 @@ export interface Database {
   readonly statements: { count: number };
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * LISTEN on a channel. `onReady` runs once listening and again after every reconnection,
+   * so a reader can catch up on whatever it missed while the connection was down.
+   * Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReady: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -59,6 +65,12 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     ping: async () => {
       await client.query('SELECT 1');
+    },
+    listen: async (channel, onNotify, onReady) => {
+      // In-process: the same code path as Postgres, with no connection to lose.
+      const stop = await client.listen(channel, onNotify);
+      onReady();
+      return stop;
     },
     close: () => client.close(),
   };
@@ -91,6 +103,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     },
     ping: async () => {
       await sql`SELECT 1`;
+    },
+    listen: async (channel, onNotify, onReady) => {
+      // postgres.js keeps one dedicated LISTEN connection and reconnects it by itself,
+      // calling onReady again each time.
+      const { unlisten } = await sql.listen(channel, onNotify, onReady);
+      return unlisten;
     },
     close: () => sql.end({ timeout: 5 }),
   };

@@ -5,6 +5,8 @@ import { ReportRecord, SectionRecord } from '../modules/reports/reports.reposito
 import { ItemRecord, SourceRecord } from '../modules/items/items.repository';
 import { EntityRecord } from '../modules/entities/entities.repository';
 import { Connection } from '../modules/pagination/connection';
+import { EventRecord } from '../modules/events/events.repository';
+import { StoreResult } from '../modules/publishing/publishing.service';
 import { GraphQLContext } from '../server/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -27,6 +29,12 @@ export type CoverImage = {
   /** True when `url` is relative to the site that published the digest. */
   relative: Maybe<Scalars['Boolean']['output']>;
   url: Scalars['String']['output'];
+};
+
+export type CoverImageInput = {
+  alt?: InputMaybe<Scalars['String']['input']>;
+  image: Scalars['String']['input'];
+  relative?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** A company, model, product, person or concept named by items (關鍵實體). */
@@ -99,6 +107,22 @@ export type ItemEdge = {
   node: Item;
 };
 
+export type ItemEvent = {
+  __typename?: 'ItemEvent';
+  /** Pass as `after` to resume right after this event. */
+  cursor: Scalars['String']['output'];
+  item: Item;
+  type: ItemEventType;
+};
+
+export type ItemEventType =
+  /** The item became public: a new item, or every item of a report published from draft. */
+  | 'PUBLISHED'
+  /** A re-publish dropped the item, or its report went back to draft. `item` holds its last public state. */
+  | 'REMOVED'
+  /** A re-publish changed the item's content. */
+  | 'UPDATED';
+
 /**
  * Which items to return. Conditions combine with AND; list conditions match ANY of their values.
  * The same semantics serve queries, subscriptions and webhooks.
@@ -119,11 +143,56 @@ export type ItemFilter = {
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+export type ItemInput = {
+  applications?: InputMaybe<Scalars['String']['input']>;
+  body?: InputMaybe<Scalars['String']['input']>;
+  details?: InputMaybe<Scalars['String']['input']>;
+  /** Entity names; `GPT-OSS` and `gpt-oss` are one entity. */
+  entities?: InputMaybe<Array<Scalars['String']['input']>>;
+  extra?: InputMaybe<Array<LabelledBlockInput>>;
+  importance?: InputMaybe<Importance>;
+  sources?: InputMaybe<Array<SourceInput>>;
+  summary?: InputMaybe<Scalars['String']['input']>;
+  /** Explicit tags; report tags and keywords the item mentions are added to them. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title: Scalars['String']['input'];
+};
+
 /** A labelled block of an item that is not one of its known fields. */
 export type LabelledBlock = {
   __typename?: 'LabelledBlock';
   label: Scalars['String']['output'];
   text: Scalars['String']['output'];
+};
+
+export type LabelledBlockInput = {
+  label: Scalars['String']['input'];
+  text: Scalars['String']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Publishes a digest given as the generator's Markdown. `slug` overrides the front matter's.
+   * A parse error fails with BAD_USER_INPUT and extensions { line, field }; nothing is stored.
+   */
+  publishMarkdown: PublishResult;
+  /**
+   * Publishes a digest given as structured JSON. Needs a publish credential (Authorization: Bearer …).
+   * Invalid input fails with BAD_USER_INPUT naming the field; nothing is stored.
+   */
+  publishReport: PublishResult;
+};
+
+
+export type MutationPublishMarkdownArgs = {
+  markdown: Scalars['String']['input'];
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationPublishReportArgs = {
+  input: ReportInput;
 };
 
 /** Relay pagination state of a connection. */
@@ -132,6 +201,20 @@ export type PageInfo = {
   /** Pass as `after` to read the next page. Null on an empty page. */
   endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type PublishResult = {
+  __typename?: 'PublishResult';
+  added: Array<Scalars['ID']['output']>;
+  /** True when the slug was new. */
+  created: Scalars['Boolean']['output'];
+  draft: Scalars['Boolean']['output'];
+  removed: Array<Scalars['ID']['output']>;
+  /** The stored report (null while it is a draft: drafts are not served). */
+  report: Maybe<Report>;
+  slug: Scalars['String']['output'];
+  unchanged: Scalars['Int']['output'];
+  updated: Array<Scalars['ID']['output']>;
 };
 
 export type Query = {
@@ -239,10 +322,36 @@ export type ReportFilter = {
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** A digest as structured JSON: the same model and validation as a Markdown digest. */
+export type ReportInput = {
+  collectionWindow?: InputMaybe<Scalars['String']['input']>;
+  cover?: InputMaybe<CoverImageInput>;
+  /** ISO 8601 date or date-time with offset: 2025-11-25 or 2025-11-25T06:42:17+08:00. */
+  date: Scalars['String']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** A draft is stored but not served or pushed until it is published with draft: false. */
+  draft?: InputMaybe<Scalars['Boolean']['input']>;
+  generatedAt?: InputMaybe<Scalars['String']['input']>;
+  intro?: InputMaybe<Scalars['String']['input']>;
+  keywords?: InputMaybe<Array<Scalars['String']['input']>>;
+  sections: Array<SectionInput>;
+  slug: Scalars['String']['input'];
+  stats?: InputMaybe<ReportStatsInput>;
+  summary?: InputMaybe<Scalars['String']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title: Scalars['String']['input'];
+  watchlist?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 export type ReportStats = {
   __typename?: 'ReportStats';
   articleCount: Scalars['Int']['output'];
   topicCount: Scalars['Int']['output'];
+};
+
+export type ReportStatsInput = {
+  articleCount: Scalars['Int']['input'];
+  topicCount: Scalars['Int']['input'];
 };
 
 /** A heading of the report. News sections hold items; prose sections (editor's insight, further reading) hold a Markdown body. */
@@ -263,12 +372,29 @@ export type Section = {
   titleEn: Maybe<Scalars['String']['output']>;
 };
 
+export type SectionInput = {
+  body?: InputMaybe<Scalars['String']['input']>;
+  items?: InputMaybe<Array<ItemInput>>;
+  /** Derived from the title when absent (今日焦點（Top Headlines） → top-headlines). */
+  key?: InputMaybe<Scalars['String']['input']>;
+  prose?: InputMaybe<Scalars['Boolean']['input']>;
+  sources?: InputMaybe<Array<SourceInput>>;
+  title: Scalars['String']['input'];
+  titleEn?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Source = {
   __typename?: 'Source';
   domain: Maybe<Scalars['String']['output']>;
   kind: SourceKind;
   label: Scalars['String']['output'];
   url: Maybe<Scalars['String']['output']>;
+};
+
+/** A source link as a publisher sends it: `url` may be an http(s) URL, `arXiv:<id>` or a placeholder. */
+export type SourceInput = {
+  label: Scalars['String']['input'];
+  url?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type SourceKind =
@@ -278,6 +404,26 @@ export type SourceKind =
   | 'UNRESOLVED'
   /** An http(s) link. */
   | 'WEB';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Item events matching `filter` (the same semantics as the `items` query), in log order.
+   * With `after` (an event cursor), first every matching event after it is replayed from the log,
+   * then live events follow, with no gap and no duplicate. A cursor older than the retention window
+   * fails with CURSOR_EXPIRED. A subscriber that falls more than the queue limit behind is closed
+   * with code 4503 and resumes with its last cursor.
+   */
+  itemPublished: ItemEvent;
+  /** Whole reports, each time one is published or re-published with changes. */
+  reportPublished: Report;
+};
+
+
+export type SubscriptionItemPublishedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ItemFilter>;
+};
 
 
 
@@ -354,6 +500,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CoverImage: ResolverTypeWrapper<CoverImage>;
+  CoverImageInput: CoverImageInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -362,25 +509,37 @@ export type ResolversTypes = {
   Item: ResolverTypeWrapper<ItemRecord>;
   ItemConnection: ResolverTypeWrapper<Connection<ItemRecord>>;
   ItemEdge: ResolverTypeWrapper<Omit<ItemEdge, 'node'> & { node: ResolversTypes['Item'] }>;
+  ItemEvent: ResolverTypeWrapper<EventRecord>;
+  ItemEventType: ItemEventType;
   ItemFilter: ItemFilter;
+  ItemInput: ItemInput;
   LabelledBlock: ResolverTypeWrapper<LabelledBlock>;
+  LabelledBlockInput: LabelledBlockInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PublishResult: ResolverTypeWrapper<StoreResult>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Report: ResolverTypeWrapper<ReportRecord>;
   ReportConnection: ResolverTypeWrapper<Connection<ReportRecord>>;
   ReportEdge: ResolverTypeWrapper<Omit<ReportEdge, 'node'> & { node: ResolversTypes['Report'] }>;
   ReportFilter: ReportFilter;
+  ReportInput: ReportInput;
   ReportStats: ResolverTypeWrapper<ReportStats>;
+  ReportStatsInput: ReportStatsInput;
   Section: ResolverTypeWrapper<SectionRecord>;
+  SectionInput: SectionInput;
   Source: ResolverTypeWrapper<SourceRecord>;
+  SourceInput: SourceInput;
   SourceKind: SourceKind;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CoverImage: CoverImage;
+  CoverImageInput: CoverImageInput;
   DateTime: Scalars['DateTime']['output'];
   Entity: EntityRecord;
   ID: Scalars['ID']['output'];
@@ -388,18 +547,28 @@ export type ResolversParentTypes = {
   Item: ItemRecord;
   ItemConnection: Connection<ItemRecord>;
   ItemEdge: Omit<ItemEdge, 'node'> & { node: ResolversParentTypes['Item'] };
+  ItemEvent: EventRecord;
   ItemFilter: ItemFilter;
+  ItemInput: ItemInput;
   LabelledBlock: LabelledBlock;
+  LabelledBlockInput: LabelledBlockInput;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  PublishResult: StoreResult;
   Query: Record<PropertyKey, never>;
   Report: ReportRecord;
   ReportConnection: Connection<ReportRecord>;
   ReportEdge: Omit<ReportEdge, 'node'> & { node: ResolversParentTypes['Report'] };
   ReportFilter: ReportFilter;
+  ReportInput: ReportInput;
   ReportStats: ReportStats;
+  ReportStatsInput: ReportStatsInput;
   Section: SectionRecord;
+  SectionInput: SectionInput;
   Source: SourceRecord;
+  SourceInput: SourceInput;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
 };
 
 export type CoverImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CoverImage'] = ResolversParentTypes['CoverImage']> = {
@@ -452,14 +621,36 @@ export type ItemEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
   node?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
 };
 
+export type ItemEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ItemEvent'] = ResolversParentTypes['ItemEvent']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ItemEventType'], ParentType, ContextType>;
+};
+
 export type LabelledBlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LabelledBlock'] = ResolversParentTypes['LabelledBlock']> = {
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  publishMarkdown?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishMarkdownArgs, 'markdown'>>;
+  publishReport?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishReportArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PublishResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PublishResult'] = ResolversParentTypes['PublishResult']> = {
+  added?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  created?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  draft?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  removed?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -531,6 +722,11 @@ export type SourceResolvers<ContextType = GraphQLContext, ParentType extends Res
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  itemPublished?: SubscriptionResolver<ResolversTypes['ItemEvent'], "itemPublished", ParentType, ContextType, Partial<SubscriptionItemPublishedArgs>>;
+  reportPublished?: SubscriptionResolver<ResolversTypes['Report'], "reportPublished", ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   CoverImage?: CoverImageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -538,8 +734,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Item?: ItemResolvers<ContextType>;
   ItemConnection?: ItemConnectionResolvers<ContextType>;
   ItemEdge?: ItemEdgeResolvers<ContextType>;
+  ItemEvent?: ItemEventResolvers<ContextType>;
   LabelledBlock?: LabelledBlockResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PublishResult?: PublishResultResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Report?: ReportResolvers<ContextType>;
   ReportConnection?: ReportConnectionResolvers<ContextType>;
@@ -547,5 +746,6 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReportStats?: ReportStatsResolvers<ContextType>;
   Section?: SectionResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

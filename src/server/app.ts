@@ -6,7 +6,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
 import { createLoaders } from '../modules/loading/loaders';
-import type { GraphQLContext } from './context';
+import { authenticate } from '../modules/auth/auth.service';
+import type { EventHub } from '../realtime/event-hub';
+import type { Auth, GraphQLContext } from './context';
+import { ErrorCode } from './errors';
+import { attachWebSocket } from './ws';
 import { formatError } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
@@ -14,15 +18,22 @@ import { runWithRequestId } from './request-scope';
 export interface AppOptions {
   database: Database;
   schema: GraphQLSchema;
+  hub: EventHub;
   log: Logger;
   maxPageSize: number;
   introspection: boolean;
-  /** Largest accepted request body, in bytes. */
+  publishToken: string | undefined;
+  /** Event log retention: older `after` cursors get CURSOR_EXPIRED. */
+  retentionMs: number;
+  /** Events one subscriber may have waiting before it is closed as a slow consumer. */
+  queueMax: number;
+  /** Largest accepted request body or WebSocket message, in bytes. */
   maxBodyBytes?: number;
 }
 
 export interface App {
   server: Server;
+  wsConnections(): number;
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -50,7 +61,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-/** HTTP server: GraphQL over HTTP at /graphql (Apollo), health at /healthz and /readyz. */
+/** One port: GraphQL over HTTP (Apollo) and over WebSocket (graphql-ws) at /graphql, health at /healthz and /readyz. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, log } = options;
   const apollo = new ApolloServer<GraphQLContext>({
@@ -70,11 +81,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   await apollo.start();
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
-  const context = async (requestId: string): Promise<GraphQLContext> => ({
+  const context = async (requestId: string, auth: Auth): Promise<GraphQLContext> => ({
     db: database.db,
     loaders: createLoaders(database.db),
     limits: { maxPageSize: options.maxPageSize },
     requestId,
+    auth,
+    realtime: { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax, onSlowConsumer: () => undefined },
   });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
@@ -94,8 +107,13 @@ export async function createApp(options: AppOptions): Promise<App> {
         body = raw;
       }
     }
+    const auth = authenticate(headers.get('authorization'), options.publishToken);
+    if (auth === 'invalid') {
+      sendJson(res, 401, { errors: [{ message: 'invalid credential in the Authorization header', extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, { 'x-request-id': requestId, 'www-authenticate': 'Bearer' });
+      return;
+    }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(requestId) });
+    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(requestId, auth) });
     for (const [k, v] of response.headers) res.setHeader(k, v);
     res.setHeader('x-request-id', requestId);
     res.statusCode = response.status ?? 200;
@@ -144,8 +162,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   });
 
+  const ws = attachWebSocket({
+    server,
+    path: '/graphql',
+    schema: options.schema,
+    db: database.db,
+    hub: options.hub,
+    log,
+    publishToken: options.publishToken,
+    maxPageSize: options.maxPageSize,
+    retentionMs: options.retentionMs,
+    queueMax: options.queueMax,
+    maxPayloadBytes: maxBody,
+  });
+
   return {
     server,
+    wsConnections: () => ws.connections(),
     listen: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -157,6 +190,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     close: async () => {
       // Stop accepting, let in-flight requests finish (5 s at most), then cut what is left.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await ws.close();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;

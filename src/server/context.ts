@@ -1,10 +1,28 @@
-import type { Executor } from '../db/client';
+import type { Db } from '../db/client';
+import type { EventHub } from '../realtime/event-hub';
 import type { Loaders } from '../modules/loading/loaders';
 
 /** What every resolver gets: built per HTTP request, per subscription event on WebSocket. */
 export interface GraphQLContext {
-  db: Executor;
+  db: Db;
+  /** Replaced before each subscription event, so no cache outlives one event. */
   loaders: Loaders;
   limits: { maxPageSize: number };
   requestId: string;
+  auth: Auth;
+  realtime: RealtimeContext;
+}
+
+export interface Auth {
+  /** Who is calling, for logs: "anonymous", "publish-token", later an API key's name. */
+  principal: string;
+  canPublish: boolean;
+}
+
+export interface RealtimeContext {
+  hub: EventHub;
+  retentionMs: number;
+  queueMax: number;
+  /** Closes the caller's connection (WebSocket) when it falls too far behind. */
+  onSlowConsumer: () => void;
 }

@@ -8,6 +8,8 @@ import type { Resolvers } from '../generated/graphql';
 import { Entity, entityQueries } from '../modules/entities/entities.resolvers';
 import { Item, itemQueries } from '../modules/items/items.resolvers';
 import { Report, reportQueries, Section } from '../modules/reports/reports.resolvers';
+import { PublishResult, publishingMutations } from '../modules/publishing/publishing.resolvers';
+import { ItemEvent, Subscription } from '../modules/realtime/realtime.resolvers';
 
 /** The SDL files of schema/, in a stable order: the contract the resolvers are typed from. */
 export function loadTypeDefs(): string[] {
@@ -22,10 +24,14 @@ export function buildSchema(version: string): GraphQLSchema {
   const resolvers: Resolvers = {
     DateTime: DateTimeResolver,
     Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries },
+    Mutation: publishingMutations,
+    Subscription,
     Report,
     Section,
     Item,
     Entity,
+    ItemEvent,
+    PublishResult,
   };
   return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
 }

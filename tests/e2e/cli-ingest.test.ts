@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/db/client';
-import { createLoaders } from '../../src/modules/loading/loaders';
-import { listReports } from '../../src/modules/reports/reports.service';
+import { listReports } from '../../src/modules/reports/reports.repository';
 import { runCli } from '../support/cli';
 import { corpusAvailable, EXAMPLES_DIR, SEED_FILE } from '../support/corpus';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
@@ -33,8 +32,8 @@ describe('digestql ingest (the real CLI)', () => {
   async function storedSlugs(): Promise<string[]> {
     const database: Database = testDb ?? (await openDatabase({ dataDir: join(dir, 'data') }));
     try {
-      const conn = await listReports({ db: database.db, loaders: createLoaders(database.db), limits: { maxPageSize: 100 }, requestId: 't' }, { first: 100 });
-      return conn.edges.map((e) => e.node.slug).sort();
+      const rows = await listReports(database.db, { tags: null, from: null, to: null }, 100, null);
+      return rows.map((r) => r.slug).sort();
     } finally {
       if (!testDb) await database.close();
     }

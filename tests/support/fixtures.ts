@@ -10,7 +10,7 @@ export const exampleReport = (name: '2026-11-20-ai-intel' | '2026-11-21-ai-diges
 
 export const seedReport = (): Report => parseDigest(readFileSync(SEED_FILE), { fileName: SEED_FILE });
 
-export const store = (db: Database, report: Report): Promise<StoreResult> => storeReport(db, report);
+export const store = (db: Database, report: Report): Promise<StoreResult> => storeReport(db.db, report);
 
 /** A synthetic report of `n` items spread over a few sections, for size-independence tests. */
 export function syntheticReport(slug: string, n: number, date = '2026-01-01T00:00:00Z'): Report {

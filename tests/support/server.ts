@@ -2,24 +2,51 @@ import type { Database } from '../../src/db/client';
 import { createApp, type App } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { buildSchema } from '../../src/server/schema';
+import { EventHub } from '../../src/realtime/event-hub';
 
 export interface TestServer {
   url: string;
   app: App;
+  hub: EventHub;
   close(): Promise<void>;
 }
 
 /** A real HTTP server on a free loopback port, over the given database. */
-export async function startTestServer(database: Database, options: { maxPageSize?: number } = {}): Promise<TestServer> {
+export const PUBLISH_TOKEN = 'test-publish-token-0123456789';
+
+export interface TestServerOptions {
+  maxPageSize?: number;
+  queueMax?: number;
+  retentionMs?: number;
+  pollIntervalMs?: number;
+}
+
+/** A real HTTP + WebSocket server on a free loopback port, over the given database. */
+export async function startTestServer(database: Database, options: TestServerOptions = {}): Promise<TestServer> {
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const hub = new EventHub({ database, log, pollIntervalMs: options.pollIntervalMs ?? 200 });
+  await hub.start();
   const app = await createApp({
     database,
     schema: buildSchema('test'),
-    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    hub,
+    log,
     maxPageSize: options.maxPageSize ?? 100,
     introspection: true,
+    publishToken: PUBLISH_TOKEN,
+    retentionMs: options.retentionMs ?? 30 * 86_400_000,
+    queueMax: options.queueMax ?? 1000,
   });
   const url = await app.listen(0, '127.0.0.1');
-  return { url, app, close: () => app.close() };
+  return {
+    url,
+    app,
+    hub,
+    close: async () => {
+      await app.close();
+      await hub.stop();
+    },
+  };
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {

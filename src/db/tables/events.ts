@@ -15,6 +15,9 @@ export interface EventFacts {
   entityKeys?: string[];
   publishedAt: string;
   title: string;
+  /** Only on ITEM_REMOVED: where the item stood, to rebuild its last public state. */
+  sectionId?: string;
+  position?: number;
 }
 
 /**

@@ -9,6 +9,7 @@ export function createEntityLoaders(db: Executor) {
       (e) => e.itemId,
       ({ itemId: _itemId, ...entity }) => entity,
     ),
+    entityByKey: loaderByKey((keys: readonly string[]) => repo.entitiesByKeys(db, keys), (e) => e.key),
     entityStatsById: loaderByKey((ids: readonly string[]) => repo.statsByEntityIds(db, ids), (s) => s.entityId),
   };
 }

@@ -62,3 +62,7 @@ export async function countItemsOfEntity(db: Executor, entityId: string): Promis
     .where(and(eq(itemEntities.entityId, entityId), not(itemEntities.draft)));
   return row!.n;
 }
+
+export async function entitiesByKeys(db: Executor, keys: readonly string[]): Promise<EntityRecord[]> {
+  return db.select().from(entities).where(inArray(entities.key, [...keys]));
+}

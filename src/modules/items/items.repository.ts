@@ -4,7 +4,10 @@ import { ts } from '../../db/params';
 import { entities, itemEntities, items, itemTags, reports, sources } from '../../db/tables';
 import type { ItemFilter } from './item-filter';
 
-export type ItemRecord = typeof items.$inferSelect;
+export type ItemRecord = typeof items.$inferSelect & {
+  /** Set on an item rebuilt from a REMOVED event: it no longer exists, these are its last facts. */
+  removed?: { tagKeys: string[]; entityKeys: string[] };
+};
 export type SourceRecord = typeof sources.$inferSelect;
 
 /** Keyset position in the item feed: newest report first, then reading order. */

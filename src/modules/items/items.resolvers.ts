@@ -1,4 +1,5 @@
 import type { ItemResolvers, QueryResolvers } from '../../generated/graphql';
+import type { EntityRecord } from '../entities/entities.repository';
 import * as items from './items.service';
 
 export const itemQueries: Pick<QueryResolvers, 'item' | 'items'> = {
@@ -7,9 +8,23 @@ export const itemQueries: Pick<QueryResolvers, 'item' | 'items'> = {
 };
 
 export const Item: ItemResolvers = {
-  tags: (i, _a, ctx) => ctx.loaders.tagsByItemId.load(i.id),
-  entities: (i, _a, ctx) => ctx.loaders.entitiesByItemId.load(i.id),
-  sources: (i, _a, ctx) => ctx.loaders.sourcesByItemId.load(i.id),
-  section: async (i, _a, ctx) => (await ctx.loaders.sectionById.load(i.sectionId))!,
-  report: async (i, _a, ctx) => (await ctx.loaders.reportById.load(i.reportId))!,
+  tags: (i, _a, ctx) => (i.removed ? i.removed.tagKeys : ctx.loaders.tagsByItemId.load(i.id)),
+  entities: async (i, _a, ctx) =>
+    i.removed
+      ? (await ctx.loaders.entityByKey.loadMany(i.removed.entityKeys)).filter((e): e is EntityRecord => !!e && !(e instanceof Error))
+      : ctx.loaders.entitiesByItemId.load(i.id),
+  sources: (i, _a, ctx) => (i.removed ? [] : ctx.loaders.sourcesByItemId.load(i.id)),
+  section: async (i, _a, ctx) =>
+    (await ctx.loaders.sectionById.load(i.sectionId)) ?? {
+      // A removed item's section may be gone with it.
+      id: i.sectionId,
+      reportId: i.reportId,
+      key: i.sectionKey,
+      title: i.sectionKey,
+      titleEn: null,
+      position: 0,
+      prose: false,
+      body: null,
+    },
+  report: async (i, _a, ctx) => (await ctx.loaders.reportById.load(i.reportId)) ?? (await ctx.loaders.reportByIdAnyState.load(i.reportId))!,
 };

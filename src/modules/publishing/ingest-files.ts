@@ -42,7 +42,7 @@ export async function ingestFiles(
     let outcome: FileOutcome;
     try {
       const report = parseDigest(await readFile(file), { fileName: name });
-      outcome = { file: name, ok: true, result: await storeReport(database, report) };
+      outcome = { file: name, ok: true, result: await storeReport(database.db, report) };
     } catch (err) {
       const message = err instanceof DigestParseError ? err.message : `${name}: ${(err as Error).message}`;
       outcome = { file: name, ok: false, error: message };

@@ -36,6 +36,8 @@ export interface ExistingItem {
   title: string;
   contentHash: string;
   sectionKey: string;
+  sectionId: string;
+  position: number;
   importanceRank: number;
   tagKeys: string[];
   entityKeys: string[];
@@ -49,6 +51,8 @@ export async function existingItems(tx: Executor, reportId: string): Promise<Exi
       title: items.title,
       contentHash: items.contentHash,
       sectionKey: items.sectionKey,
+      sectionId: items.sectionId,
+      position: items.position,
       importanceRank: items.importanceRank,
       tagKeys: sql<string[]>`ARRAY(SELECT t.tag_key FROM ${itemTags} t WHERE t.item_id = ${items.id} ORDER BY t.position)`,
       entityKeys: sql<string[]>`ARRAY(SELECT e.key FROM ${itemEntities} ie JOIN ${entities} e ON e.id = ie.entity_id WHERE ie.item_id = ${items.id} ORDER BY ie.position)`,

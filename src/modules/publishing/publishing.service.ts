@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database, Tx } from '../../db/client';
+import type { Db, Tx } from '../../db/client';
 import type { EventFacts } from '../../db/tables';
 import { digestInstant, foldText, type Item, type Report } from '../../ingest';
 import { importanceRank } from '../items/importance-rank';
@@ -30,8 +30,8 @@ function contentHash(item: Item, sectionKey: string): string {
  * keywords and the events that announce it. Re-storing a slug replaces its content in place,
  * keeping the id of every item whose title is unchanged.
  */
-export async function storeReport(database: Database, report: Report): Promise<StoreResult> {
-  return database.db.transaction((tx) => storeInTransaction(tx, report));
+export async function storeReport(db: Db, report: Report): Promise<StoreResult> {
+  return db.transaction((tx) => storeInTransaction(tx, report));
 }
 
 async function storeInTransaction(tx: Tx, report: Report): Promise<StoreResult> {
@@ -217,6 +217,8 @@ function eventsFor(e: EventInput): repo.EventRow[] {
             entityKeys: p.entityKeys,
             publishedAt: e.publishedAt.toISOString(),
             title: p.title,
+            sectionId: p.sectionId,
+            position: p.position,
           },
         });
       }

@@ -78,3 +78,8 @@ export async function hasAnyReport(db: Executor): Promise<boolean> {
   const rows = await db.select({ id: reports.id }).from(reports).limit(1);
   return rows.length > 0;
 }
+
+/** Drafts included: only for rebuilding what an event already showed (a report taken back to draft). */
+export async function reportsByIdsAnyState(db: Executor, ids: readonly string[]): Promise<ReportRecord[]> {
+  return db.select().from(reports).where(inArray(reports.id, [...ids]));
+}

@@ -1,0 +1,64 @@
+import { lt, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client';
+import { events, type EventFacts } from '../../db/tables';
+
+export type EventType = (typeof events.$inferSelect)['type'];
+
+export interface EventRecord {
+  seq: number;
+  /** xid8 as a decimal string (it can exceed 2^53). */
+  tx: string;
+  type: EventType;
+  reportId: string;
+  itemId: string | null;
+  facts: EventFacts;
+  createdAt: Date;
+}
+
+/** A position in the log: events are read in (tx, seq) order. */
+export interface LogPosition {
+  tx: string;
+  seq: number;
+}
+
+const SAFE = sql`${events.tx} < pg_snapshot_xmin(pg_current_snapshot())`;
+
+/**
+ * The next events after `from`, in (tx, seq) order, only from transactions older than every
+ * running one: a transaction that took its seq early and commits late has a tx at or above the
+ * current xmin, so it is read later rather than skipped.
+ */
+export async function readAfter(db: Executor, from: LogPosition, limit: number): Promise<EventRecord[]> {
+  const rows = await db
+    .select({
+      seq: events.seq,
+      tx: sql<string>`${events.tx}::text`,
+      type: events.type,
+      reportId: events.reportId,
+      itemId: events.itemId,
+      facts: events.facts,
+      createdAt: events.createdAt,
+    })
+    .from(events)
+    .where(sql`(${events.tx}, ${events.seq}) > (${from.tx}::xid8, ${from.seq}::bigint) AND ${SAFE}`)
+    .orderBy(events.tx, events.seq)
+    .limit(limit);
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+}
+
+/** The position after every event that is final now: where a new live reader starts. */
+export async function head(db: Executor): Promise<LogPosition> {
+  const [row] = await db
+    .select({ tx: sql<string>`${events.tx}::text`, seq: events.seq })
+    .from(events)
+    .where(SAFE)
+    .orderBy(sql`${events.tx} DESC, ${events.seq} DESC`)
+    .limit(1);
+  return row ? { tx: row.tx, seq: Number(row.seq) } : { tx: '0', seq: 0 };
+}
+
+/** Drops events older than the retention window; returns how many. */
+export async function purgeBefore(db: Executor, before: Date): Promise<number> {
+  const rows = await db.delete(events).where(lt(events.createdAt, before)).returning({ seq: events.seq });
+  return rows.length;
+}

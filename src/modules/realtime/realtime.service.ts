@@ -1,0 +1,62 @@
+import type { EventRecord } from '../events/events.repository';
+import { decodeEventCursor } from '../../realtime/event-cursor';
+import { BoundedQueue } from '../../realtime/async-queue';
+import type { GraphQLContext } from '../../server/context';
+import { createLoaders } from '../loading/loaders';
+import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
+
+const ITEM_TYPES = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
+
+/**
+ * Events from the hub that `accept` keeps, through a bounded queue. Before each event is
+ * handed to execution, the context gets fresh loaders: no cache outlives one event.
+ */
+function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): AsyncIterableIterator<EventRecord> {
+  const from = after ? decodeEventCursor(after, ctx.realtime.retentionMs) : null;
+  let detach = (): void => undefined;
+  const queue = new BoundedQueue<EventRecord>(ctx.realtime.queueMax, () => detach());
+  detach = ctx.realtime.hub.attach(
+    {
+      deliver: (e) => {
+        if (accept(e) && !queue.push(e)) {
+          queue.end();
+          detach();
+          ctx.realtime.onSlowConsumer();
+        }
+      },
+      fail: (err) => queue.fail(err),
+    },
+    from,
+  );
+  return {
+    next: async () => {
+      const r = await queue.next();
+      if (!r.done) ctx.loaders = createLoaders(ctx.db);
+      return r;
+    },
+    return: () => queue.return(),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput | null; after?: string | null }): AsyncIterableIterator<EventRecord> {
+  const filter = normaliseItemFilter(args.filter);
+  return eventStream(ctx, args.after, (e) => {
+    if (!ITEM_TYPES.has(e.type)) return false;
+    const f = e.facts;
+    return matchesItem(filter, {
+      importanceRank: f.importanceRank ?? 0,
+      tagKeys: f.tagKeys ?? [],
+      sectionKey: f.sectionKey ?? '',
+      entityKeys: f.entityKeys ?? [],
+      reportSlug: f.reportSlug,
+      publishedAt: new Date(f.publishedAt),
+    });
+  });
+}
+
+export function reportEvents(ctx: GraphQLContext): AsyncIterableIterator<EventRecord> {
+  return eventStream(ctx, null, (e) => e.type === 'REPORT_PUBLISHED');
+}

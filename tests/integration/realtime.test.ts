@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXAMPLES_DIR } from '../support/corpus';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { exampleReport } from '../support/fixtures';
+import { gql, PUBLISH_TOKEN, startTestServer, type TestServer } from '../support/server';
+import { sleep, subscribe } from '../support/ws-client';
+
+const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
+const EN = readFileSync(join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md'), 'utf8');
+const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
+const SUB = `subscription($filter: ItemFilter, $after: String) {
+  itemPublished(filter: $filter, after: $after) { cursor type item { id title importance tags report { slug } } } }`;
+type Ev = { itemPublished: { cursor: string; type: string; item: { id: string; title: string; importance: string; tags: string[]; report: { slug: string } } } };
+
+const PUBLISH_MD = `mutation($md: String!, $slug: String) { publishMarkdown(markdown: $md, slug: $slug) { slug created draft added updated removed unchanged report { slug itemCount } } }`;
+
+describe('realtime: publish and subscribe', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    server = await startTestServer(db);
+  });
+  afterEach(async () => {
+    await server.close();
+    await db.dispose();
+  });
+
+  const publish = (md: string, slug?: string) => gql<{ publishMarkdown: Record<string, unknown> }>(server.url, PUBLISH_MD, { md, slug }, auth);
+
+  it('pushes only matching items, in order, to each filter', async () => {
+    const high = subscribe<Ev>(server.url, SUB, { filter: { minImportance: 'HIGH' } });
+    const rlhf = subscribe<Ev>(server.url, SUB, { filter: { tags: ['RLHF'] } });
+    const entity = subscribe<Ev>(server.url, SUB, { filter: { entities: ['rlvr'] } });
+    const all = subscribe<Ev>(server.url, SUB, {});
+    await sleep(300);
+    const res = await publish(ZH);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.publishMarkdown).toMatchObject({ slug: '2026-11-20', created: true, draft: false, unchanged: 0, report: { itemCount: 6 } });
+    await publish(EN);
+    const everything = await all.waitFor(12);
+    const highs = await high.waitFor(4);
+    expect(highs.map((r) => r.data!.itemPublished.item.title)).toEqual(
+      everything.map((r) => r.data!.itemPublished.item).filter((i) => i.importance === 'HIGH').map((i) => i.title),
+    );
+    const rl = await rlhf.waitFor(2);
+    expect(rl.every((r) => r.data!.itemPublished.item.tags.includes('RLHF'))).toBe(true);
+    const ent = await entity.waitFor(2);
+    expect(ent.map((r) => r.data!.itemPublished.item.title)).toEqual([
+      '開源推理模型釋出 7B 蒸餾版本',
+      'Compact reasoning model tops an open coding benchmark',
+    ]);
+    await sleep(300);
+    // Exactly these, no more.
+    expect([high.results.length, rlhf.results.length, entity.results.length, all.results.length]).toEqual([4, 2, 2, 12]);
+    expect(everything.every((r) => r.data!.itemPublished.type === 'PUBLISHED')).toBe(true);
+    await Promise.all([high, rlhf, entity, all].map((s) => s.dispose()));
+  });
+
+  it('resumes after a disconnect: every missed event exactly once, in order', async () => {
+    const first = subscribe<Ev>(server.url, SUB, {});
+    await sleep(200);
+    await publish(ZH);
+    const [firstEvent] = await first.waitFor(1);
+    await first.dispose();
+    const cursor = firstEvent!.data!.itemPublished.cursor;
+    await publish(EN);
+    const live = subscribe<Ev>(server.url, SUB, {});
+    await sleep(200);
+    const resumed = subscribe<Ev>(server.url, SUB, { after: cursor });
+    const got = await resumed.waitFor(11);
+    const titles = got.map((r) => r.data!.itemPublished.item.title);
+    expect(titles.slice(0, 5)).toEqual(exampleReport('2026-11-20-ai-intel').sections.flatMap((s) => s.items).slice(1).map((i) => i.title));
+    expect(titles.slice(5)).toEqual(exampleReport('2026-11-21-ai-digest-en').sections.flatMap((s) => s.items).map((i) => i.title));
+    // Then live, no duplicate at the switch-over.
+    await publish(ZH.replace('核心摘要**  \n一個開源社群團隊', '核心摘要**  \n（更新）一個開源社群團隊'));
+    const next = await resumed.waitFor(12);
+    expect(next[11]!.data!.itemPublished).toMatchObject({ type: 'UPDATED', item: { title: '開源推理模型釋出 7B 蒸餾版本' } });
+    await sleep(300);
+    expect(resumed.results).toHaveLength(12);
+    expect(new Set(resumed.results.map((r) => r.data!.itemPublished.cursor)).size).toBe(12);
+    expect(live.results).toHaveLength(1);
+    await Promise.all([resumed.dispose(), live.dispose()]);
+  });
+
+  it('a draft is not pushed until published; a re-publish pushes only what changed', async () => {
+    const all = subscribe<Ev>(server.url, SUB, {});
+    await sleep(200);
+    const draft = await publish(ZH.replace('draft: false', 'draft: true'));
+    expect(draft.data!.publishMarkdown).toMatchObject({ draft: true, report: null });
+    await sleep(500);
+    expect(all.results).toHaveLength(0);
+    await publish(ZH);
+    await all.waitFor(6);
+    const again = await publish(ZH);
+    expect(again.data!.publishMarkdown).toMatchObject({ added: [], updated: [], removed: [], unchanged: 6 });
+    const changedMd = ZH.replace('**重要性**：低', '**重要性**：中');
+    await publish(changedMd);
+    const [changed] = (await all.waitFor(7)).slice(6);
+    expect(changed!.data!.itemPublished).toMatchObject({ type: 'UPDATED', item: { title: '向量資料庫新增混合檢索與中文斷詞', importance: 'MEDIUM' } });
+    const removedMd = changedMd.replace(/### 長上下文檢索[\s\S]*?---\n\n(?=## 工具)/, '');
+    const removed = await publish(removedMd);
+    expect((removed.data!.publishMarkdown.removed as string[]).length).toBe(1);
+    const [gone] = (await all.waitFor(8)).slice(7);
+    expect(gone!.data!.itemPublished).toMatchObject({ type: 'REMOVED', item: { title: '長上下文檢索的「中段遺失」問題新解', importance: 'MEDIUM' } });
+    await sleep(300);
+    expect(all.results).toHaveLength(8);
+    await all.dispose();
+  });
+
+  it('publishing needs the publish credential; bad input names the line and stores nothing', async () => {
+    const anon = await gql(server.url, PUBLISH_MD, { md: ZH });
+    expect(anon.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    const wrong = await gql(server.url, PUBLISH_MD, { md: ZH }, { authorization: 'Bearer nope' });
+    expect(wrong.status).toBe(401);
+    const bad = await publish(ZH.replace('**重要性**：高', '**重要性**：很高'));
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'importance', line: expect.any(Number) });
+    const none = await gql<{ reports: { totalCount: number } }>(server.url, '{ reports { totalCount } }');
+    expect(none.data!.reports.totalCount).toBe(0);
+  });
+
+  it('publishReport takes structured JSON with the same validation', async () => {
+    const mutation = `mutation($input: ReportInput!) { publishReport(input: $input) { slug created added report { sections { key items { title importance entities { key } sources { kind url } } } } } }`;
+    const input = {
+      slug: 'json-1',
+      title: 'From JSON',
+      date: '2026-11-22T08:00:00+08:00',
+      sections: [{ title: '今日焦點（Top Headlines）', items: [{ title: 'One', importance: 'HIGH', entities: ['GPT-OSS', 'gpt-oss'], sources: [{ label: 'p', url: 'arXiv:2405.17838' }] }] }],
+    };
+    const ok = await gql<{ publishReport: { report: { sections: { key: string; items: unknown[] }[] } } }>(server.url, mutation, { input }, auth);
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data!.publishReport.report.sections[0]).toEqual({
+      key: 'top-headlines',
+      items: [{ title: 'One', importance: 'HIGH', entities: [{ key: 'gpt-oss' }], sources: [{ kind: 'ARXIV', url: 'https://arxiv.org/abs/2405.17838' }] }],
+    });
+    const bad = await gql(server.url, mutation, { input: { ...input, date: '2026-13-45' } }, auth);
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'date' });
+  });
+
+  it('refuses an expired or malformed cursor clearly', async () => {
+    const oldCursor = Buffer.from(JSON.stringify(['ev1', '1', 1, Date.now() - 40 * 86_400_000])).toString('base64url');
+    const expired = subscribe<Ev>(server.url, SUB, { after: oldCursor });
+    await expired.done;
+    expect(expired.results[0]!.errors![0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', argument: 'after' } });
+    expect(expired.results[0]!.errors![0]!.message).toContain('30-day event retention');
+    const malformed = subscribe<Ev>(server.url, SUB, { after: 'garbage' });
+    await malformed.done;
+    expect(malformed.results[0]!.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    await Promise.all([expired.dispose(), malformed.dispose()]);
+  });
+
+  it('a bad credential on connection_init closes the socket with 4403', async () => {
+    const s = subscribe<Ev>(server.url, SUB, {}, { authorization: 'Bearer wrong' });
+    expect((await s.closed).code).toBe(4403);
+    await s.dispose();
+  });
+
+  it('reportPublished pushes whole reports', async () => {
+    const reports = subscribe<{ reportPublished: { slug: string; itemCount: number; sections: { key: string }[] } }>(
+      server.url,
+      'subscription { reportPublished { slug itemCount sections { key } } }',
+    );
+    await sleep(200);
+    await publish(EN);
+    const [r] = await reports.waitFor(1);
+    expect(r!.data!.reportPublished).toMatchObject({ slug: '2026-11-21', itemCount: 6 });
+    await reports.dispose();
+  });
+});
