@@ -59,7 +59,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
         log.info({ loaded: outcomes.filter((o) => o.ok).length }, 'first start: loaded the example digests');
       }
     }
-    const hub = new EventHub({ database, log, pollIntervalMs: env.EVENT_POLL_INTERVAL_MS });
+    const hub = new EventHub({ database, log, pollIntervalMs: env.EVENT_POLL_INTERVAL_MS, maxLag: env.SUBSCRIPTION_MAX_LAG, stallMs: env.SUBSCRIPTION_STALL_MS });
     await hub.start();
     const retentionMs = env.EVENT_RETENTION_DAYS * 86_400_000;
     const purger = startRetention(database, retentionMs, log);

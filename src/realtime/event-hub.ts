@@ -10,16 +10,41 @@ export interface HubOptions {
   /** A safety net for what NOTIFY cannot signal (a blocking transaction that wrote no event, a rolled-back one). */
   pollIntervalMs?: number;
   batchSize?: number;
+  /** A reader off live dispatch whose consumer takes nothing for this long is too slow. */
+  stallMs?: number;
+  /** A reader further behind than this many events is too slow, whatever its pace. */
+  maxLag?: number;
 }
 
-/** A reader of the log: gets every event after its position exactly once, in order. */
+/**
+ * A reader of the log: gets every event after its position exactly once, in order.
+ * `deliver` returns false when the reader's queue is full: the reader then stops taking live
+ * events and, once it has room again (`resume`), reads what it missed from the log itself.
+ * Memory stays bounded by its queue; the log is the buffer.
+ */
 export interface LogReader {
   position: LogPosition;
-  /** Replaying from its own cursor: live dispatch skips it until it catches up. */
+  /** Taking live dispatch; false while replaying from its own position. */
   live: boolean;
   closed: boolean;
-  deliver(event: EventRecord): void;
+  replaying: boolean;
+  deliver(event: EventRecord): boolean;
   fail(err: unknown): void;
+  /** Called once the reader is off live dispatch and stalled, or too far behind (see HubOptions). */
+  tooSlow(): void;
+  /** When its consumer last took an event (ms). */
+  lastPull: number;
+  /**
+   * Whether the consumer is the one holding things up (its connection has unsent data).
+   * A consumer that takes nothing because the server itself is busy is not stalled.
+   */
+  backedUp(): boolean;
+}
+
+export interface ReaderHandle {
+  /** The consumer took an event: note the progress and, with room again, continue from the log. */
+  pulled(hasRoom: boolean): void;
+  detach(): void;
 }
 
 export interface HubStats {
@@ -28,6 +53,8 @@ export interface HubStats {
   listening: boolean;
   /** The highest sequence announced by NOTIFY; the gap to `position.seq` is the listener's lag. */
   notifiedSeq: number;
+  /** Readers dropped as too slow since start. */
+  tooSlow: number;
 }
 
 /**
@@ -42,6 +69,7 @@ export class EventHub {
   private again = false;
   private listening = false;
   private notifiedSeq = 0;
+  private tooSlowCount = 0;
   private stopListening: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
@@ -66,7 +94,10 @@ export class EventHub {
         void this.pump();
       },
     );
-    this.timer = setInterval(() => void this.pump(), this.options.pollIntervalMs ?? 1000);
+    this.timer = setInterval(() => {
+      this.checkLag();
+      void this.pump();
+    }, this.options.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -81,7 +112,7 @@ export class EventHub {
   }
 
   stats(): HubStats {
-    return { position: this.position, readers: this.readers.size, listening: this.listening, notifiedSeq: this.notifiedSeq };
+    return { position: this.position, readers: this.readers.size, listening: this.listening, notifiedSeq: this.notifiedSeq, tooSlow: this.tooSlowCount };
   }
 
   /**
@@ -89,24 +120,38 @@ export class EventHub {
    * from the log and switches to live dispatch once it has caught up with the hub, with no gap
    * and no duplicate at the switch.
    */
-  attach(reader: Omit<LogReader, 'position' | 'live' | 'closed'>, after: LogPosition | null): () => void {
-    const r: LogReader = Object.assign(reader, { position: after ?? this.position, live: after === null, closed: false });
+  attach(reader: Omit<LogReader, 'position' | 'live' | 'closed' | 'replaying' | 'lastPull'>, after: LogPosition | null): ReaderHandle {
+    const r: LogReader = Object.assign(reader, {
+      position: after ?? this.position,
+      live: after === null,
+      closed: false,
+      replaying: false,
+      lastPull: Date.now(),
+    });
     this.readers.add(r);
     if (!r.live) void this.replay(r);
-    return () => {
-      r.closed = true;
-      this.readers.delete(r);
+    return {
+      pulled: (hasRoom) => {
+        r.lastPull = Date.now();
+        if (hasRoom && !r.live && !r.replaying && !r.closed) void this.replay(r);
+      },
+      detach: () => {
+        r.closed = true;
+        this.readers.delete(r);
+      },
     };
   }
 
   private async replay(r: LogReader): Promise<void> {
+    r.replaying = true;
     try {
       while (!r.closed) {
         const batch = await readAfter(this.options.database.db, r.position, this.batchSize);
         for (const e of batch) {
           if (r.closed) return;
+          // Full again: wait for the next resume, keeping the position of the last event taken.
+          if (!r.deliver(e)) return;
           r.position = { tx: e.tx, seq: e.seq };
-          r.deliver(e);
         }
         // Synchronously after the read: the hub has dispatched nothing this reader did not see.
         if (batch.length < this.batchSize && comparePositions(r.position, this.position) >= 0) {
@@ -117,6 +162,8 @@ export class EventHub {
     } catch (err) {
       this.readers.delete(r);
       r.fail(err);
+    } finally {
+      r.replaying = false;
     }
   }
 
@@ -139,6 +186,7 @@ export class EventHub {
           if (batch.length < this.batchSize) break;
         }
       } while (this.again);
+      this.checkLag();
     } catch (err) {
       // The poll timer retries; the position did not move past anything undelivered.
       this.options.log.warn({ err }, 'reading the event log failed; will retry');
@@ -150,11 +198,30 @@ export class EventHub {
   private dispatch(e: EventRecord): void {
     for (const r of this.readers) {
       if (!r.live || r.closed || comparePositions(e, r.position) <= 0) continue;
-      r.position = { tx: e.tx, seq: e.seq };
       try {
-        r.deliver(e);
+        if (r.deliver(e)) r.position = { tx: e.tx, seq: e.seq };
+        else r.live = false;
       } catch (err) {
         this.options.log.error({ err }, 'an event reader failed');
+      }
+    }
+  }
+
+  /**
+   * Readers that stopped consuming are told so, once: off live dispatch (their queue filled)
+   * and nothing taken for `stallMs`, or more than `maxLag` events behind. A reader that is
+   * slow but moving reads its backlog from the log and is left alone.
+   */
+  private checkLag(): void {
+    const maxLag = this.options.maxLag ?? 100_000;
+    const stalledBefore = Date.now() - (this.options.stallMs ?? 10_000);
+    for (const r of this.readers) {
+      if (r.live || r.closed) continue;
+      if ((r.lastPull < stalledBefore && r.backedUp()) || this.position.seq - r.position.seq > maxLag) {
+        r.closed = true;
+        this.readers.delete(r);
+        this.tooSlowCount++;
+        r.tooSlow();
       }
     }
   }

@@ -87,7 +87,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     limits: { maxPageSize: options.maxPageSize },
     requestId,
     auth,
-    realtime: { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax, onSlowConsumer: () => undefined },
+    realtime: { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax, onSlowConsumer: () => undefined, isBackedUp: () => true },
   });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {

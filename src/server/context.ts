@@ -25,4 +25,6 @@ export interface RealtimeContext {
   queueMax: number;
   /** Closes the caller's connection (WebSocket) when it falls too far behind. */
   onSlowConsumer: () => void;
+  /** Whether the caller's connection has data it has not taken yet. */
+  isBackedUp: () => boolean;
 }

@@ -91,6 +91,7 @@ export function attachWebSocket(options: WsOptions): { close(): Promise<void>; c
               log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
               socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
             },
+            isBackedUp: () => socket.bufferedAmount > 0,
           },
         };
       },

@@ -19,12 +19,14 @@ export interface TestServerOptions {
   queueMax?: number;
   retentionMs?: number;
   pollIntervalMs?: number;
+  maxLag?: number;
+  stallMs?: number;
 }
 
 /** A real HTTP + WebSocket server on a free loopback port, over the given database. */
 export async function startTestServer(database: Database, options: TestServerOptions = {}): Promise<TestServer> {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const hub = new EventHub({ database, log, pollIntervalMs: options.pollIntervalMs ?? 200 });
+  const hub = new EventHub({ database, log, pollIntervalMs: options.pollIntervalMs ?? 200, maxLag: options.maxLag, stallMs: options.stallMs });
   await hub.start();
   const app = await createApp({
     database,

@@ -1,6 +1,7 @@
 import type { EventRecord } from '../events/events.repository';
 import { decodeEventCursor } from '../../realtime/event-cursor';
 import { BoundedQueue } from '../../realtime/async-queue';
+import type { ReaderHandle } from '../../realtime/event-hub';
 import type { GraphQLContext } from '../../server/context';
 import { createLoaders } from '../loading/loaders';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
@@ -13,24 +14,26 @@ const ITEM_TYPES = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
  */
 function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): AsyncIterableIterator<EventRecord> {
   const from = after ? decodeEventCursor(after, ctx.realtime.retentionMs) : null;
-  let detach = (): void => undefined;
-  const queue = new BoundedQueue<EventRecord>(ctx.realtime.queueMax, () => detach());
-  detach = ctx.realtime.hub.attach(
+  let handle: ReaderHandle | null = null;
+  const queue = new BoundedQueue<EventRecord>(ctx.realtime.queueMax, () => handle?.detach());
+  handle = ctx.realtime.hub.attach(
     {
-      deliver: (e) => {
-        if (accept(e) && !queue.push(e)) {
-          queue.end();
-          detach();
-          ctx.realtime.onSlowConsumer();
-        }
-      },
+      // Full: the hub stops live delivery and this stream reads the log itself once it has room.
+      deliver: (e) => !accept(e) || queue.push(e),
       fail: (err) => queue.fail(err),
+      backedUp: () => ctx.realtime.isBackedUp(),
+      tooSlow: () => {
+        queue.end();
+        ctx.realtime.onSlowConsumer();
+      },
     },
     from,
   );
+  const resumeAt = Math.max(1, Math.floor(ctx.realtime.queueMax / 2));
   return {
     next: async () => {
       const r = await queue.next();
+      handle?.pulled(queue.size < resumeAt);
       if (!r.done) ctx.loaders = createLoaders(ctx.db);
       return r;
     },

@@ -1,0 +1,68 @@
+import WebSocket from 'ws';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { store, syntheticReport } from '../support/fixtures';
+import { startTestServer, type TestServer } from '../support/server';
+import { sleep, subscribe } from '../support/ws-client';
+
+// Each event carries its whole report's item list (tens of KB): far more than socket buffers hold.
+const HEAVY = `subscription { itemPublished { cursor type item { id title summary details applications
+  entities { name } sources { url } section { key title } report { slug items { title summary } } } } }`;
+
+/** A raw graphql-ws peer that subscribes and then stops reading its socket. */
+async function stalledSubscriber(httpUrl: string): Promise<{ socket: WebSocket; closed: Promise<number>; received: () => number }> {
+  const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  let received = 0;
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  socket.on('message', () => received++);
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init' }));
+  await new Promise((resolve) => socket.once('message', resolve));
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: HEAVY } }));
+  await sleep(200);
+  socket.pause();
+  return { socket, closed, received: () => received };
+}
+
+describe('a slow consumer', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A small queue and a short stall limit: the stalled peer is closed, while the healthy one,
+    // behind by each 500-item burst, reads its overflow back from the log and is left alone.
+    server = await startTestServer(db, { queueMax: 100, stallMs: 2000 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.dispose();
+  });
+
+  it('is closed with 4503 while a healthy subscriber gets all 5,000 events, and the heap stays bounded', async () => {
+    const healthy = subscribe<{ itemPublished: { cursor: string } }>(server.url, 'subscription { itemPublished { cursor item { id } } }');
+    const stalled = await stalledSubscriber(server.url);
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const publishing = (async () => {
+      for (let r = 0; r < 10; r++) await store(db, syntheticReport(`burst-${r}`, 500, `2026-03-${String(r + 1).padStart(2, '0')}T00:00:00Z`));
+    })();
+    // The server gives up on the stalled peer (its socket backed up, nothing taken for 2 s);
+    // once the peer reads again it finds the close frame behind what was already buffered.
+    for (let waited = 0; server.hub.stats().tooSlow === 0; waited += 50) {
+      if (waited > 30_000) throw new Error('the stalled subscriber was never closed');
+      await sleep(50);
+    }
+    stalled.socket.resume();
+    expect(await stalled.closed).toBe(4503);
+    expect(stalled.received()).toBeLessThan(5000);
+    await publishing;
+    const got = await healthy.waitFor(5000, 60_000);
+    expect(new Set(got.map((g) => g.data!.itemPublished.cursor)).size).toBe(5000);
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    // 5,000 events of several KB would be tens of MB if queued for the stalled client.
+    expect(heapGrowth).toBeLessThan(64 * 1024 * 1024);
+    expect(server.hub.stats().tooSlow).toBe(1);
+    await sleep(300);
+    expect(healthy.results).toHaveLength(5000);
+    await healthy.dispose();
+  }, 120_000);
+});
