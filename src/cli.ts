@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv } from './config/env';
 import { collectMarkdownFiles, ingestFiles, type FileOutcome } from './modules/publishing/ingest-files';
+import { publishFile } from './modules/publishing/publish-client';
 import { databaseFromEnv, startServer, VERSION } from './main';
 import { createLogger } from './server/logger';
 
@@ -13,7 +14,8 @@ Usage: digestql <command> [options]
 Commands:
   serve     Serve the GraphQL API (HTTP and WebSocket at /graphql, /healthz, /readyz)
   migrate   Apply pending database migrations
-  ingest    Parse Markdown digests and store them
+  ingest    Parse Markdown digests and store them (directly in the database)
+  publish   Send Markdown digests to a running server (publishMarkdown)
 
 Run "digestql <command> --help" for a command's options.
 The database is PGlite under DATA_DIR (default ./data) unless DATABASE_URL is set.`,
@@ -34,6 +36,15 @@ its line and field and skipped; the exit code is 1 when any file failed.
 
 Options:
   --quiet   print only failures and the summary`,
+  publish: `Usage: digestql publish <file>... --url http://host:4000/graphql [--token TOKEN]
+
+Checks each Markdown digest locally (a bad file is reported with its line and field and not sent),
+then publishes it to a running server with the publishMarkdown mutation. The slug is the front
+matter's, else the file name. Subscribers and webhooks hear about new and changed items at once.
+
+Options:
+  --url     the server's GraphQL endpoint (default: $DIGESTQL_URL, else http://localhost:4000/graphql)
+  --token   a publish credential (default: $PUBLISH_TOKEN)`,
 };
 
 function printHelp(command: keyof typeof HELP): void {
@@ -66,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return migrate();
     case 'ingest':
       return ingest(rest);
+    case 'publish':
+      return publish(rest);
     default:
       return 2;
   }
@@ -147,6 +160,36 @@ async function ingest(args: string[]): Promise<number> {
   } finally {
     await database.close();
   }
+}
+
+async function publish(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { url: { type: 'string' }, token: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const env = loadEnv();
+  const url = values.url ?? env.DIGESTQL_URL ?? 'http://localhost:4000/graphql';
+  const token = values.token ?? env.PUBLISH_TOKEN;
+  if (positionals.length === 0) {
+    process.stderr.write('digestql publish: name at least one file\n\n');
+    printHelp('publish');
+    return 2;
+  }
+  if (!token) {
+    process.stderr.write('digestql publish: no credential: pass --token or set PUBLISH_TOKEN\n');
+    return 2;
+  }
+  let failed = 0;
+  for (const file of positionals) {
+    const outcome = await publishFile(file, url, token);
+    if (outcome.ok) process.stdout.write(`ok   ${file} → ${outcome.summary}\n`);
+    else {
+      failed++;
+      process.stderr.write(`FAIL ${outcome.error}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -21,6 +21,8 @@ const envSchema = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   SEED_EXAMPLES: bool.optional(),
+  /** Where `digestql publish` sends digests. */
+  DIGESTQL_URL: z.string().url().optional(),
   PUBLISH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
   SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServeProcess } from '../support/cli';
+import { sleep, subscribe } from '../support/ws-client';
 
 describe('digestql serve on the embedded database (the README quick start)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'digestql-serve-'));
@@ -32,6 +33,8 @@ describe('digestql serve on the embedded database (the README quick start)', () 
       expect(stopped.ms).toBeLessThan(10_000);
     }
     const second = await startServeProcess(env);
+    const subscriber = subscribe(second.url, 'subscription { itemPublished { cursor } }');
+    await sleep(300);
     try {
       expect(second.output()).not.toContain('first start');
       const res = await fetch(`${second.url}/graphql?query=${encodeURIComponent('{ latestReport { slug } }')}`, {
@@ -39,7 +42,12 @@ describe('digestql serve on the embedded database (the README quick start)', () 
       });
       expect(await res.json()).toEqual({ data: { latestReport: { slug: '2026-11-21-ai-digest-en' } } });
     } finally {
-      expect((await second.stop()).code).toBe(0);
+      const stopped = await second.stop();
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(10_000);
     }
+    // Open sockets are closed with 1001 (going away), so clients reconnect elsewhere.
+    expect((await subscriber.closed).code).toBe(1001);
+    await subscriber.dispose();
   });
 });
