@@ -6,6 +6,7 @@ import { listReports } from '../../src/modules/reports/reports.repository';
 import { runCli } from '../support/cli';
 import { corpusAvailable, EXAMPLES_DIR, SEED_FILE } from '../support/corpus';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
+import { gql, startTestServer } from '../support/server';
 
 describe('digestql ingest (the real CLI)', () => {
   let dir: string;
@@ -51,6 +52,25 @@ describe('digestql ingest (the real CLI)', () => {
     expect(res.stdout).toMatch(/ok {3}examples\/2026-11-20-ai-intel\.md → 2026-11-20-ai-intel \(new\)/);
     const expected = ['2026-11-20-ai-intel', '2026-11-21-ai-digest-en', ...(corpusAvailable ? ['2025-11-25-ai-intel'] : [])].sort();
     expect(await storedSlugs()).toEqual(expected);
+  });
+
+  (corpusAvailable ? it : it.skip)('the seed ingested by the CLI reads back through GraphQL with its exact counts', async () => {
+    const database: Database = testDb ?? (await openDatabase({ dataDir: join(dir, 'data') }));
+    const server = await startTestServer(database);
+    try {
+      const res = await gql<{ report: { itemCount: number; stats: unknown; keywords: string[]; sections: { items: { importance: string }[] }[] } }>(
+        server.url,
+        '{ report(slug: "2025-11-25-ai-intel") { itemCount stats { articleCount topicCount } keywords sections { items { importance } } } }',
+      );
+      const r = res.data!.report;
+      const items = r.sections.flatMap((s) => s.items);
+      expect([r.sections.length, items.length, r.itemCount, r.keywords.length]).toEqual([8, 30, 30, 12]);
+      expect(['HIGH', 'MEDIUM', 'LOW'].map((l) => items.filter((i) => i.importance === l).length)).toEqual([3, 20, 7]);
+      expect(r.stats).toEqual({ articleCount: 254, topicCount: 30 });
+    } finally {
+      await server.close();
+      if (!testDb) await database.close();
+    }
   });
 
   it('re-ingesting is idempotent', async () => {

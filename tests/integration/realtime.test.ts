@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLES_DIR } from '../support/corpus';
+import { EXAMPLES_DIR, SEED_FILE, describeWithCorpus } from '../support/corpus';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exampleReport } from '../support/fixtures';
 import { gql, PUBLISH_TOKEN, startTestServer, type TestServer } from '../support/server';
@@ -166,5 +166,40 @@ describe('realtime: publish and subscribe', () => {
     const [r] = await reports.waitFor(1);
     expect(r!.data!.reportPublished).toMatchObject({ slug: '2026-11-21', itemCount: 6 });
     await reports.dispose();
+  });
+});
+
+describeWithCorpus('realtime with the seed digest', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startTestServer(db);
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.dispose();
+  });
+
+  it('a HIGH-only subscriber gets exactly the 3 HIGH items, in order; RLHF and entity subscribers only theirs', async () => {
+    const high = subscribe<Ev>(server.url, SUB, { filter: { minImportance: 'HIGH' } });
+    const rlhf = subscribe<Ev>(server.url, SUB, { filter: { tags: ['RLHF'] } });
+    const entity = subscribe<Ev>(server.url, SUB, { filter: { entities: ['gpt-oss'] } });
+    await sleep(300);
+    const res = await gql(server.url, PUBLISH_MD, { md: readFileSync(SEED_FILE, 'utf8'), slug: '2025-11-25-ai-intel' }, auth);
+    expect(res.errors).toBeUndefined();
+    const got = await high.waitFor(3);
+    expect(got.map((r) => r.data!.itemPublished.item.title)).toEqual([
+      '以大型語言模型作為評判者的技術方法與框架',
+      'Qwen AI 千萬下載與 AI 基礎設施挑戰',
+      'Anthropic Opus 4.5 在 Amazon Bedrock 的技術脈絡',
+    ]);
+    const [onlyRlhf] = await rlhf.waitFor(1);
+    expect(onlyRlhf!.data!.itemPublished.item.title).toBe('以大型語言模型作為評判者的技術方法與框架');
+    const [onlyGptOss] = await entity.waitFor(1);
+    expect(onlyGptOss!.data!.itemPublished.item.title).toBe('Anthropic Opus 4.5 在 Amazon Bedrock 的技術脈絡');
+    await sleep(500);
+    expect([high.results.length, rlhf.results.length, entity.results.length]).toEqual([3, 1, 1]);
+    await Promise.all([high.dispose(), rlhf.dispose(), entity.dispose()]);
   });
 });

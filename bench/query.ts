@@ -1,0 +1,162 @@
+/**
+ * npm run bench:query — read-path benchmark on real Postgres (BENCH_DATABASE_URL, default the local server).
+ * Measures report(slug), items(minImportance: HIGH) and entity(name) at 20 concurrent connections with
+ * 1 report loaded and with 10 years (3,650 reports × 30 items), against a bare node:http ceiling that runs
+ * the same SQL. Writes bench/RESULTS.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import postgres from 'postgres';
+import { openDatabase, type Database } from '../src/db/client';
+import { storeReport } from '../src/modules/publishing/publishing.service';
+import { NEWEST_INDEX, entityName, syntheticDigest } from './corpus';
+import { load, type LoadResult } from './load';
+
+const ROOT = resolve(__dirname, '..');
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+const CONCURRENCY = 20;
+const DB_NAME = 'digestql_bench';
+
+const REPORT_QUERY = `query($slug: String!) { report(slug: $slug) {
+  id slug title keywords tags stats { articleCount }
+  sections { id key title body sources { url } report { slug }
+    items { id title summary details importance tags
+      entities { id name key mentionCount firstSeen lastSeen }
+      sources { label url kind domain }
+      section { key } report { slug } } } } }`;
+const ITEMS_QUERY = `{ items(first: 20, filter: { minImportance: HIGH }) { totalCount edges { cursor node { id title summary importance tags report { slug } section { key } } } pageInfo { hasNextPage endCursor } } }`;
+const ENTITY_QUERY = `query($name: String!) { entity(name: $name) { name mentionCount firstSeen lastSeen items(first: 20) { edges { node { id title importance report { slug } } } } } }`;
+
+const freePort = (): Promise<number> =>
+  new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+
+async function startChild(cmd: string[], env: Record<string, string>, ready: RegExp | null, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (ready && ready.test(out)) return child;
+    if (!ready) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (ok) return child;
+    }
+    if (child.exitCode !== null) throw new Error(`child exited: ${out}`);
+  }
+  throw new Error(`child did not start: ${out}`);
+}
+
+async function measure(label: string, gqlUrl: string, ceilingUrl: string, slug: string): Promise<Record<string, LoadResult>> {
+  const post = (query: string, variables: Record<string, unknown> = {}) => ({ method: 'POST' as const, body: JSON.stringify({ query, variables }) });
+  const warm = async (url: string, init: Parameters<typeof load>[1]) => load(url, init, CONCURRENCY, 1500);
+  const results: Record<string, LoadResult> = {};
+  const cases: [string, string, Parameters<typeof load>[1]][] = [
+    ['report (GraphQL)', gqlUrl, post(REPORT_QUERY, { slug })],
+    ['report (ceiling)', `${ceilingUrl}/report?slug=${slug}`, { method: 'GET' }],
+    ['items HIGH (GraphQL)', gqlUrl, post(ITEMS_QUERY)],
+    ['entity top (GraphQL)', gqlUrl, post(ENTITY_QUERY, { name: entityName(1) })],
+  ];
+  for (const [name, url, init] of cases) {
+    await warm(url, init);
+    results[name] = await load(url, init, CONCURRENCY, DURATION);
+    const r = results[name]!;
+    console.log(`${label} | ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.bytes} B, ${r.errors} errors`);
+  }
+  return results;
+}
+
+async function loadCorpus(database: Database, from: number, to: number): Promise<void> {
+  let next = from;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < to) {
+        const i = next++;
+        await storeReport(database.db, syntheticDigest(i));
+        if (i % 250 === 0) console.log(`  stored ${i - from + 1}/${to - from} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      }
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE ${DB_NAME}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DB_NAME}`;
+  const dbUrl = url.toString();
+  const database = await openDatabase({ url: dbUrl });
+  await database.migrate();
+  const newest = syntheticDigest(NEWEST_INDEX);
+  await storeReport(database.db, newest);
+
+  if (!existsSync(join(ROOT, 'dist/src/cli.js'))) throw new Error('run npm run build first');
+  const [gqlPort, ceilingPort] = [await freePort(), await freePort()];
+  const env = { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const start = async () => [
+    await startChild(['dist/src/cli.js', 'serve'], { ...env, PORT: String(gqlPort), HOST: '127.0.0.1' }, null, gqlPort),
+    await startChild([require.resolve('tsx/cli'), 'bench/ceiling-server.ts'], { ...env, PORT: String(ceilingPort) }, /ceiling listening/, ceilingPort),
+  ];
+  const gqlUrl = `http://127.0.0.1:${gqlPort}/graphql`;
+  const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
+
+  let children = await start();
+  const one = await measure('1 report', gqlUrl, ceilingUrl, newest.slug);
+  children.forEach((c) => c.kill('SIGTERM'));
+
+  console.log('loading 10 years of digests (3,649 more reports)…');
+  await loadCorpus(database, 0, NEWEST_INDEX);
+  const adminDb = postgres(dbUrl, { max: 1, onnotice: () => undefined });
+  await adminDb.unsafe('ANALYZE');
+  const [{ n }] = (await adminDb`SELECT count(*)::int AS n FROM items`) as unknown as [{ n: number }];
+  await adminDb.end();
+
+  children = await start();
+  const all = await measure('3,650 reports', gqlUrl, ceilingUrl, newest.slug);
+  children.forEach((c) => c.kill('SIGTERM'));
+  await database.close();
+
+  const row = (name: string) => {
+    const a = one[name]!;
+    const b = all[name]!;
+    return `| ${name} | ${a.rps.toFixed(0)} | ${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} | ${b.rps.toFixed(0)} | ${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} | ${(((b.p50 - a.p50) / a.p50) * 100).toFixed(0)}% |`;
+  };
+  const ratio = (r: Record<string, LoadResult>) => (r['report (GraphQL)']!.rps / r['report (ceiling)']!.rps).toFixed(2);
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const section = `## Query benchmark (${new Date().toISOString().slice(0, 10)})
+
+Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL (local, default settings).
+Load: ${CONCURRENCY} concurrent keep-alive connections, ${DURATION / 1000} s per case after a 1.5 s warm-up; client, API and ceiling share the 2 cores.
+Corpus: synthetic, 30 items per report (6 sections), 3–8 entities per item drawn from a Zipf distribution over 5,000 names; ${n} items when full.
+Response size of the report query: ${one['report (GraphQL)']!.bytes} bytes.
+
+| case | req/s (1 report) | p50 / p99 ms | req/s (3,650 reports) | p50 / p99 ms | p50 change |
+| --- | --- | --- | --- | --- | --- |
+${['report (GraphQL)', 'report (ceiling)', 'items HIGH (GraphQL)', 'entity top (GraphQL)'].map(row).join('\n')}
+
+GraphQL report query ÷ ceiling (requests/s): **${ratio(one)}×** with 1 report, **${ratio(all)}×** with 3,650.
+The ceiling is \`bench/ceiling-server.ts\`: node:http, the same repository SQL, one JSON.stringify.
+Apollo's cache-control plugin is disabled (\`ApolloServerPluginCacheControlDisabled\`): nothing uses its hints.
+`;
+  const file = join(ROOT, 'bench/RESULTS.md');
+  const previous = existsSync(file) ? readFileSync(file, 'utf8').replace(/## Query benchmark[\s\S]*?(?=\n## |$)/, '').trim() : '# Benchmark results';
+  writeFileSync(file, `${previous}\n\n${section}`);
+  console.log(section);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
