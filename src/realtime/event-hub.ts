@@ -69,6 +69,10 @@ export class EventHub {
   private again = false;
   private listening = false;
   private notifiedSeq = 0;
+  /** The highest sequence read so far: below `notifiedSeq`, an announced event is not readable yet. */
+  private maxSeenSeq = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay = 10;
   private tooSlowCount = 0;
   private stopListening: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -81,6 +85,7 @@ export class EventHub {
   async start(): Promise<void> {
     const { database, log } = this.options;
     this.position = await head(database.db);
+    this.maxSeenSeq = this.position.seq;
     this.stopListening = await database.listen(
       EVENTS_CHANNEL,
       (payload) => {
@@ -104,6 +109,8 @@ export class EventHub {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     await this.stopListening?.().catch(() => undefined);
     this.stopListening = null;
     this.listening = false;
@@ -181,18 +188,38 @@ export class EventHub {
           const batch = await readAfter(this.options.database.db, this.position, this.batchSize);
           for (const e of batch) {
             this.position = { tx: e.tx, seq: e.seq };
+            this.maxSeenSeq = Math.max(this.maxSeenSeq, e.seq);
             this.dispatch(e);
           }
           if (batch.length < this.batchSize) break;
         }
       } while (this.again);
       this.checkLag();
+      this.retryIfBlocked();
     } catch (err) {
       // The poll timer retries; the position did not move past anything undelivered.
       this.options.log.warn({ err }, 'reading the event log failed; will retry');
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * NOTIFY announced an event that the read did not return: its transaction committed, but an
+   * older transaction (in any database of the cluster: transaction ids are cluster-wide) is
+   * still running, so it is not final yet. Read again soon, backing off to the poll interval.
+   */
+  private retryIfBlocked(): void {
+    if (this.notifiedSeq <= this.maxSeenSeq || this.retryTimer || !this.timer) {
+      if (this.notifiedSeq <= this.maxSeenSeq) this.retryDelay = 10;
+      return;
+    }
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.pump();
+    }, this.retryDelay);
+    this.retryTimer.unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, this.options.pollIntervalMs ?? 1000);
   }
 
   private dispatch(e: EventRecord): void {
