@@ -23,8 +23,6 @@ async function main(): Promise<void> {
     const [sectionSources, sectionItems] = await Promise.all([items.sourcesBySectionIds(db, sectionIds), items.itemsBySectionIds(db, sectionIds)]);
     const itemIds = sectionItems.map((i) => i.id);
     const [tags, ents, itemSources] = await Promise.all([items.tagsByItemIds(db, itemIds), entities.entitiesByItemIds(db, itemIds), items.sourcesByItemIds(db, itemIds)]);
-    const stats = await entities.statsByEntityIds(db, [...new Set(ents.map((e) => e.id))]);
-    const statsById = new Map(stats.map((s) => [s.entityId, s]));
     const group = <T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> => {
       const m = new Map<K, T[]>();
       for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
@@ -58,10 +56,14 @@ async function main(): Promise<void> {
               details: i.details,
               importance: i.importance,
               tags: (tagsBy.get(i.id) ?? []).map((t) => t.tag),
-              entities: (entsBy.get(i.id) ?? []).map((e) => {
-                const st = statsById.get(e.id);
-                return { id: e.id, name: e.name, key: e.key, mentionCount: st?.mentionCount ?? 0, firstSeen: st?.firstSeen?.toISOString() ?? null, lastSeen: st?.lastSeen?.toISOString() ?? null };
-              }),
+              entities: (entsBy.get(i.id) ?? []).map((e) => ({
+                id: e.id,
+                name: e.name,
+                key: e.key,
+                mentionCount: e.mentionCount,
+                firstSeen: e.firstSeen?.toISOString() ?? null,
+                lastSeen: e.lastSeen?.toISOString() ?? null,
+              })),
               sources: (srcBy.get(i.id) ?? []).map((x) => ({ label: x.label, url: x.url, kind: x.kind, domain: x.domain })),
               section: { key: s.key },
               report: { slug: report.slug },

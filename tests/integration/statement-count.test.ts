@@ -39,7 +39,7 @@ describe('a full report page costs a constant number of SQL statements (no N+1)'
     expect(small.items).toBe(30);
     expect(large.items).toBe(300);
     expect(large.count).toBe(small.count);
-    // report, keywords, sections, section sources, items, tags, entities, entity stats, item sources
+    // report, keywords, sections, section sources, items, tags, entities (with their stats), item sources
     expect(small.count).toBeLessThanOrEqual(10);
   });
 });

@@ -8,6 +8,13 @@ export const entities = pgTable('entities', {
   key: text('key').notNull().unique('entities_key_key'),
   /** The display name the entity was first seen with. */
   name: text('name').notNull(),
+  /**
+   * Published mentions and their first and last dates, kept up to date by the publishing
+   * transaction: aggregating them per request costs O(mentions) for the most named entities.
+   */
+  mentionCount: integer('mention_count').notNull().default(0),
+  firstSeen: timestamp('first_seen', { withTimezone: true, mode: 'date' }),
+  lastSeen: timestamp('last_seen', { withTimezone: true, mode: 'date' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 

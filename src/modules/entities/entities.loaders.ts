@@ -10,6 +10,5 @@ export function createEntityLoaders(db: Executor) {
       ({ itemId: _itemId, ...entity }) => entity,
     ),
     entityByKey: loaderByKey((keys: readonly string[]) => repo.entitiesByKeys(db, keys), (e) => e.key),
-    entityStatsById: loaderByKey((ids: readonly string[]) => repo.statsByEntityIds(db, ids), (s) => s.entityId),
   };
 }

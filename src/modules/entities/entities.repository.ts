@@ -6,13 +6,6 @@ import type { ItemKey, ItemRecord } from '../items/items.repository';
 
 export type EntityRecord = typeof entities.$inferSelect;
 
-export interface EntityStats {
-  entityId: string;
-  mentionCount: number;
-  firstSeen: Date | null;
-  lastSeen: Date | null;
-}
-
 export async function findByKey(db: Executor, key: string): Promise<EntityRecord | null> {
   const [row] = await db.select().from(entities).where(eq(entities.key, key));
   return row ?? null;
@@ -20,24 +13,20 @@ export async function findByKey(db: Executor, key: string): Promise<EntityRecord
 
 export async function entitiesByItemIds(db: Executor, ids: readonly string[]): Promise<(EntityRecord & { itemId: string })[]> {
   return db
-    .select({ id: entities.id, key: entities.key, name: entities.name, createdAt: entities.createdAt, itemId: itemEntities.itemId })
+    .select({
+      id: entities.id,
+      key: entities.key,
+      name: entities.name,
+      mentionCount: entities.mentionCount,
+      firstSeen: entities.firstSeen,
+      lastSeen: entities.lastSeen,
+      createdAt: entities.createdAt,
+      itemId: itemEntities.itemId,
+    })
     .from(itemEntities)
     .innerJoin(entities, eq(entities.id, itemEntities.entityId))
     .where(inArray(itemEntities.itemId, [...ids]))
     .orderBy(asc(itemEntities.position));
-}
-
-export async function statsByEntityIds(db: Executor, ids: readonly string[]): Promise<EntityStats[]> {
-  return db
-    .select({
-      entityId: itemEntities.entityId,
-      mentionCount: sql<number>`count(*)::int`,
-      firstSeen: sql<Date | null>`min(${itemEntities.publishedAt})`.mapWith(itemEntities.publishedAt),
-      lastSeen: sql<Date | null>`max(${itemEntities.publishedAt})`.mapWith(itemEntities.publishedAt),
-    })
-    .from(itemEntities)
-    .where(and(inArray(itemEntities.entityId, [...ids]), not(itemEntities.draft)))
-    .groupBy(itemEntities.entityId);
 }
 
 /** An entity's published items, newest first, read along the (entity, published_at) index. */

@@ -6,8 +6,5 @@ export const entityQueries: Pick<QueryResolvers, 'entity'> = {
 };
 
 export const Entity: EntityResolvers = {
-  mentionCount: async (e, _a, ctx) => (await entities.entityStats(ctx, e.id)).mentionCount,
-  firstSeen: async (e, _a, ctx) => (await entities.entityStats(ctx, e.id)).firstSeen,
-  lastSeen: async (e, _a, ctx) => (await entities.entityStats(ctx, e.id)).lastSeen,
   items: (e, args, ctx) => entities.entityItems(ctx, e.id, args),
 };

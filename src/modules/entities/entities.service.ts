@@ -12,13 +12,7 @@ export async function entityByName(ctx: GraphQLContext, name: string): Promise<r
   const key = normaliseKey(name);
   if (!key) throw badUserInput('name', 'must not be empty');
   const entity = await repo.findByKey(ctx.db, key);
-  if (!entity) return null;
-  const stats = await ctx.loaders.entityStatsById.load(entity.id);
-  return stats && stats.mentionCount > 0 ? entity : null;
-}
-
-export async function entityStats(ctx: GraphQLContext, entityId: string): Promise<repo.EntityStats> {
-  return (await ctx.loaders.entityStatsById.load(entityId)) ?? { entityId, mentionCount: 0, firstSeen: null, lastSeen: null };
+  return entity && entity.mentionCount > 0 ? entity : null;
 }
 
 export async function entityItems(

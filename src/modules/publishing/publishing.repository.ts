@@ -153,6 +153,27 @@ export async function replaceChildren(
   }
 }
 
+/**
+ * Recomputes the published mention count and first/last dates of these entities, in the
+ * publishing transaction. Rows are locked in key order so concurrent publishes cannot deadlock.
+ */
+export async function refreshEntityStats(tx: Executor, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const sorted = [...new Set(keys)].sort();
+  await tx.execute(sql`
+    WITH locked AS (
+      SELECT ${entities.id} AS id FROM ${entities} WHERE ${inArray(entities.key, sorted)} ORDER BY ${entities.key} FOR UPDATE
+    ), stats AS (
+      SELECT l.id,
+             (SELECT count(*)::int FROM ${itemEntities} ie WHERE ie.entity_id = l.id AND NOT ie.draft) AS n,
+             (SELECT min(ie.published_at) FROM ${itemEntities} ie WHERE ie.entity_id = l.id AND NOT ie.draft) AS f,
+             (SELECT max(ie.published_at) FROM ${itemEntities} ie WHERE ie.entity_id = l.id AND NOT ie.draft) AS l
+      FROM locked l
+    )
+    UPDATE ${entities} SET mention_count = stats.n, first_seen = stats.f, last_seen = stats.l
+    FROM stats WHERE ${entities.id} = stats.id`);
+}
+
 /** Appends events; returns the highest sequence written (0 when there was nothing to write). */
 export async function appendEvents(tx: Executor, rows: EventRow[]): Promise<number> {
   let last = 0;

@@ -144,6 +144,10 @@ async function storeInTransaction(tx: Tx, report: Report): Promise<StoreResult> 
     ),
     keywords: report.keywords,
   });
+  await repo.refreshEntityStats(tx, [
+    ...allItems.flatMap(({ item }) => item.entities.map((e) => e.key)),
+    ...previous.flatMap((p) => p.entityKeys),
+  ]);
 
   const eventRows = eventsFor({ reportId, report, publishedAt, before, stored, added, updated, removed, previous });
   if (eventRows.length) {
