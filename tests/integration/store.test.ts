@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { events, items, reports } from '../../src/db/tables';
+import { entities, events, items, reports } from '../../src/db/tables';
 import type { Report } from '../../src/ingest';
 import { createTestDatabase, rawSql, type TestDatabase } from '../support/db';
-import { exampleReport, store } from '../support/fixtures';
+import { exampleReport, store, syntheticReport } from '../support/fixtures';
 
 describe('storing a report (one transaction, stable ids, a diff)', () => {
   let db: TestDatabase;
@@ -99,6 +99,14 @@ describe('storing a report (one transaction, stable ids, a diff)', () => {
       await rawSql(db, 'DROP TRIGGER fail_on_boom ON item_tags');
       await rawSql(db, 'DROP FUNCTION fail_on_boom()');
     }
+  });
+
+  it('concurrent publishes of reports naming the same entities neither deadlock nor miscount', async () => {
+    const reports = Array.from({ length: 6 }, (_, i) => syntheticReport(`parallel-${i}`, 30, `2026-04-0${i + 1}T00:00:00Z`));
+    await Promise.all(reports.map((r) => store(db, r)));
+    // syntheticReport gives every item "Entity k" for k = i % 17: 30 items × 6 reports.
+    const [row] = await db.db.select({ n: sql<number>`sum(mention_count)::int` }).from(entities).where(sql`key LIKE 'entity %'`);
+    expect(row!.n).toBe(180);
   });
 
   it('two publishes of one slug at once leave one report, not two', async () => {

@@ -155,23 +155,29 @@ export async function replaceChildren(
 
 /**
  * Recomputes the published mention count and first/last dates of these entities, in the
- * publishing transaction. Rows are locked in key order so concurrent publishes cannot deadlock.
+ * publishing transaction. Rows are locked in key order, and with NO KEY UPDATE (which does not
+ * conflict with the KEY SHARE locks that item_entities' foreign keys take), so concurrent
+ * publishes cannot deadlock: the benchmark's four parallel loaders found that case.
  */
 export async function refreshEntityStats(tx: Executor, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
   const sorted = [...new Set(keys)].sort();
+  // Two statements on purpose: under READ COMMITTED the counting statement must start after the
+  // locks are held, so its snapshot includes what a concurrent publish committed while we waited.
+  const locked = await tx
+    .select({ id: entities.id })
+    .from(entities)
+    .where(inArray(entities.key, sorted))
+    .orderBy(entities.key)
+    .for('no key update');
+  const ids = locked.map((r) => r.id);
+  if (ids.length === 0) return;
   await tx.execute(sql`
-    WITH locked AS (
-      SELECT ${entities.id} AS id FROM ${entities} WHERE ${inArray(entities.key, sorted)} ORDER BY ${entities.key} FOR UPDATE
-    ), stats AS (
-      SELECT l.id,
-             (SELECT count(*)::int FROM ${itemEntities} ie WHERE ie.entity_id = l.id AND NOT ie.draft) AS n,
-             (SELECT min(ie.published_at) FROM ${itemEntities} ie WHERE ie.entity_id = l.id AND NOT ie.draft) AS f,
-             (SELECT max(ie.published_at) FROM ${itemEntities} ie WHERE ie.entity_id = l.id AND NOT ie.draft) AS l
-      FROM locked l
-    )
-    UPDATE ${entities} SET mention_count = stats.n, first_seen = stats.f, last_seen = stats.l
-    FROM stats WHERE ${entities.id} = stats.id`);
+    UPDATE ${entities} SET
+      mention_count = (SELECT count(*)::int FROM ${itemEntities} ie WHERE ie.entity_id = ${entities.id} AND NOT ie.draft),
+      first_seen = (SELECT min(ie.published_at) FROM ${itemEntities} ie WHERE ie.entity_id = ${entities.id} AND NOT ie.draft),
+      last_seen = (SELECT max(ie.published_at) FROM ${itemEntities} ie WHERE ie.entity_id = ${entities.id} AND NOT ie.draft)
+    WHERE ${inArray(entities.id, ids)}`);
 }
 
 /** Appends events; returns the highest sequence written (0 when there was nothing to write). */
