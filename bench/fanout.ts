@@ -52,6 +52,7 @@ const cpuOf = (pid: number): number => {
 interface Sub {
   ws: WebSocket;
   received: number;
+  bytes: number;
   arrivals: { at: number; id: string }[];
 }
 
@@ -66,7 +67,7 @@ function filterFor(i: number): Record<string, unknown> | null {
 
 async function connectGraphqlWs(url: string, i: number): Promise<Sub> {
   const ws = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
-  const sub: Sub = { ws, received: 0, arrivals: [] };
+  const sub: Sub = { ws, received: 0, bytes: 0, arrivals: [] };
   await new Promise<void>((resolveOpen, reject) => {
     ws.once('error', reject);
     ws.on('message', (raw) => {
@@ -77,6 +78,7 @@ async function connectGraphqlWs(url: string, i: number): Promise<Sub> {
         return;
       }
       sub.received++;
+      sub.bytes += text.length;
       const id = /"id":"([0-9a-f-]{36})"/.exec(text.slice(text.indexOf('"item"')))?.[1] ?? '';
       sub.arrivals.push({ at: performance.now(), id });
     });
@@ -143,7 +145,8 @@ async function main(): Promise<void> {
   const burstSeconds = (lastArrival - committed) / 1000;
   const cpuBurst = cpuOf(api.pid!) - cpu0;
   const counts = subs.map((s) => s.received);
-  const msgSize = 600;
+  // The ceiling sends messages of the average size digestql delivered.
+  const msgSize = Math.round(subs.reduce((b, s) => b + s.bytes, 0) / Math.max(1, total));
   console.log(`burst: ${total} deliveries, last ${(burstSeconds * 1000).toFixed(0)} ms after commit (store took ${(committed - t0).toFixed(0)} ms): ${(total / burstSeconds).toFixed(0)} deliveries/s`);
 
   // Steady: 5 items per second for STEADY_SECONDS; latency from commit to each arrival.
