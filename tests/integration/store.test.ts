@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { entities, events, items, reports } from '../../src/db/tables';
 import type { Report } from '../../src/ingest';
 import { createTestDatabase, rawSql, type TestDatabase } from '../support/db';
+import { refreshAllEntityStats, storeReport } from '../../src/modules/publishing/publishing.service';
 import { exampleReport, store, syntheticReport } from '../support/fixtures';
 
 describe('storing a report (one transaction, stable ids, a diff)', () => {
@@ -107,6 +108,15 @@ describe('storing a report (one transaction, stable ids, a diff)', () => {
     // syntheticReport gives every item "Entity k" for k = i % 17: 30 items × 6 reports.
     const [row] = await db.db.select({ n: sql<number>`sum(mention_count)::int` }).from(entities).where(sql`key LIKE 'entity %'`);
     expect(row!.n).toBe(180);
+  });
+
+  it('a bulk import may defer entity stats and recompute them once', async () => {
+    const reports = Array.from({ length: 3 }, (_, i) => syntheticReport(`bulk-${i}`, 30, `2026-05-0${i + 1}T00:00:00Z`));
+    for (const r of reports) await storeReport(db.db, r, { deferEntityStats: true });
+    const sum = async () => (await db.db.select({ n: sql<number>`sum(mention_count)::int` }).from(entities).where(sql`key LIKE 'entity %'`))[0]!.n;
+    expect(await sum()).toBe(180);
+    await refreshAllEntityStats(db.db);
+    expect(await sum()).toBe(270);
   });
 
   it('two publishes of one slug at once leave one report, not two', async () => {

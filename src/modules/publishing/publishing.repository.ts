@@ -180,6 +180,16 @@ export async function refreshEntityStats(tx: Executor, keys: string[]): Promise<
     WHERE ${inArray(entities.id, ids)}`);
 }
 
+export async function refreshAllEntityStats(tx: Executor): Promise<void> {
+  await tx.execute(sql`
+    UPDATE ${entities} SET mention_count = coalesce(s.n, 0), first_seen = s.f, last_seen = s.l
+    FROM ${entities} e2 LEFT JOIN (
+      SELECT entity_id, count(*)::int AS n, min(published_at) AS f, max(published_at) AS l
+      FROM ${itemEntities} WHERE NOT draft GROUP BY entity_id
+    ) s ON s.entity_id = e2.id
+    WHERE ${entities.id} = e2.id`);
+}
+
 /** Appends events; returns the highest sequence written (0 when there was nothing to write). */
 export async function appendEvents(tx: Executor, rows: EventRow[]): Promise<number> {
   let last = 0;

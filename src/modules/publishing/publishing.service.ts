@@ -30,11 +30,24 @@ function contentHash(item: Item, sectionKey: string): string {
  * keywords and the events that announce it. Re-storing a slug replaces its content in place,
  * keeping the id of every item whose title is unchanged.
  */
-export async function storeReport(db: Db, report: Report): Promise<StoreResult> {
-  return db.transaction((tx) => storeInTransaction(tx, report));
+export async function storeReport(db: Db, report: Report, options: StoreOptions = {}): Promise<StoreResult> {
+  return db.transaction((tx) => storeInTransaction(tx, report, options));
 }
 
-async function storeInTransaction(tx: Tx, report: Report): Promise<StoreResult> {
+export interface StoreOptions {
+  /**
+   * Bulk imports (an archive of thousands of digests) may skip the per-report entity stats and
+   * call `refreshAllEntityStats` once at the end: hot entities' rows are then not fought over.
+   */
+  deferEntityStats?: boolean;
+}
+
+/** Recomputes every entity's mention count and first/last seen (after a bulk import). */
+export async function refreshAllEntityStats(db: Db): Promise<void> {
+  await repo.refreshAllEntityStats(db);
+}
+
+async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions): Promise<StoreResult> {
   await repo.lockSlug(tx, report.slug);
   const before = await repo.findReportBySlug(tx, report.slug);
   const publishedAt = digestInstant(report.date);
@@ -144,7 +157,7 @@ async function storeInTransaction(tx: Tx, report: Report): Promise<StoreResult> 
     ),
     keywords: report.keywords,
   });
-  await repo.refreshEntityStats(tx, [
+  if (!options.deferEntityStats) await repo.refreshEntityStats(tx, [
     ...allItems.flatMap(({ item }) => item.entities.map((e) => e.key)),
     ...previous.flatMap((p) => p.entityKeys),
   ]);
