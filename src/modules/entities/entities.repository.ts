@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, not, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, not, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { ts } from '../../db/params';
+import { newestFirst, ts } from '../../db/params';
 import { entities, itemEntities, items } from '../../db/tables';
 import type { ItemKey, ItemRecord } from '../items/items.repository';
 
@@ -29,18 +29,27 @@ export async function entitiesByItemIds(db: Executor, ids: readonly string[]): P
     .orderBy(asc(itemEntities.position));
 }
 
-/** An entity's published items, newest first, read along the (entity, published_at) index. */
+/**
+ * An entity's published items, newest first. The page is cut from the (entity, published_at)
+ * index before joining items: joined first, Postgres sorted every mention of a hot entity
+ * (50k rows, 0.5 s on the ten-year benchmark corpus) to return 21.
+ */
 export async function listItemsOfEntity(db: Executor, entityId: string, limit: number, from: ItemKey | null): Promise<ItemRecord[]> {
   const after = from
     ? sql`(${itemEntities.publishedAt} < ${ts(from.publishedAt)} OR (${itemEntities.publishedAt} = ${ts(from.publishedAt)} AND (${itemEntities.itemPosition}, ${itemEntities.itemId}) > (${from.position}, ${from.id})))`
     : undefined;
+  const page = db
+    .select({ itemId: itemEntities.itemId, publishedAt: itemEntities.publishedAt, itemPosition: itemEntities.itemPosition })
+    .from(itemEntities)
+    .where(and(eq(itemEntities.entityId, entityId), not(itemEntities.draft), after))
+    .orderBy(newestFirst(itemEntities.publishedAt), asc(itemEntities.itemPosition), asc(itemEntities.itemId))
+    .limit(limit)
+    .as('page');
   const rows = await db
     .select({ item: items })
-    .from(itemEntities)
-    .innerJoin(items, eq(items.id, itemEntities.itemId))
-    .where(and(eq(itemEntities.entityId, entityId), not(itemEntities.draft), after))
-    .orderBy(desc(itemEntities.publishedAt), asc(itemEntities.itemPosition), asc(itemEntities.itemId))
-    .limit(limit);
+    .from(page)
+    .innerJoin(items, eq(items.id, page.itemId))
+    .orderBy(newestFirst(page.publishedAt), asc(page.itemPosition), asc(page.itemId));
   return rows.map((r) => r.item);
 }
 

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { ts } from '../../db/params';
+import { newestFirst, ts } from '../../db/params';
 import { entities, itemEntities, items, itemTags, reports, sources } from '../../db/tables';
 import type { ItemFilter } from './item-filter';
 
@@ -23,8 +23,9 @@ const visible = not(items.draft);
 export function itemFilterSql(f: ItemFilter): SQL | undefined {
   const conds: (SQL | undefined)[] = [visible];
   if (f.minRank !== null) {
-    // An IN list of ranks (not >=) lets Postgres read the importance index in feed order.
-    conds.push(inArray(items.importanceRank, [3, 2, 1].filter((r) => r >= f.minRank!)));
+    // HIGH is the top rank: equality lets Postgres read the importance index in feed order
+    // (an IN list or a range would make it sort every HIGH item of ten years first).
+    conds.push(f.minRank >= 3 ? eq(items.importanceRank, 3) : gte(items.importanceRank, f.minRank));
   }
   if (f.sectionKeys) conds.push(inArray(items.sectionKey, f.sectionKeys));
   if (f.reportSlug !== null) conds.push(eq(items.reportId, sql`(SELECT ${reports.id} FROM ${reports} WHERE ${reports.slug} = ${f.reportSlug})`));
@@ -49,7 +50,7 @@ export async function listItems(db: Executor, filter: ItemFilter, limit: number,
     .select()
     .from(items)
     .where(and(itemFilterSql(filter), after(from)))
-    .orderBy(desc(items.publishedAt), asc(items.position), asc(items.id))
+    .orderBy(newestFirst(items.publishedAt), asc(items.position), asc(items.id))
     .limit(limit);
 }
 

@@ -1,6 +1,6 @@
-import { and, arrayOverlaps, asc, desc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { ts } from '../../db/params';
+import { newestFirst, ts } from '../../db/params';
 import { reportKeywords, reports, sections } from '../../db/tables';
 
 export type ReportRecord = typeof reports.$inferSelect;
@@ -34,7 +34,7 @@ export async function findPublishedBySlug(db: Executor, slug: string): Promise<R
 }
 
 export async function findLatestPublished(db: Executor): Promise<ReportRecord | null> {
-  const [row] = await db.select().from(reports).where(visible).orderBy(desc(reports.publishedAt), desc(reports.id)).limit(1);
+  const [row] = await db.select().from(reports).where(visible).orderBy(newestFirst(reports.publishedAt), newestFirst(reports.id)).limit(1);
   return row ?? null;
 }
 
@@ -44,7 +44,7 @@ export async function listReports(db: Executor, filter: ReportFilter, limit: num
     .select()
     .from(reports)
     .where(and(filterSql(filter), after))
-    .orderBy(desc(reports.publishedAt), desc(reports.id))
+    .orderBy(newestFirst(reports.publishedAt), newestFirst(reports.id))
     .limit(limit);
 }
 
