@@ -5,29 +5,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import postgres from 'postgres';
 import WebSocket from 'ws';
 import { openDatabase } from '../src/db/client';
 import { storeReport } from '../src/modules/publishing/publishing.service';
 import { TAGS, entityName, syntheticDigest } from './corpus';
+import { freePort, freshDatabase } from './setup';
 
 const ROOT = resolve(__dirname, '..');
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
 const DB_NAME = 'digestql_bench_fanout';
 const QUERY = 'subscription($f: ItemFilter) { itemPublished(filter: $f) { cursor type item { id title summary importance tags report { slug } section { key } } } }';
-
-const freePort = (): Promise<number> =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 
 function child(cmd: string[], env: Record<string, string>): ChildProcess {
   const c = spawn(process.execPath, cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -104,13 +94,7 @@ const waitUntil = async (cond: () => boolean, timeoutMs: number): Promise<boolea
 
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/src/cli.js'))) throw new Error('run npm run build first');
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin.unsafe(`CREATE DATABASE ${DB_NAME}`);
-  await admin.end();
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${DB_NAME}`;
-  const dbUrl = u.toString();
+  const dbUrl = await freshDatabase(DB_NAME);
   const database = await openDatabase({ url: dbUrl });
   await database.migrate();
 

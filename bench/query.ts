@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
@@ -14,9 +13,9 @@ import { openDatabase, type Database } from '../src/db/client';
 import { refreshAllEntityStats, storeReport } from '../src/modules/publishing/publishing.service';
 import { NEWEST_INDEX, entityName, syntheticDigest } from './corpus';
 import { load, type LoadResult } from './load';
+import { freePort, freshDatabase } from './setup';
 
 const ROOT = resolve(__dirname, '..');
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const CONCURRENCY = 20;
 const DB_NAME = 'digestql_bench';
@@ -30,14 +29,6 @@ const REPORT_QUERY = `query($slug: String!) { report(slug: $slug) {
       section { key } report { slug } } } } }`;
 const ITEMS_QUERY = `{ items(first: 20, filter: { minImportance: HIGH }) { totalCount edges { cursor node { id title summary importance tags report { slug } section { key } } } pageInfo { hasNextPage endCursor } } }`;
 const ENTITY_QUERY = `query($name: String!) { entity(name: $name) { name mentionCount firstSeen lastSeen items(first: 20) { edges { node { id title importance report { slug } } } } } }`;
-
-const freePort = (): Promise<number> =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 
 async function startChild(cmd: string[], env: Record<string, string>, ready: RegExp | null, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -90,13 +81,7 @@ async function loadCorpus(database: Database, from: number, to: number): Promise
 }
 
 async function main(): Promise<void> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin.unsafe(`CREATE DATABASE ${DB_NAME}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  const dbUrl = url.toString();
+  const dbUrl = await freshDatabase(DB_NAME);
   const database = await openDatabase({ url: dbUrl });
   await database.migrate();
   const newest = syntheticDigest(NEWEST_INDEX);
