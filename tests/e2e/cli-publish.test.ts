@@ -3,29 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
 import { EXAMPLES_DIR } from '../support/corpus';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { gql, PUBLISH_TOKEN, startTestServer, type TestServer } from '../support/server';
+import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
 import { subscribe } from '../support/ws-client';
 
 describe('digestql publish (the real CLI against a running server)', () => {
-  let db: TestDatabase;
-  let server: TestServer;
+  const ctx = serveTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'digestql-publish-'));
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await server.close();
-    await db.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('publishes a file, and subscribers hear of it', async () => {
-    const sub = subscribe<{ itemPublished: { item: { title: string } } }>(server.url, 'subscription { itemPublished(filter: { minImportance: HIGH }) { item { title } } }');
+    const sub = subscribe<{ itemPublished: { item: { title: string } } }>(ctx.server.url, 'subscription { itemPublished(filter: { minImportance: HIGH }) { item { title } } }');
     await new Promise((r) => setTimeout(r, 300));
     const file = join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md');
-    const res = await runCli(['publish', file, '--url', `${server.url}/graphql`, '--token', PUBLISH_TOKEN]);
+    const res = await runCli(['publish', file, '--url', `${ctx.server.url}/graphql`, '--token', PUBLISH_TOKEN]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('→ 2026-11-21-ai-digest-en (new)');
@@ -34,7 +24,7 @@ describe('digestql publish (the real CLI against a running server)', () => {
       'Compact reasoning model tops an open coding benchmark',
       'Industry group proposes a sandbox standard for autonomous agents',
     ]);
-    const stored = await gql<{ report: { itemCount: number } }>(server.url, '{ report(slug: "2026-11-21-ai-digest-en") { itemCount } }');
+    const stored = await gql<{ report: { itemCount: number } }>(ctx.server.url, '{ report(slug: "2026-11-21-ai-digest-en") { itemCount } }');
     expect(stored.data!.report.itemCount).toBe(6);
     await sub.dispose();
   });
@@ -42,13 +32,13 @@ describe('digestql publish (the real CLI against a running server)', () => {
   it('refuses a bad file before sending it, and a wrong token from the server', async () => {
     const bad = join(dir, 'bad.md');
     writeFileSync(bad, readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8').replace('date: 2026-11-20T07:05:00+08:00', 'date: soon'));
-    const parse = await runCli(['publish', bad, '--url', `${server.url}/graphql`, '--token', PUBLISH_TOKEN]);
+    const parse = await runCli(['publish', bad, '--url', `${ctx.server.url}/graphql`, '--token', PUBLISH_TOKEN]);
     expect(parse.code).toBe(1);
     expect(parse.stderr).toMatch(/bad\.md:line \d+: date: invalid date "soon"/);
-    const denied = await runCli(['publish', join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), '--url', `${server.url}/graphql`, '--token', 'wrong-token']);
+    const denied = await runCli(['publish', join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), '--url', `${ctx.server.url}/graphql`, '--token', 'wrong-token']);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('UNAUTHENTICATED');
-    const none = await gql<{ reports: { totalCount: number } }>(server.url, '{ reports { totalCount } }');
+    const none = await gql<{ reports: { totalCount: number } }>(ctx.server.url, '{ reports { totalCount } }');
     expect(none.data!.reports.totalCount).toBe(1);
   });
 });

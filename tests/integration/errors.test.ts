@@ -1,25 +1,15 @@
-import { createTestDatabase, rawSql, type TestDatabase } from '../support/db';
+import { rawSql } from '../support/db';
 import { exampleReport, store } from '../support/fixtures';
-import { gql, startTestServer, type TestServer } from '../support/server';
+import { gql, serveTestDatabase } from '../support/server';
 
 describe('a database failure is masked for the client and logged with its detail', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await store(db, exampleReport('2026-11-20-ai-intel'));
-    server = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await server.close();
-    await db.dispose();
-  });
+  const ctx = serveTestDatabase({ seed: (db) => store(db, exampleReport('2026-11-20-ai-intel')) });
 
   it('answers INTERNAL_SERVER_ERROR with a request id, and no SQL, table name or stack', async () => {
-    await rawSql(db, 'ALTER TABLE report_keywords RENAME TO report_keywords_gone');
+    await rawSql(ctx.db, 'ALTER TABLE report_keywords RENAME TO report_keywords_gone');
     try {
       const res = await gql<{ report: { slug: string; keywords: string[] | null } | null }>(
-        server.url,
+        ctx.server.url,
         '{ report(slug: "2026-11-20-ai-intel") { slug keywords } }',
         {},
         { 'x-request-id': 'req-test-123' },
@@ -36,9 +26,9 @@ describe('a database failure is masked for the client and logged with its detail
       const text = JSON.stringify(res);
       for (const leak of ['report_keywords', 'select', 'relation', 'stack', 'at ']) expect(text.toLowerCase()).not.toContain(leak);
     } finally {
-      await rawSql(db, 'ALTER TABLE report_keywords_gone RENAME TO report_keywords');
+      await rawSql(ctx.db, 'ALTER TABLE report_keywords_gone RENAME TO report_keywords');
     }
-    const ok = await gql<{ report: { keywords: string[] } }>(server.url, '{ report(slug: "2026-11-20-ai-intel") { keywords } }');
+    const ok = await gql<{ report: { keywords: string[] } }>(ctx.server.url, '{ report(slug: "2026-11-20-ai-intel") { keywords } }');
     expect(ok.data!.report.keywords).toHaveLength(5);
   });
 });

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES_DIR, SEED_FILE, describeWithCorpus } from '../support/corpus';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exampleReport } from '../support/fixtures';
-import { gql, PUBLISH_TOKEN, startTestServer, type TestServer } from '../support/server';
+import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
 import { sleep, subscribe } from '../support/ws-client';
 
 const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
@@ -16,24 +15,14 @@ type Ev = { itemPublished: { cursor: string; type: string; item: { id: string; t
 const PUBLISH_MD = `mutation($md: String!, $slug: String) { publishMarkdown(markdown: $md, slug: $slug) { slug created draft added updated removed unchanged report { slug itemCount } } }`;
 
 describe('realtime: publish and subscribe', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    server = await startTestServer(db);
-  });
-  afterEach(async () => {
-    await server.close();
-    await db.dispose();
-  });
-
-  const publish = (md: string, slug?: string) => gql<{ publishMarkdown: Record<string, unknown> }>(server.url, PUBLISH_MD, { md, slug }, auth);
+  const ctx = serveTestDatabase({ each: true });
+  const publish = (md: string, slug?: string) => gql<{ publishMarkdown: Record<string, unknown> }>(ctx.server.url, PUBLISH_MD, { md, slug }, auth);
 
   it('pushes only matching items, in order, to each filter', async () => {
-    const high = subscribe<Ev>(server.url, SUB, { filter: { minImportance: 'HIGH' } });
-    const rlhf = subscribe<Ev>(server.url, SUB, { filter: { tags: ['RLHF'] } });
-    const entity = subscribe<Ev>(server.url, SUB, { filter: { entities: ['rlvr'] } });
-    const all = subscribe<Ev>(server.url, SUB, {});
+    const high = subscribe<Ev>(ctx.server.url, SUB, { filter: { minImportance: 'HIGH' } });
+    const rlhf = subscribe<Ev>(ctx.server.url, SUB, { filter: { tags: ['RLHF'] } });
+    const entity = subscribe<Ev>(ctx.server.url, SUB, { filter: { entities: ['rlvr'] } });
+    const all = subscribe<Ev>(ctx.server.url, SUB, {});
     await sleep(300);
     const res = await publish(ZH);
     expect(res.errors).toBeUndefined();
@@ -59,16 +48,16 @@ describe('realtime: publish and subscribe', () => {
   });
 
   it('resumes after a disconnect: every missed event exactly once, in order', async () => {
-    const first = subscribe<Ev>(server.url, SUB, {});
+    const first = subscribe<Ev>(ctx.server.url, SUB, {});
     await sleep(200);
     await publish(ZH);
     const [firstEvent] = await first.waitFor(1);
     await first.dispose();
     const cursor = firstEvent!.data!.itemPublished.cursor;
     await publish(EN);
-    const live = subscribe<Ev>(server.url, SUB, {});
+    const live = subscribe<Ev>(ctx.server.url, SUB, {});
     await sleep(200);
-    const resumed = subscribe<Ev>(server.url, SUB, { after: cursor });
+    const resumed = subscribe<Ev>(ctx.server.url, SUB, { after: cursor });
     const got = await resumed.waitFor(11);
     const titles = got.map((r) => r.data!.itemPublished.item.title);
     expect(titles.slice(0, 5)).toEqual(exampleReport('2026-11-20-ai-intel').sections.flatMap((s) => s.items).slice(1).map((i) => i.title));
@@ -85,7 +74,7 @@ describe('realtime: publish and subscribe', () => {
   });
 
   it('a draft is not pushed until published; a re-publish pushes only what changed', async () => {
-    const all = subscribe<Ev>(server.url, SUB, {});
+    const all = subscribe<Ev>(ctx.server.url, SUB, {});
     await sleep(200);
     const draft = await publish(ZH.replace('draft: false', 'draft: true'));
     expect(draft.data!.publishMarkdown).toMatchObject({ draft: true, report: null });
@@ -110,13 +99,13 @@ describe('realtime: publish and subscribe', () => {
   });
 
   it('publishing needs the publish credential; bad input names the line and stores nothing', async () => {
-    const anon = await gql(server.url, PUBLISH_MD, { md: ZH });
+    const anon = await gql(ctx.server.url, PUBLISH_MD, { md: ZH });
     expect(anon.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const wrong = await gql(server.url, PUBLISH_MD, { md: ZH }, { authorization: 'Bearer nope' });
+    const wrong = await gql(ctx.server.url, PUBLISH_MD, { md: ZH }, { authorization: 'Bearer nope' });
     expect(wrong.status).toBe(401);
     const bad = await publish(ZH.replace('**重要性**：高', '**重要性**：很高'));
     expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'importance', line: expect.any(Number) });
-    const none = await gql<{ reports: { totalCount: number } }>(server.url, '{ reports { totalCount } }');
+    const none = await gql<{ reports: { totalCount: number } }>(ctx.server.url, '{ reports { totalCount } }');
     expect(none.data!.reports.totalCount).toBe(0);
   });
 
@@ -128,37 +117,37 @@ describe('realtime: publish and subscribe', () => {
       date: '2026-11-22T08:00:00+08:00',
       sections: [{ title: '今日焦點（Top Headlines）', items: [{ title: 'One', importance: 'HIGH', entities: ['GPT-OSS', 'gpt-oss'], sources: [{ label: 'p', url: 'arXiv:2405.17838' }] }] }],
     };
-    const ok = await gql<{ publishReport: { report: { sections: { key: string; items: unknown[] }[] } } }>(server.url, mutation, { input }, auth);
+    const ok = await gql<{ publishReport: { report: { sections: { key: string; items: unknown[] }[] } } }>(ctx.server.url, mutation, { input }, auth);
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.publishReport.report.sections[0]).toEqual({
       key: 'top-headlines',
       items: [{ title: 'One', importance: 'HIGH', entities: [{ key: 'gpt-oss' }], sources: [{ kind: 'ARXIV', url: 'https://arxiv.org/abs/2405.17838' }] }],
     });
-    const bad = await gql(server.url, mutation, { input: { ...input, date: '2026-13-45' } }, auth);
+    const bad = await gql(ctx.server.url, mutation, { input: { ...input, date: '2026-13-45' } }, auth);
     expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'date' });
   });
 
   it('refuses an expired or malformed cursor clearly', async () => {
     const oldCursor = Buffer.from(JSON.stringify(['ev1', '1', 1, Date.now() - 40 * 86_400_000])).toString('base64url');
-    const expired = subscribe<Ev>(server.url, SUB, { after: oldCursor });
+    const expired = subscribe<Ev>(ctx.server.url, SUB, { after: oldCursor });
     await expired.done;
     expect(expired.results[0]!.errors![0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', argument: 'after' } });
     expect(expired.results[0]!.errors![0]!.message).toContain('30-day event retention');
-    const malformed = subscribe<Ev>(server.url, SUB, { after: 'garbage' });
+    const malformed = subscribe<Ev>(ctx.server.url, SUB, { after: 'garbage' });
     await malformed.done;
     expect(malformed.results[0]!.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     await Promise.all([expired.dispose(), malformed.dispose()]);
   });
 
   it('a bad credential on connection_init closes the socket with 4403', async () => {
-    const s = subscribe<Ev>(server.url, SUB, {}, { authorization: 'Bearer wrong' });
+    const s = subscribe<Ev>(ctx.server.url, SUB, {}, { authorization: 'Bearer wrong' });
     expect((await s.closed).code).toBe(4403);
     await s.dispose();
   });
 
   it('reportPublished pushes whole reports', async () => {
     const reports = subscribe<{ reportPublished: { slug: string; itemCount: number; sections: { key: string }[] } }>(
-      server.url,
+      ctx.server.url,
       'subscription { reportPublished { slug itemCount sections { key } } }',
     );
     await sleep(200);
@@ -170,23 +159,14 @@ describe('realtime: publish and subscribe', () => {
 });
 
 describeWithCorpus('realtime with the seed digest', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await server.close();
-    await db.dispose();
-  });
+  const ctx = serveTestDatabase();
 
   it('a HIGH-only subscriber gets exactly the 3 HIGH items, in order; RLHF and entity subscribers only theirs', async () => {
-    const high = subscribe<Ev>(server.url, SUB, { filter: { minImportance: 'HIGH' } });
-    const rlhf = subscribe<Ev>(server.url, SUB, { filter: { tags: ['RLHF'] } });
-    const entity = subscribe<Ev>(server.url, SUB, { filter: { entities: ['gpt-oss'] } });
+    const high = subscribe<Ev>(ctx.server.url, SUB, { filter: { minImportance: 'HIGH' } });
+    const rlhf = subscribe<Ev>(ctx.server.url, SUB, { filter: { tags: ['RLHF'] } });
+    const entity = subscribe<Ev>(ctx.server.url, SUB, { filter: { entities: ['gpt-oss'] } });
     await sleep(300);
-    const res = await gql(server.url, PUBLISH_MD, { md: readFileSync(SEED_FILE, 'utf8'), slug: '2025-11-25-ai-intel' }, auth);
+    const res = await gql(ctx.server.url, PUBLISH_MD, { md: readFileSync(SEED_FILE, 'utf8'), slug: '2025-11-25-ai-intel' }, auth);
     expect(res.errors).toBeUndefined();
     const got = await high.waitFor(3);
     expect(got.map((r) => r.data!.itemPublished.item.title)).toEqual([

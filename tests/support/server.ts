@@ -3,6 +3,7 @@ import { createApp, type App } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { buildSchema } from '../../src/server/schema';
 import { EventHub } from '../../src/realtime/event-hub';
+import { createTestDatabase, type TestDatabase } from './db';
 
 export interface TestServer {
   url: string;
@@ -72,4 +73,29 @@ export async function gql<T = Record<string, unknown>>(
   });
   const body = (await res.json()) as { data?: T | null; errors?: GraphQLResponse['errors'] };
   return { status: res.status, ...body, headers: res.headers };
+}
+
+export interface ServedDatabase {
+  db: TestDatabase;
+  server: TestServer;
+}
+
+/**
+ * A fresh database (optionally seeded) and a real server over it, for one describe block:
+ * set up in `before`, disposed in `after` (beforeAll/afterAll unless told otherwise).
+ */
+export function serveTestDatabase(
+  options: TestServerOptions & { seed?: (db: TestDatabase) => Promise<unknown>; each?: boolean } = {},
+): ServedDatabase {
+  const ctx = {} as ServedDatabase;
+  (options.each ? beforeEach : beforeAll)(async () => {
+    ctx.db = await createTestDatabase();
+    await options.seed?.(ctx.db);
+    ctx.server = await startTestServer(ctx.db, options);
+  });
+  (options.each ? afterEach : afterAll)(async () => {
+    await ctx.server?.close();
+    await ctx.db?.dispose();
+  });
+  return ctx;
 }
