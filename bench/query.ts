@@ -9,7 +9,13 @@ import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
-import { openDatabase, type Database } from '../src/db/client';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { openDatabase, type Database, type Db } from '../src/db/client';
+import * as tables from '../src/db/tables';
+import { normaliseKey } from '../src/ingest';
+import { findByKey, listItemsOfEntity } from '../src/modules/entities/entities.repository';
+import { normaliseItemFilter } from '../src/modules/items/item-filter';
+import { listItems } from '../src/modules/items/items.repository';
 import { refreshAllEntityStats, storeReport } from '../src/modules/publishing/publishing.service';
 import { NEWEST_INDEX, entityName, syntheticDigest } from './corpus';
 import { load, type LoadResult } from './load';
@@ -19,6 +25,8 @@ const ROOT = resolve(__dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const CONCURRENCY = 20;
 const DB_NAME = 'digestql_bench';
+/** Reports stored for the feed pages' baseline: 7 × 3 HIGH items fill a 20-item page. */
+const FEED_BASELINE_REPORTS = 7;
 
 const REPORT_QUERY = `query($slug: String!) { report(slug: $slug) {
   id slug title keywords tags stats { articleCount }
@@ -47,23 +55,36 @@ async function startChild(cmd: string[], env: Record<string, string>, ready: Reg
   throw new Error(`child did not start: ${out}`);
 }
 
-async function measure(label: string, gqlUrl: string, ceilingUrl: string, slug: string): Promise<Record<string, LoadResult>> {
-  const post = (query: string, variables: Record<string, unknown> = {}) => ({ method: 'POST' as const, body: JSON.stringify({ query, variables }) });
-  const warm = async (url: string, init: Parameters<typeof load>[1]) => load(url, init, CONCURRENCY, 1500);
+type Case = [name: string, url: string, init: Parameters<typeof load>[1]];
+
+async function measure(label: string, cases: Case[]): Promise<Record<string, LoadResult>> {
   const results: Record<string, LoadResult> = {};
-  const cases: [string, string, Parameters<typeof load>[1]][] = [
-    ['report (GraphQL)', gqlUrl, post(REPORT_QUERY, { slug })],
-    ['report (ceiling)', `${ceilingUrl}/report?slug=${slug}`, { method: 'GET' }],
-    ['items HIGH (GraphQL)', gqlUrl, post(ITEMS_QUERY)],
-    ['entity top (GraphQL)', gqlUrl, post(ENTITY_QUERY, { name: entityName(1) })],
-  ];
   for (const [name, url, init] of cases) {
-    await warm(url, init);
+    await load(url, init, CONCURRENCY, 1500); // warm-up
     results[name] = await load(url, init, CONCURRENCY, DURATION);
     const r = results[name]!;
     console.log(`${label} | ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.bytes} B, ${r.errors} errors`);
   }
   return results;
+}
+
+const post = (query: string, variables: Record<string, unknown> = {}) => ({ method: 'POST' as const, body: JSON.stringify({ query, variables }) });
+
+/** The SQL the items and entity pages run, captured from the repositories, with EXPLAIN ANALYZE on the full corpus. */
+async function explainFeeds(dbUrl: string): Promise<string> {
+  const client = postgres(dbUrl, { max: 1, onnotice: () => undefined });
+  const captured: { query: string; params: unknown[] }[] = [];
+  const db = drizzle({ client, schema: tables, logger: { logQuery: (query, params) => void captured.push({ query, params }) } }) as unknown as Db;
+  await listItems(db, normaliseItemFilter({ minImportance: 'HIGH' }), 21, null);
+  const entity = await findByKey(db, normaliseKey(entityName(1)));
+  await listItemsOfEntity(db, entity!.id, 21, null);
+  const out: string[] = [];
+  for (const { query, params } of captured) {
+    const rows = (await client.unsafe(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query}`, params as never[])) as unknown as { 'QUERY PLAN': string }[];
+    out.push(`${query}\n${rows.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}`);
+  }
+  await client.end();
+  return out.join('\n\n');
 }
 
 async function loadCorpus(database: Database, from: number, to: number): Promise<void> {
@@ -88,21 +109,38 @@ async function main(): Promise<void> {
   await storeReport(database.db, newest);
 
   if (!existsSync(join(ROOT, 'dist/src/cli.js'))) throw new Error('run npm run build first');
-  const [gqlPort, ceilingPort] = [await freePort(), await freePort()];
+  const [gqlPort, cachePort, ceilingPort] = [await freePort(), await freePort(), await freePort()];
   const env = { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const serve = (port: number, extra: Record<string, string> = {}) =>
+    startChild(['dist/src/cli.js', 'serve'], { ...env, ...extra, PORT: String(port), HOST: '127.0.0.1' }, null, port);
   const start = async () => [
-    await startChild(['dist/src/cli.js', 'serve'], { ...env, PORT: String(gqlPort), HOST: '127.0.0.1' }, null, gqlPort),
+    await serve(gqlPort),
+    await serve(cachePort, { APOLLO_CACHE_CONTROL: 'true' }),
     await startChild([require.resolve('tsx/cli'), 'bench/ceiling-server.ts'], { ...env, PORT: String(ceilingPort) }, /ceiling listening/, ceilingPort),
   ];
   const gqlUrl = `http://127.0.0.1:${gqlPort}/graphql`;
-  const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
+  const reportCases: Case[] = [
+    ['report (GraphQL)', gqlUrl, post(REPORT_QUERY, { slug: newest.slug })],
+    ['report (GraphQL, cache-control on)', `http://127.0.0.1:${cachePort}/graphql`, post(REPORT_QUERY, { slug: newest.slug })],
+    ['report (ceiling)', `http://127.0.0.1:${ceilingPort}/report?slug=${newest.slug}`, { method: 'GET' }],
+  ];
+  const feedCases: Case[] = [
+    ['items HIGH (GraphQL)', gqlUrl, post(ITEMS_QUERY)],
+    ['entity top (GraphQL)', gqlUrl, post(ENTITY_QUERY, { name: entityName(1) })],
+  ];
 
   let children = await start();
-  const one = await measure('1 report', gqlUrl, ceilingUrl, newest.slug);
+  const small = await measure('1 report', reportCases);
+  // A report holds 3 HIGH items: the feed pages are compared at the smallest corpus that fills a
+  // 20-item page (7 reports), so both sides return the same number of items.
+  console.log(`storing the ${FEED_BASELINE_REPORTS - 1} reports before the newest…`);
+  await loadCorpus(database, NEWEST_INDEX - FEED_BASELINE_REPORTS + 1, NEWEST_INDEX);
+  await refreshAllEntityStats(database.db);
+  Object.assign(small, await measure(`${FEED_BASELINE_REPORTS} reports`, feedCases));
   children.forEach((c) => c.kill('SIGTERM'));
 
-  console.log('loading 10 years of digests (3,649 more reports)…');
-  await loadCorpus(database, 0, NEWEST_INDEX);
+  console.log('loading 10 years of digests…');
+  await loadCorpus(database, 0, NEWEST_INDEX - FEED_BASELINE_REPORTS + 1);
   await refreshAllEntityStats(database.db);
   const adminDb = postgres(dbUrl, { max: 1, onnotice: () => undefined });
   // The steady state of a live database: autovacuum has run, statistics are current.
@@ -111,34 +149,43 @@ async function main(): Promise<void> {
   await adminDb.end();
 
   children = await start();
-  const all = await measure('3,650 reports', gqlUrl, ceilingUrl, newest.slug);
+  const all = await measure('3,650 reports', [...reportCases, ...feedCases]);
   children.forEach((c) => c.kill('SIGTERM'));
+  const plans = await explainFeeds(dbUrl);
   await database.close();
 
   const row = (name: string) => {
-    const a = one[name]!;
+    const a = small[name]!;
     const b = all[name]!;
-    return `| ${name} | ${a.rps.toFixed(0)} | ${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} | ${b.rps.toFixed(0)} | ${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} | ${(((b.p50 - a.p50) / a.p50) * 100).toFixed(0)}% |`;
+    const baseline = name.startsWith('report') ? '1 report' : `${FEED_BASELINE_REPORTS} reports`;
+    return `| ${name} | ${baseline} | ${a.rps.toFixed(0)} | ${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} | ${a.bytes} | ${b.rps.toFixed(0)} | ${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} | ${b.bytes} | ${(((b.p50 - a.p50) / a.p50) * 100).toFixed(0)}% |`;
   };
-  const ratio = (r: Record<string, LoadResult>) => (r['report (GraphQL)']!.rps / r['report (ceiling)']!.rps).toFixed(2);
+  const ratio = (r: Record<string, LoadResult>, name = 'report (GraphQL)') => (r[name]!.rps / r['report (ceiling)']!.rps).toFixed(2);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const section = `## Query benchmark (${new Date().toISOString().slice(0, 10)})
 
 Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL (local, default settings).
-Load: ${CONCURRENCY} concurrent keep-alive connections, ${DURATION / 1000} s per case after a 1.5 s warm-up; client, API and ceiling share the 2 cores.
-Corpus: synthetic, 30 items per report (6 sections), 3–8 entities per item drawn from a Zipf distribution over 5,000 names; ${n} items when full.
-Response size of the report query: ${one['report (GraphQL)']!.bytes} bytes.
+Load: ${CONCURRENCY} concurrent keep-alive connections, ${DURATION / 1000} s per case after a 1.5 s warm-up; client, API servers, ceiling and Postgres share the 2 cores.
+Corpus: synthetic, 30 items per report (6 sections, 3 HIGH), 3–8 entities per item drawn from a Zipf distribution over 5,000 names; ${n} items when full.
 
-| case | req/s (1 report) | p50 / p99 ms | req/s (3,650 reports) | p50 / p99 ms | p50 change |
-| --- | --- | --- | --- | --- | --- |
-${['report (GraphQL)', 'report (ceiling)', 'items HIGH (GraphQL)', 'entity top (GraphQL)'].map(row).join('\n')}
+| case | baseline | req/s | p50 / p99 ms | bytes | req/s (3,650 reports) | p50 / p99 ms | bytes | p50 change |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${[...reportCases, ...feedCases].map(([name]) => row(name)).join('\n')}
 
-GraphQL report query ÷ ceiling (requests/s): **${ratio(one)}×** with 1 report, **${ratio(all)}×** with 3,650.
+GraphQL report query ÷ ceiling (requests/s): **${ratio(small)}×** with 1 report, **${ratio(all)}×** with 3,650.
+With Apollo's cache-control plugin on: ${ratio(small, 'report (GraphQL, cache-control on)')}× and ${ratio(all, 'report (GraphQL, cache-control on)')}×.
 The ceiling is \`bench/ceiling-server.ts\`: node:http, the same repository SQL, one JSON.stringify.
-Apollo's cache-control plugin is disabled (\`ApolloServerPluginCacheControlDisabled\`): nothing uses its hints.
+The feed pages (items HIGH, entity top) use a ${FEED_BASELINE_REPORTS}-report baseline: the smallest corpus whose first page is full
+(20 items), so both columns return the same number of items.
+
+### Query plans on the full corpus (EXPLAIN ANALYZE of the SQL the repositories send)
+
+\`\`\`
+${plans}
+\`\`\`
 `;
   const file = join(ROOT, 'bench/RESULTS.md');
-  const previous = existsSync(file) ? readFileSync(file, 'utf8').replace(/## Query benchmark[\s\S]*?(?=\n## |$)/, '').trim() : '# Benchmark results';
+  const previous = existsSync(file) ? readFileSync(file, 'utf8').replace(/## Query benchmark[\s\S]*?(?=\n## (?!#)|$)/, '').trim() : '# Benchmark results';
   writeFileSync(file, `${previous}\n\n${section}`);
   console.log(section);
 }

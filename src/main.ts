@@ -74,6 +74,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       retentionMs,
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      cacheControl: env.APOLLO_CACHE_CONTROL,
     });
     const url = await app.listen(env.PORT, env.HOST);
     log.info({ url: `${url}/graphql`, database: database.kind }, 'digestql is serving');

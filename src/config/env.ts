@@ -32,6 +32,8 @@ const envSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   INTROSPECTION: bool.optional(),
+  /** Apollo's cache-control plugin (Cache-Control headers from @cacheControl hints): off, it halves throughput on large responses. */
+  APOLLO_CACHE_CONTROL: bool.default(false),
 });
 
 export type Env = z.infer<typeof envSchema>;

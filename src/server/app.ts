@@ -29,6 +29,8 @@ export interface AppOptions {
   queueMax: number;
   /** Largest accepted request body or WebSocket message, in bytes. */
   maxBodyBytes?: number;
+  /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
+  cacheControl?: boolean;
 }
 
 export interface App {
@@ -69,8 +71,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log),
-    // Cache-control hints cost about half the throughput on large nested responses and nothing here uses them.
-    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
+    // Cache-control hints cost throughput on large nested responses and nothing here uses them
+    // (bench/RESULTS.md measures both); APOLLO_CACHE_CONTROL=true brings Apollo's default back.
+    plugins: [...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]), ApolloServerPluginLandingPageDisabled()],
     logger: {
       debug: (m: unknown) => log.debug(m),
       info: (m: unknown) => log.info(m),
