@@ -36,6 +36,8 @@ export interface AppOptions {
 export interface App {
   server: Server;
   wsConnections(): number;
+  /** Shared subscription groups and their members (see src/realtime/subscription-groups.ts). */
+  subscriptionGroups(): { groups: number; members: number };
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -182,6 +184,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     server,
     wsConnections: () => ws.connections(),
+    subscriptionGroups: () => ws.subscriptionGroups(),
     listen: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

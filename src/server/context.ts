@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
-import type { EventHub } from '../realtime/event-hub';
+import type { EventHub, ReaderHandle } from '../realtime/event-hub';
+import type { LogPosition } from '../modules/events/events.repository';
 import type { Loaders } from '../modules/loading/loaders';
 
 /** What every resolver gets: built per HTTP request, per subscription event on WebSocket. */
@@ -27,4 +28,8 @@ export interface RealtimeContext {
   onSlowConsumer: () => void;
   /** Whether the caller's connection has data it has not taken yet. */
   isBackedUp: () => boolean;
+  /** Where a subscription without `after` starts reading the log (default: the live head). */
+  startAt?: LogPosition | null;
+  /** Told the subscription's log reader once attached (a group member reports progress through it). */
+  onReader?: (reader: ReaderHandle) => void;
 }

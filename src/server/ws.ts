@@ -7,9 +7,12 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Db } from '../db/client';
 import { authenticate } from '../modules/auth/auth.service';
-import { createLoaders } from '../modules/loading/loaders';
+import { createLoaders, type Loaders } from '../modules/loading/loaders';
+import { SubscriptionGroups, sharedJson } from '../realtime/subscription-groups';
+import { sendSharedPayloads, sharedPayload } from '../realtime/shared-payloads';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
+import { ErrorCode } from './errors';
 import { formatError } from './format-error';
 import type { Logger } from './logger';
 
@@ -43,8 +46,26 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
   return typeof params.token === 'string' ? `Bearer ${params.token}` : undefined;
 }
 
+/**
+ * graphql-js's own request errors carry no code on this transport (Apollo adds them over HTTP):
+ * an error outside field execution (no path) caused by nothing but graphql-js itself is a
+ * variable that failed coercion, the client's to fix. Everything else keeps its own treatment:
+ * errors with a path (a resolver's, or a null for a non-null field) are masked unless coded.
+ */
+function requestErrorCode(e: GraphQLError): GraphQLError {
+  const cause = e.originalError;
+  if (e.path || e.extensions?.code || (cause && !(cause instanceof GraphQLError))) return e;
+  return new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } });
+}
+
 /** GraphQL over WebSocket (graphql-ws) on the HTTP server's port and path. */
-export function attachWebSocket(options: WsOptions): { close(): Promise<void>; connections(): number } {
+export interface WebSocketEndpoint {
+  close(): Promise<void>;
+  connections(): number;
+  subscriptionGroups(): { groups: number; members: number };
+}
+
+export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const { log } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -53,7 +74,10 @@ export function attachWebSocket(options: WsOptions): { close(): Promise<void>; c
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sendSharedPayloads(ws);
+      wss.emit('connection', ws, req);
+    });
   };
   options.server.on('upgrade', onUpgrade);
 
@@ -61,9 +85,23 @@ export function attachWebSocket(options: WsOptions): { close(): Promise<void>; c
   const format = formatError(log);
   const formatResult = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors) return result;
-    const errors = result.errors.map((e) => format(e.toJSON() as GraphQLFormattedError, e));
+    const errors = result.errors.map(requestErrorCode).map((e) => format(e.toJSON() as GraphQLFormattedError, e));
     return { ...result, errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) };
   };
+
+  const groups = new SubscriptionGroups({
+    log,
+    queueMax: options.queueMax,
+    format: formatResult,
+    groupContext: (member, onSlowConsumer) => ({
+      db: member.db,
+      loaders: createLoaders(options.db),
+      limits: member.limits,
+      requestId: randomUUID(),
+      auth: member.auth,
+      realtime: { ...member.realtime, onSlowConsumer, isBackedUp: () => false },
+    }),
+  });
 
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
@@ -77,9 +115,16 @@ export function attachWebSocket(options: WsOptions): { close(): Promise<void>; c
       },
       context: (ctx): GraphQLContext => {
         const socket = ctx.extra.socket;
+        // Loaders are made on first use: a subscription in a group never executes with its own context.
+        let loaders: Loaders | null = null;
         return {
           db: options.db,
-          loaders: createLoaders(options.db),
+          get loaders() {
+            return (loaders ??= createLoaders(options.db));
+          },
+          set loaders(value: Loaders) {
+            loaders = value;
+          },
           limits: { maxPageSize: options.maxPageSize },
           requestId: randomUUID(),
           auth: auths.get(socket)!,
@@ -95,14 +140,28 @@ export function attachWebSocket(options: WsOptions): { close(): Promise<void>; c
           },
         };
       },
-      // Every result on this transport (queries and each subscription event) passes the one error formatter.
-      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
+      subscribe: (args) => groups.subscribe(args),
+      // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
+      // subscription stream that failed (its cause goes through the formatter and is masked).
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) =>
+          e.originalError || e.extensions?.code
+            ? format(e.toJSON() as GraphQLFormattedError, e)
+            : { ...e.toJSON(), extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } },
+        ),
+      // Every result on this transport (queries and each subscription event) passes the one error formatter;
+      // a group's result was formatted and is serialised once for all its members.
+      onNext: (ctx, _id, _payload, _args, result) => {
+        const json = sharedJson(result as ExecutionResult);
+        return json === null ? formatResult(result as ExecutionResult) : sharedPayload(ctx.extra.socket, json);
+      },
     },
     wss,
   );
 
   return {
     connections: () => wss.clients.size,
+    subscriptionGroups: () => groups.stats(),
     close: async () => {
       options.server.off('upgrade', onUpgrade);
       for (const client of wss.clients) client.close(CloseCode.GoingAway, 'server shutting down');

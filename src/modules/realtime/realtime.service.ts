@@ -13,7 +13,7 @@ const ITEM_TYPES = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
  * handed to execution, the context gets fresh loaders: no cache outlives one event.
  */
 function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): AsyncIterableIterator<EventRecord> {
-  const from = after ? decodeEventCursor(after, ctx.realtime.retentionMs) : null;
+  const from = after ? decodeEventCursor(after, ctx.realtime.retentionMs) : (ctx.realtime.startAt ?? null);
   let handle: ReaderHandle | null = null;
   const queue = new BoundedQueue<EventRecord>(ctx.realtime.queueMax, () => handle?.detach());
   handle = ctx.realtime.hub.attach(
@@ -29,6 +29,7 @@ function eventStream(ctx: GraphQLContext, after: string | null | undefined, acce
     },
     from,
   );
+  ctx.realtime.onReader?.(handle);
   const resumeAt = Math.max(1, Math.floor(ctx.realtime.queueMax / 2));
   return {
     next: async () => {

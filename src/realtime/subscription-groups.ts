@@ -1,0 +1,300 @@
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  Kind,
+  print,
+  subscribe,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { EventRecord, LogPosition } from '../modules/events/events.repository';
+import type { ReaderHandle } from './event-hub';
+import type { GraphQLContext } from '../server/context';
+import type { Logger } from '../server/logger';
+import { BoundedQueue } from './async-queue';
+import { comparePositions } from './event-cursor';
+
+/**
+ * Shared execution of identical subscriptions.
+ *
+ * Five thousand bots asking for `itemPublished(filter: {minImportance: HIGH}) { … }` with the
+ * same selection set want the same bytes for every event. Subscriptions with the same document,
+ * operation, variables and principal form a group: the group holds one reader of the event log,
+ * executes each event once (fresh DataLoaders per event, as for a lone subscription), formats
+ * and serialises the result once, and hands that one result to each member's bounded queue.
+ * graphql-ws's protocol is untouched: each member is an ordinary async iterator of results.
+ *
+ * A member that cannot keep up (its queue of `queueMax` results is full) leaves the group and
+ * continues as a lone subscription from the last event it was given: it reads the rest from the
+ * log at its own pace and falls under the usual slow-consumer rules (closed with 4503 when stalled
+ * or too far behind). Subscriptions with `after` replay from their own cursor and are never grouped.
+ */
+
+export interface GroupsOptions {
+  log: Logger;
+  queueMax: number;
+  /**
+   * A context for executing a group's events, from its first member's: no socket of its own,
+   * never "backed up"; `onSlowConsumer` when the group's reader falls more than the hub's
+   * maximum lag behind.
+   */
+  groupContext(member: GraphQLContext, onSlowConsumer: () => void): GraphQLContext;
+  /** Formats a result once for every member (the one error formatter). */
+  format(result: ExecutionResult): ExecutionResult;
+}
+
+/** A result executed once for a group; `json` is its serialisation, made on first use. */
+export interface SharedResult {
+  result: ExecutionResult;
+  json: string | null;
+}
+
+const shared = new WeakMap<ExecutionResult, SharedResult>();
+
+/** The shared serialisation of a group's result, or null for a result of a lone subscription. */
+export function sharedJson(result: ExecutionResult): string | null {
+  const s = shared.get(result);
+  if (!s) return null;
+  s.json ??= JSON.stringify(s.result);
+  return s.json;
+}
+
+interface Delivery {
+  result: ExecutionResult;
+  position: LogPosition;
+}
+
+/** The root field of a subscription, through fragments (validation allows exactly one). */
+function rootField(selectionSet: SelectionSetNode, args: ExecutionArgs): FieldNode | null {
+  for (const s of selectionSet.selections) {
+    if (s.kind === Kind.FIELD) return s;
+    const inner = s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : args.document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
+    const set = inner && 'selectionSet' in inner ? inner.selectionSet : inner;
+    const found = set ? rootField(set as SelectionSetNode, args) : null;
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The group key, or null when the subscription must run alone (it replays from `after`). */
+export function groupKey(args: ExecutionArgs): string | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation || operation.operation !== 'subscription') return null;
+  const field = rootField(operation.selectionSet, args);
+  if (!field) return null;
+  const after = field.arguments?.find((a) => a.name.value === 'after');
+  if (after) {
+    const value = after.value;
+    if (value.kind === Kind.VARIABLE ? args.variableValues?.[value.name.value] != null : value.kind !== Kind.NULL) return null;
+  }
+  const ctx = args.contextValue as GraphQLContext;
+  return JSON.stringify([ctx.auth.principal, ctx.auth.canPublish, args.operationName ?? null, args.variableValues ?? {}, print(args.document)]);
+}
+
+type Stream = AsyncIterator<ExecutionResult>;
+const ENDED: Stream = { next: () => Promise.resolve({ value: undefined, done: true }) };
+const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x as Partial<Stream>).next === 'function';
+
+class Member implements AsyncIterableIterator<ExecutionResult> {
+  readonly queue: BoundedQueue<Delivery>;
+  /** Events at or before the join are not this member's: it subscribed after them. */
+  private position: LogPosition;
+  private joined = false;
+  /** Set once the member left the group: its own subscription, reading on from `position`. */
+  private alone: Promise<Stream | ExecutionResult> | null = null;
+  /** That subscription's reader: told of progress while the member drains what the group gave it. */
+  private aloneReader: ReaderHandle | null = null;
+  private returned = false;
+
+  constructor(
+    private readonly group: Group,
+    private readonly args: ExecutionArgs,
+    joinedAt: LogPosition,
+    capacity: number,
+  ) {
+    this.position = joinedAt;
+    this.queue = new BoundedQueue<Delivery>(capacity);
+  }
+
+  /** From the group's loop: queue the result, or leave the group when full. */
+  offer(d: Delivery): void {
+    if (this.alone) return;
+    // The group's events come in log order: once one is past the join, all later ones are.
+    if (!this.joined) {
+      if (comparePositions(d.position, this.position) <= 0) return;
+      this.joined = true;
+    }
+    if (this.queue.push(d)) {
+      this.position = d.position;
+      return;
+    }
+    // Full: leave the group and continue alone from the last event queued. The subscription
+    // starts now, so its reader is watched by the hub's slow-consumer checks from this moment
+    // (a member that stopped reading is closed with 4503); its events follow the queued ones.
+    this.group.leave(this);
+    const ctx = this.args.contextValue as GraphQLContext;
+    const contextValue: GraphQLContext = {
+      ...ctx,
+      realtime: { ...ctx.realtime, startAt: this.position, onReader: (reader) => (this.aloneReader = reader) },
+    };
+    this.alone = Promise.resolve(subscribe({ ...this.args, contextValue }));
+    void this.alone.then((it) => {
+      if (this.returned && isStream(it)) void it.return?.();
+    });
+  }
+
+  /** The group's reader fell too far behind: close this member's connection as a slow consumer. */
+  slow(): void {
+    this.queue.end();
+    (this.args.contextValue as GraphQLContext).realtime.onSlowConsumer();
+  }
+
+  end(err?: unknown): void {
+    if (err === undefined) this.queue.end();
+    else this.queue.fail(err);
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.alone || this.queue.size > 0) {
+      const r = await this.queue.next();
+      if (r.done) return r;
+      this.aloneReader?.pulled(false);
+      return { value: r.value.result, done: false };
+    }
+    const alone = await this.alone;
+    if (isStream(alone)) return alone.next();
+    // Refused (the log position fell out of retention meanwhile, say): say why, then end.
+    this.alone = Promise.resolve(ENDED);
+    return { value: alone, done: false };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.returned = true;
+    this.group.leave(this);
+    await this.queue.return();
+    const alone = await this.alone;
+    if (alone && isStream(alone)) await alone.return?.();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+class Group {
+  readonly members = new Set<Member>();
+  readonly ready: Promise<ExecutionResult | null>;
+  private readonly args: ExecutionArgs;
+  private source: AsyncIterator<unknown> | null = null;
+  stopped = false;
+
+  constructor(
+    private readonly key: string,
+    args: ExecutionArgs,
+    private readonly owner: SubscriptionGroups,
+  ) {
+    const context = owner.options.groupContext(args.contextValue as GraphQLContext, () => this.tooSlow());
+    this.args = { ...args, contextValue: context };
+    this.ready = this.start();
+  }
+
+  /** Opens the group's source stream; an ExecutionResult when the subscription is refused. */
+  private async start(): Promise<ExecutionResult | null> {
+    const res = await createSourceEventStream(this.args);
+    if (!(Symbol.asyncIterator in res)) {
+      this.stop();
+      return res;
+    }
+    this.source = res[Symbol.asyncIterator]();
+    if (this.stopped) void this.source.return?.();
+    else void this.run();
+    return null;
+  }
+
+  join(args: ExecutionArgs, hubPosition: LogPosition): Member {
+    const m = new Member(this, args, hubPosition, this.owner.options.queueMax);
+    this.members.add(m);
+    return m;
+  }
+
+  leave(m: Member): void {
+    if (!this.members.delete(m) || this.members.size > 0) return;
+    this.stop();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.owner.forget(this.key, this);
+    void this.source?.return?.();
+  }
+
+  /** The group's own reader fell too far behind: its members are closed as slow consumers. */
+  private tooSlow(): void {
+    for (const m of this.members) m.slow();
+    this.members.clear();
+    this.stop();
+  }
+
+  private async run(): Promise<void> {
+    const { format, log } = this.owner.options;
+    const source = this.source!;
+    try {
+      for (;;) {
+        const next = await source.next();
+        if (next.done || this.stopped) break;
+        const event = next.value as EventRecord;
+        const result = format((await execute({ ...this.args, rootValue: event })) as ExecutionResult);
+        shared.set(result, { result, json: null });
+        const delivery = { result, position: { tx: event.tx, seq: event.seq } };
+        for (const m of this.members) m.offer(delivery);
+      }
+      for (const m of this.members) m.end();
+    } catch (err) {
+      log.warn({ err }, 'a shared subscription failed');
+      for (const m of this.members) m.end(err);
+    } finally {
+      this.members.clear();
+      this.stop();
+    }
+  }
+}
+
+export class SubscriptionGroups {
+  private readonly groups = new Map<string, Group>();
+
+  constructor(readonly options: GroupsOptions) {}
+
+  /** graphql-ws's `subscribe`: joins (or opens) the group for these arguments, or runs alone. */
+  async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const key = groupKey(args);
+    if (key === null) return subscribe(args);
+    // The join position is taken before any await: events after it are the member's.
+    const joinedAt = (args.contextValue as GraphQLContext).realtime.hub.stats().position;
+    for (;;) {
+      let group = this.groups.get(key);
+      if (!group) {
+        group = new Group(key, args, this);
+        this.groups.set(key, group);
+      }
+      const refused = await group.ready;
+      if (refused) return refused;
+      // Stopped while this member waited (its last member left): open a new one.
+      if (!group.stopped) return group.join(args, joinedAt);
+    }
+  }
+
+  forget(key: string, group: Group): void {
+    if (this.groups.get(key) === group) this.groups.delete(key);
+  }
+
+  stats(): { groups: number; members: number } {
+    let members = 0;
+    for (const g of this.groups.values()) members += g.members.size;
+    return { groups: this.groups.size, members };
+  }
+}

@@ -1,0 +1,145 @@
+import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeEventCursor } from '../../src/realtime/event-cursor';
+import { EXAMPLES_DIR } from '../support/corpus';
+import { store, syntheticReport } from '../support/fixtures';
+import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
+import { sleep, subscribe } from '../support/ws-client';
+
+const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
+const EN = readFileSync(join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md'), 'utf8');
+const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
+const PUBLISH_MD = `mutation($md: String!) { publishMarkdown(markdown: $md) { slug added } }`;
+const SUB = `subscription($filter: ItemFilter) { itemPublished(filter: $filter) { cursor type item { id title importance tags report { slug } } } }`;
+type Ev = { itemPublished: { cursor: string; type: string; item: { id: string; title: string; importance: string } } };
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  for (let waited = 0; !check(); waited += 25) {
+    if (waited > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** A raw graphql-transport-ws peer: every message as received on the wire. */
+async function rawSubscriber(httpUrl: string, query: string, variables: Record<string, unknown> = {}) {
+  const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const messages: string[] = [];
+  socket.on('message', (m) => messages.push(String(m)));
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init' }));
+  await until(() => messages.length > 0, 'connection_ack');
+  socket.send(JSON.stringify({ id: 'raw-1', type: 'subscribe', payload: { query, variables } }));
+  return { socket, messages, next: () => messages.slice(1).map((m) => JSON.parse(m) as { id: string; type: string; payload: { data: Ev } }) };
+}
+
+describe('shared execution of identical subscriptions', () => {
+  const ctx = serveTestDatabase({ each: true, pollIntervalMs: 60_000 });
+  const publish = async (md: string) => {
+    const res = await gql(ctx.server.url, PUBLISH_MD, { md }, auth);
+    expect(res.errors).toBeUndefined();
+  };
+
+  it('runs one execution per group and gives every member the same result, in the protocol graphql-ws speaks', async () => {
+    const filter = { minImportance: 'HIGH' };
+    const members = Array.from({ length: 5 }, () => subscribe<Ev>(ctx.server.url, SUB, { filter }));
+    const raw = await rawSubscriber(ctx.server.url, SUB, { filter });
+    const other = subscribe<{ itemPublished: { item: { title: string } } }>(ctx.server.url, 'subscription { itemPublished { item { title } } }');
+    await until(() => ctx.server.app.subscriptionGroups().members === 7, 'seven members');
+    expect(ctx.server.app.subscriptionGroups()).toEqual({ groups: 2, members: 7 });
+
+    await publish(ZH);
+    await publish(EN);
+    const first = await members[0]!.waitFor(4);
+    for (const m of members) expect(await m.waitFor(4)).toEqual(first);
+    expect(first.map((r) => r.data!.itemPublished.item.importance)).toEqual(['HIGH', 'HIGH', 'HIGH', 'HIGH']);
+    // The raw peer sees ordinary graphql-ws `next` messages carrying its own id and the same data.
+    await until(() => raw.next().length === 4, 'four raw messages');
+    expect(raw.next().map((m) => [m.id, m.type])).toEqual(Array(4).fill(['raw-1', 'next']));
+    expect(raw.next().map((m) => m.payload)).toEqual(first);
+    expect(await other.waitFor(12)).toHaveLength(12);
+
+    await Promise.all([...members, other].map((m) => m.dispose()));
+    raw.socket.close();
+    await until(() => ctx.server.app.subscriptionGroups().groups === 0, 'groups to close with their last member');
+  });
+
+  it('costs the same database work for five members as for one', async () => {
+    const statementsFor = async (n: number, md: string): Promise<number> => {
+      const subs = Array.from({ length: n }, () => subscribe<Ev>(ctx.server.url, SUB, {}));
+      await until(() => ctx.server.app.subscriptionGroups().members === n, `${n} members`);
+      const before = ctx.db.statements.count;
+      await publish(md);
+      await Promise.all(subs.map((s) => s.waitFor(6)));
+      await sleep(100);
+      const spent = ctx.db.statements.count - before;
+      await Promise.all(subs.map((s) => s.dispose()));
+      await until(() => ctx.server.app.subscriptionGroups().groups === 0, 'the group to close');
+      return spent;
+    };
+    const one = await statementsFor(1, ZH);
+    const five = await statementsFor(5, EN);
+    // Executing per member would add (5 − 1) × 6 events × 3 loader statements = 72.
+    expect(Math.abs(five - one)).toBeLessThan(10);
+  });
+
+  it('does not hand a new member events from before it subscribed', async () => {
+    const early = subscribe<Ev>(ctx.server.url, SUB, {});
+    await until(() => ctx.server.app.subscriptionGroups().members === 1, 'one member');
+    await publish(ZH);
+    await early.waitFor(6);
+    const late = subscribe<Ev>(ctx.server.url, SUB, {});
+    await until(() => ctx.server.app.subscriptionGroups().members === 2, 'two members');
+    await publish(EN);
+    const got = await late.waitFor(6);
+    expect(new Set(got.map((r) => r.data!.itemPublished.item.title)).size).toBe(6);
+    expect(got.every((r) => r.data!.itemPublished.item.title.match(/[a-z]/i))).toBe(true);
+    await early.waitFor(12);
+    await sleep(200);
+    expect(late.results).toHaveLength(6);
+    await Promise.all([early, late].map((s) => s.dispose()));
+  });
+
+  it('gives each member the refusal when the shared arguments are bad', async () => {
+    const a = subscribe(ctx.server.url, SUB, { filter: { minImportance: 'URGENT' } });
+    const b = subscribe(ctx.server.url, 'subscription { itemPublished(filter: { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }) { cursor } }');
+    // As graphql-js answers a refused subscription: one result with the errors, then complete.
+    const outcome = async (sub: typeof a) => JSON.stringify([await sub.done, sub.results]);
+    const [ea, eb] = await Promise.all([outcome(a), outcome(b)]);
+    expect(ea).toMatch(/URGENT/);
+    expect(eb).toMatch(/BAD_USER_INPUT/);
+    expect(eb).toMatch(/filter\.from/);
+    expect(ctx.server.app.subscriptionGroups().groups).toBe(0);
+    await Promise.all([a, b].map((s) => s.dispose()));
+  });
+});
+
+// Each event carries its report's whole item list: a paused peer's socket backs up within a few events.
+const HEAVY = `subscription { itemPublished { cursor item { id title summary details report { slug items { title summary details } } } } }`;
+
+describe('a group member that falls behind', () => {
+  const ctx = serveTestDatabase({ queueMax: 200 });
+
+  it('leaves the group and reads the rest from the log: every event once, in order', async () => {
+    const healthy = subscribe<{ itemPublished: { cursor: string } }>(ctx.server.url, HEAVY);
+    const slow = await rawSubscriber(ctx.server.url, HEAVY);
+    await until(() => ctx.server.app.subscriptionGroups().members === 2, 'two members');
+    slow.socket.pause();
+    await store(ctx.db, syntheticReport('behind-1', 300, '2026-04-01T00:00:00Z'));
+    await store(ctx.db, syntheticReport('behind-2', 300, '2026-04-02T00:00:00Z'));
+    await healthy.waitFor(600, 60_000);
+    // 600 events of ~100 KB cannot sit in a paused socket's buffers and a queue of 200: the paused
+    // member overflowed and left the group (the healthy one may have too, when executing outran its socket).
+    expect(ctx.server.app.subscriptionGroups().members).toBeLessThan(2);
+    slow.socket.resume();
+    await until(() => slow.next().length >= 600, 'the slow member to catch up', 60_000);
+    await sleep(200);
+    const seqs = slow.next().map((m) => decodeEventCursor((m.payload.data as unknown as { itemPublished: { cursor: string } }).itemPublished.cursor, 86_400_000).seq);
+    expect(seqs).toHaveLength(600);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(600);
+    expect(ctx.server.hub.stats().tooSlow).toBe(0);
+    slow.socket.close();
+    await healthy.dispose();
+  }, 120_000);
+});
