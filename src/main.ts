@@ -75,6 +75,8 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       maxBodyBytes: env.MAX_BODY_BYTES,
       cacheControl: env.APOLLO_CACHE_CONTROL,
+      limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST },
+      hideSuggestions: env.NODE_ENV === 'production',
     });
     const url = await app.listen(env.PORT, env.HOST);
     log.info({ url: `${url}/graphql`, database: database.kind }, 'digestql is serving');

@@ -32,6 +32,11 @@ const envSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   INTROSPECTION: bool.optional(),
+  MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),
+  MAX_TOKENS: z.coerce.number().int().min(50).max(100_000).default(1000),
+  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
   /** Apollo's cache-control plugin (Cache-Control headers from @cacheControl hints): off, it halves throughput on large responses. */
   APOLLO_CACHE_CONTROL: bool.default(false),
 });

@@ -7,6 +7,7 @@ import {
   subscribe,
   type ExecutionArgs,
   type ExecutionResult,
+  type DocumentNode,
   type FieldNode,
   type SelectionSetNode,
 } from 'graphql';
@@ -79,6 +80,9 @@ function rootField(selectionSet: SelectionSetNode, args: ExecutionArgs): FieldNo
   return null;
 }
 
+/** Documents come from a cache (src/server/limits.ts): each is printed once. */
+const printed = new WeakMap<DocumentNode, string>();
+
 /** The group key, or null when the subscription must run alone (it replays from `after`). */
 export function groupKey(args: ExecutionArgs): string | null {
   const operation = getOperationAST(args.document, args.operationName);
@@ -91,7 +95,9 @@ export function groupKey(args: ExecutionArgs): string | null {
     if (value.kind === Kind.VARIABLE ? args.variableValues?.[value.name.value] != null : value.kind !== Kind.NULL) return null;
   }
   const ctx = args.contextValue as GraphQLContext;
-  return JSON.stringify([ctx.auth.principal, ctx.auth.canPublish, args.operationName ?? null, args.variableValues ?? {}, print(args.document)]);
+  let text = printed.get(args.document);
+  if (text === undefined) printed.set(args.document, (text = print(args.document)));
+  return JSON.stringify([ctx.auth.principal, ctx.auth.canPublish, args.operationName ?? null, args.variableValues ?? {}, text]);
 }
 
 type Stream = AsyncIterator<ExecutionResult>;

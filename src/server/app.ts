@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
 import { createLoaders } from '../modules/loading/loaders';
 import { authenticate } from '../modules/auth/auth.service';
@@ -14,6 +14,7 @@ import { attachWebSocket } from './ws';
 import { formatError } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
+import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
   database: Database;
@@ -29,6 +30,10 @@ export interface AppOptions {
   queueMax: number;
   /** Largest accepted request body or WebSocket message, in bytes. */
   maxBodyBytes?: number;
+  /** Depth, aliases, directives, tokens and cost every operation must fit (HTTP and WebSocket). */
+  limits?: QueryLimits;
+  /** Cut "Did you mean …?" suggestions from errors (production). */
+  hideSuggestions?: boolean;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -65,17 +70,47 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
+/** Refuses an operation whose cost (see limits.ts) is over the limit, before it runs. */
+function costLimitPlugin(maxCost: number): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ schema, document, operationName, request }) => {
+        const cost = operationCost(schema, document, operationName, request.variables);
+        if (cost > maxCost) {
+          const e = costError(cost, maxCost);
+          throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });
+        }
+      },
+    }),
+  };
+}
+
 /** One port: GraphQL over HTTP (Apollo) and over WebSocket (graphql-ws) at /graphql, health at /healthz and /readyz. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, log } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const formatHttpError = formatError(log);
+  const hideSchemaDetails = options.hideSuggestions ?? false;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
+    validationRules: limitRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
+    hideSchemaDetailsFromClientErrors: hideSchemaDetails,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: formatError(log),
+    formatError: (formatted, error) => {
+      // The token limit is a parse error in graphql-js: say it like the other limits.
+      const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitMessage(formatted.message, limits.maxTokens) : null;
+      const f = tokens ? { ...formatted, message: tokens, extensions: { ...formatted.extensions, limit: 'maxTokens' } } : formatted;
+      return formatHttpError(f, error);
+    },
     // Cache-control hints cost throughput on large nested responses and nothing here uses them
     // (bench/RESULTS.md measures both); APOLLO_CACHE_CONTROL=true brings Apollo's default back.
-    plugins: [...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
+      ApolloServerPluginLandingPageDisabled(),
+      costLimitPlugin(limits.maxCost),
+    ],
     logger: {
       debug: (m: unknown) => log.debug(m),
       info: (m: unknown) => log.info(m),
@@ -179,6 +214,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     retentionMs: options.retentionMs,
     queueMax: options.queueMax,
     maxPayloadBytes: maxBody,
+    limits,
+    hideSuggestions: hideSchemaDetails,
   });
 
   return {

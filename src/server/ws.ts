@@ -14,6 +14,7 @@ import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { formatError } from './format-error';
+import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
@@ -36,6 +37,8 @@ export interface WsOptions {
   retentionMs: number;
   queueMax: number;
   maxPayloadBytes: number;
+  limits: QueryLimits;
+  hideSuggestions: boolean;
 }
 
 /** The token a client sends in connectionParams: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
@@ -103,6 +106,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     }),
   });
 
+  const documents = new DocumentCache(options.schema, options.limits, { hideSuggestions: options.hideSuggestions });
+
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
       schema: options.schema,
@@ -112,6 +117,15 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         if (auth === 'invalid') return false;
         auths.set(ctx.extra.socket, auth);
         return true;
+      },
+      // The same parse (token limit), validation (depth, aliases, directives) and cost limit as
+      // over HTTP; documents are parsed once per distinct text.
+      onSubscribe: (_ctx, _id, payload) => {
+        const prepared = documents.prepare(payload.query);
+        if ('errors' in prepared) return [...prepared.errors];
+        const cost = operationCost(options.schema, prepared.document, payload.operationName, payload.variables);
+        if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
+        return { schema: options.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): GraphQLContext => {
         const socket = ctx.extra.socket;

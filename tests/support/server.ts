@@ -22,6 +22,7 @@ export interface TestServerOptions {
   pollIntervalMs?: number;
   maxLag?: number;
   stallMs?: number;
+  hideSuggestions?: boolean;
 }
 
 /** A real HTTP + WebSocket server on a free loopback port, over the given database. */
@@ -39,6 +40,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     publishToken: PUBLISH_TOKEN,
     retentionMs: options.retentionMs ?? 30 * 86_400_000,
     queueMax: options.queueMax ?? 1000,
+    hideSuggestions: options.hideSuggestions,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {

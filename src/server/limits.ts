@@ -1,0 +1,189 @@
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import {
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  isListType,
+  isObjectType,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  valueFromAST,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { ErrorCode } from './errors';
+
+/**
+ * The limits every operation must fit, on HTTP and WebSocket alike. Depth, aliases and
+ * directives are validation rules (graphql-armor), tokens a parser limit (graphql-js), cost our
+ * own estimate below (it needs the variables, so it runs once the operation is known).
+ */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+}
+
+export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 1000, maxCost: 5000 };
+
+/** An error naming the limit, with the code of the phase it belongs to. */
+export function limitError(limit: keyof QueryLimits, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  const code = limit === 'maxTokens' ? ErrorCode.GRAPHQL_PARSE_FAILED : ErrorCode.GRAPHQL_VALIDATION_FAILED;
+  return new GraphQLError(message, { extensions: { code, limit, ...extra } });
+}
+
+/** graphql-armor reports through callbacks; its messages start "Syntax Error:", which these are not. */
+const reportAs =
+  (limit: keyof QueryLimits) =>
+  (context: ValidationContext | null, err: GraphQLError): void =>
+    context?.reportError(limitError(limit, err.message.replace(/^Syntax Error: /, '')));
+
+export function limitRules(limits: QueryLimits): ValidationRule[] {
+  const common = { exposeLimits: true, propagateOnRejection: false } as const;
+  return [
+    maxDepthRule({ ...common, n: limits.maxDepth, flattenFragments: true, onReject: [reportAs('maxDepth')] }),
+    maxAliasesRule({ ...common, n: limits.maxAliases, onReject: [reportAs('maxAliases')] }),
+    maxDirectivesRule({ ...common, n: limits.maxDirectives, onReject: [reportAs('maxDirectives')] }),
+  ];
+}
+
+/** A list without a `first` argument is assumed to hold this many: sections of a report, entities of an item. */
+export const LIST_SIZE_ESTIMATE = 10;
+const DEFAULT_PAGE = 20;
+
+/**
+ * What an operation may cost: each object it can return counts 1, scalars 0. A connection with
+ * `first` holds `first` edges (its default when absent), any other list LIST_SIZE_ESTIMATE
+ * elements. So 16 aliases of a page, or a page of entities each with a page of items, cost what
+ * they would make the server do. Introspection costs nothing.
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null, variables?: Record<string, unknown> | null): number {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return 0;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+
+  /** `page`: the `first` of the connection this selection set belongs to, for its `edges`/`nodes` list. */
+  const costOf = (type: GraphQLNamedType, set: SelectionSetNode, page: number | null): number => {
+    let cost = 0;
+    for (const s of set.selections) {
+      if (s.kind === Kind.FRAGMENT_SPREAD) {
+        const f = fragments.get(s.name.value);
+        const t = f && schema.getType(f.typeCondition.name.value);
+        if (f && t) cost += costOf(t, f.selectionSet, page);
+        continue;
+      }
+      if (s.kind === Kind.INLINE_FRAGMENT) {
+        const t = s.typeCondition ? schema.getType(s.typeCondition.name.value) : type;
+        if (t) cost += costOf(t, s.selectionSet, page);
+        continue;
+      }
+      if (s.name.value.startsWith('__') || !isObjectType(type) || !s.selectionSet) continue;
+      const field = type.getFields()[s.name.value];
+      if (!field) continue;
+      const child = getNamedType(field.type);
+      const firstArg = field.args.find((a) => a.name === 'first');
+      if (firstArg) {
+        const node = s.arguments?.find((a) => a.name.value === 'first');
+        const value = node ? valueFromAST(node.value, firstArg.type, variables ?? {}) : firstArg.defaultValue;
+        cost += 1 + costOf(child, s.selectionSet, typeof value === 'number' && value >= 0 ? value : DEFAULT_PAGE);
+      } else if (isListType(getNullableType(field.type))) {
+        cost += (page ?? LIST_SIZE_ESTIMATE) * (1 + costOf(child, s.selectionSet, null));
+      } else {
+        cost += 1 + costOf(child, s.selectionSet, null);
+      }
+    }
+    return cost;
+  };
+  return costOf(root, operation.selectionSet, null);
+}
+
+export function costError(cost: number, maxCost: number): GraphQLError {
+  return limitError('maxCost', `Query cost limit of ${maxCost} exceeded, found ${cost}.`, { cost, maxCost });
+}
+
+/** graphql-js's parse error for the token limit, said like the other limits. */
+export function tokenLimitMessage(message: string, maxTokens: number): string | null {
+  return /contains more (?:than|that) \d+ tokens/.test(message) ? `Token limit of ${maxTokens} exceeded.` : null;
+}
+
+/** "Did you mean …?" names schema members the client did not ask about: cut in production. */
+export function hideSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean (.+)\?$/, '');
+}
+
+export interface PreparedDocument {
+  document: DocumentNode;
+}
+
+/**
+ * Parses and validates documents with the limits, remembering the outcome per query text: five
+ * thousand subscribers sending the same subscription share one parsed document.
+ */
+export class DocumentCache {
+  private readonly cache = new Map<string, PreparedDocument | { errors: readonly GraphQLError[] }>();
+  private readonly rules: ValidationRule[];
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly limits: QueryLimits,
+    private readonly options: { hideSuggestions: boolean; maxEntries?: number },
+  ) {
+    this.rules = [...specifiedRules, ...limitRules(limits)];
+  }
+
+  prepare(query: string): PreparedDocument | { errors: readonly GraphQLError[] } {
+    const hit = this.cache.get(query);
+    if (hit) {
+      // Most recently used last: the oldest entry goes first when the cache is full.
+      this.cache.delete(query);
+      this.cache.set(query, hit);
+      return hit;
+    }
+    const prepared = this.compile(query);
+    this.cache.set(query, prepared);
+    if (this.cache.size > (this.options.maxEntries ?? 1000)) this.cache.delete(this.cache.keys().next().value!);
+    return prepared;
+  }
+
+  private compile(query: string): PreparedDocument | { errors: readonly GraphQLError[] } {
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: this.limits.maxTokens });
+    } catch (err) {
+      const e = err as GraphQLError;
+      const tokens = tokenLimitMessage(e.message, this.limits.maxTokens);
+      return {
+        errors: [
+          tokens
+            ? limitError('maxTokens', tokens)
+            : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } }),
+        ],
+      };
+    }
+    const errors = validate(this.schema, document, this.rules);
+    if (errors.length === 0) return { document };
+    return {
+      errors: errors.map((e) =>
+        new GraphQLError(this.options.hideSuggestions ? hideSuggestions(e.message) : e.message, {
+          nodes: e.nodes,
+          extensions: { ...e.extensions, code: e.extensions.code ?? ErrorCode.GRAPHQL_VALIDATION_FAILED },
+        }),
+      ),
+    };
+  }
+}

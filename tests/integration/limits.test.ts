@@ -1,0 +1,87 @@
+import { serveTestDatabase, gql } from '../support/server';
+import { subscribe } from '../support/ws-client';
+import { exampleReport, store } from '../support/fixtures';
+
+/**
+ * The same documents over HTTP and over WebSocket: each over-limit one is refused on both, with
+ * the same code and the limit it broke; the control row passes on both.
+ */
+const deep = '{ items { edges { node { report { sections { items { section { report { sections { title } } } } } } } } } }';
+const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: latestReport { id }`).join(' ')} }`;
+const costly = '{ items(first: 100) { edges { node { entities { items(first: 100) { edges { node { id } } } } } } } }';
+const tokens = `{ latestReport { ${'id '.repeat(1000)}} }`;
+const directives = `{ latestReport { ${Array.from({ length: 11 }, (_, i) => `f${i}: id @include(if: true)`).join(' ')} } }`;
+
+const cases: { name: string; query: string; code: string; limit: string | null; message: RegExp }[] = [
+  { name: 'depth 10 (limit 8)', query: deep, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxDepth', message: /depth limit of 8 exceeded, found 10/i },
+  { name: '16 aliases (limit 15)', query: aliases, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxAliases', message: /aliases limit of 15 exceeded, found 16/i },
+  { name: 'cost 202,201 (limit 5,000)', query: costly, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxCost', message: /cost limit of 5000 exceeded, found 202201/i },
+  { name: '1,000+ tokens (limit 1,000)', query: tokens, code: 'GRAPHQL_PARSE_FAILED', limit: 'maxTokens', message: /token limit of 1000 exceeded/i },
+  { name: '11 directives (limit 10)', query: directives, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxDirectives', message: /directives limit of 10 exceeded, found 11/i },
+  { name: 'a syntax error', query: '{ latestReport { id }', code: 'GRAPHQL_PARSE_FAILED', limit: null, message: /Syntax Error: Expected Name, found <EOF>/ },
+];
+
+type Err = { message: string; extensions?: Record<string, unknown> };
+
+describe('query limits, the same on both transports', () => {
+  const ctx = serveTestDatabase({ seed: (db) => store(db, exampleReport('2026-11-20-ai-intel')) });
+
+  it.each(cases)('HTTP refuses $name with 400', async ({ query, code, limit, message }) => {
+    const res = await gql(ctx.server.url, query);
+    expect(res.status).toBe(400);
+    expect(res.data).toBeUndefined();
+    const [err] = res.errors!;
+    expect(err!.message).toMatch(message);
+    expect(err!.extensions).toMatchObject({ code, ...(limit ? { limit } : {}) });
+  });
+
+  it.each(cases)('WebSocket refuses $name with an error message', async ({ query, code, limit, message }) => {
+    const sub = subscribe(ctx.server.url, query);
+    const { error } = await sub.done;
+    const [err] = error as Err[];
+    expect(err!.message).toMatch(message);
+    expect(err!.extensions).toMatchObject({ code, ...(limit ? { limit } : {}) });
+    await sub.dispose();
+  });
+
+  it.each([
+    ['a report page', `{ latestReport { slug sections { key items { id title entities { name } sources { url } } } } }`],
+    ['a full page of items with entities and sources', `{ items(first: 100) { edges { node { id title entities { name } sources { url } } } } latestReport { slug } }`],
+  ])('lets %s through on both', async (_name, query) => {
+    const res = await gql<{ latestReport: { slug: string } }>(ctx.server.url, query);
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+    const sub = subscribe<{ latestReport: { slug: string } }>(ctx.server.url, query);
+    const [got] = await sub.waitFor(1);
+    expect(got!.data!.latestReport.slug).toBe(res.data!.latestReport.slug);
+    await sub.dispose();
+  });
+});
+
+describe('field suggestions', () => {
+  const typo = '{ latestReprt { id } }';
+  const over = async (url: string) => {
+    const http = (await gql(url, typo)).errors![0]!.message;
+    const sub = subscribe(url, typo);
+    const ws = ((await sub.done).error as Err[])[0]!.message;
+    await sub.dispose();
+    return [http, ws];
+  };
+
+  describe('in development', () => {
+    const ctx = serveTestDatabase();
+    it('name the field the client may have meant', async () => {
+      for (const m of await over(ctx.server.url)) expect(m).toMatch(/Cannot query field "latestReprt" on type "Query"\. Did you mean "latestReport"\?/);
+    });
+  });
+
+  describe('in production', () => {
+    const ctx = serveTestDatabase({ hideSuggestions: true });
+    it('are cut on both transports', async () => {
+      for (const m of await over(ctx.server.url)) {
+        expect(m).toMatch(/Cannot query field "latestReprt" on type "Query"\./);
+        expect(m).not.toMatch(/Did you mean/);
+      }
+    });
+  });
+});

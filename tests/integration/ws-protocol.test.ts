@@ -1,0 +1,86 @@
+import WebSocket from 'ws';
+import { exampleReport, store } from '../support/fixtures';
+import { serveTestDatabase } from '../support/server';
+import { sleep, subscribe } from '../support/ws-client';
+
+/** A raw peer: the protocol as bytes, so each abuse can be sent exactly. */
+async function peer(httpUrl: string): Promise<{ socket: WebSocket; messages: string[]; closed: Promise<{ code: number; reason: string }> }> {
+  const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const messages: string[] = [];
+  socket.on('message', (m) => messages.push(String(m)));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('open', resolve));
+  return { socket, messages, closed };
+}
+
+const send = (socket: WebSocket, msg: unknown) => socket.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+const init = { type: 'connection_init' };
+const sub = (id: string) => ({ id, type: 'subscribe', payload: { query: 'subscription { itemPublished { cursor } }' } });
+
+async function acked(httpUrl: string) {
+  const p = await peer(httpUrl);
+  send(p.socket, init);
+  for (let i = 0; i < 100 && p.messages.length === 0; i++) await sleep(20);
+  expect(JSON.parse(p.messages[0]!)).toEqual({ type: 'connection_ack' });
+  return p;
+}
+
+describe('graphql-ws protocol abuse', () => {
+  const ctx = serveTestDatabase();
+  let bystander: ReturnType<typeof subscribe<{ itemPublished: { cursor: string } }>>;
+
+  beforeAll(async () => {
+    // A well-behaved subscriber on its own socket: none of the abuse below may touch it.
+    bystander = subscribe(ctx.server.url, 'subscription { itemPublished { cursor } }');
+    await sleep(200);
+  });
+
+  it('closes a socket that sends no connection_init in time with 4408', async () => {
+    const p = await peer(ctx.server.url);
+    expect((await p.closed).code).toBe(4408);
+  }, 10_000);
+
+  it('closes a second connection_init with 4429', async () => {
+    const p = await acked(ctx.server.url);
+    send(p.socket, init);
+    expect((await p.closed).code).toBe(4429);
+  });
+
+  it('closes a subscribe before the ack with 4401', async () => {
+    const p = await peer(ctx.server.url);
+    send(p.socket, sub('early'));
+    expect((await p.closed).code).toBe(4401);
+  });
+
+  it('closes a duplicate subscription id with 4409', async () => {
+    const p = await acked(ctx.server.url);
+    send(p.socket, sub('same'));
+    await sleep(100);
+    send(p.socket, sub('same'));
+    expect((await p.closed).code).toBe(4409);
+  });
+
+  it.each([
+    ['not JSON', '{"type": conn'],
+    ['an unknown type', { type: 'shout' }],
+    ['a subscribe without payload', { id: 'x', type: 'subscribe' }],
+  ])('closes %s with 4400', async (_name, msg) => {
+    const p = await acked(ctx.server.url);
+    send(p.socket, msg);
+    expect((await p.closed).code).toBe(4400);
+  });
+
+  it('closes a message over MAX_BODY_BYTES with 1009', async () => {
+    const p = await acked(ctx.server.url);
+    send(p.socket, { id: 'big', type: 'subscribe', payload: { query: `{ latestReport { id } }`, variables: { pad: 'x'.repeat(1024 * 1024) } } });
+    expect((await p.closed).code).toBe(1009);
+  });
+
+  it('kept every other socket working', async () => {
+    await store(ctx.db, exampleReport('2026-11-20-ai-intel'));
+    const got = await bystander.waitFor(6);
+    expect(got).toHaveLength(6);
+    await bystander.dispose();
+  });
+});
