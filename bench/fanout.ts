@@ -88,6 +88,8 @@ async function connectAll<T>(n: number, connect: (i: number) => Promise<T>): Pro
   return out;
 }
 
+const quantiles = (sorted: number[]) => (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+
 const waitUntil = async (cond: () => boolean, timeoutMs: number): Promise<boolean> => {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
@@ -104,7 +106,8 @@ async function main(): Promise<void> {
   await database.migrate();
 
   const port = await freePort();
-  const api = child(['dist/src/cli.js', 'serve'], { DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', EVENT_POLL_INTERVAL_MS: '1000' });
+  // BENCH_API_NODE_ARGS: extra node flags for the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const api = child([...(process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/cli.js', 'serve'], { DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', EVENT_POLL_INTERVAL_MS: '1000' });
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   await new Promise((r) => setTimeout(r, 500));
   const rssBefore = rssOf(api.pid!);
@@ -155,7 +158,12 @@ async function main(): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, 2000));
   const latencies = subs.flatMap((s) => s.arrivals.filter((a) => commitAt.has(a.id)).map((a) => a.at - commitAt.get(a.id)!)).sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  const q = quantiles(latencies);
+  // Who got each steady item, in order: the ceiling sends the same items to the same sockets.
+  const steadyItems = [...commitAt.keys()];
+  const recipients = new Map<string, number[]>(steadyItems.map((id) => [id, []]));
+  subs.forEach((s, i) => s.arrivals.forEach((a) => recipients.get(a.id)?.push(i)));
+  const steadySize = Math.round(subs.reduce((b, s) => b + s.bytes, 0) / Math.max(1, subs.reduce((k, s) => k + s.received, 0)));
   console.log(`steady: ${n} items, ${latencies.length} deliveries, p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms`);
   for (const s of subs) s.ws.terminate();
   api.kill('SIGTERM');
@@ -166,11 +174,12 @@ async function main(): Promise<void> {
   const ceiling = child(['--import', 'tsx', 'bench/ceiling-ws.ts'], { PORT: String(cport) });
   await new Promise((r) => setTimeout(r, 1500));
   const cRssBefore = rssOf(ceiling.pid!);
-  const raw = await connectAll(SUBSCRIBERS, async () => {
+  const raw = await connectAll(SUBSCRIBERS, async (i) => {
     const ws = new WebSocket(`ws://127.0.0.1:${cport}`, { perMessageDeflate: false });
     const s: Sub = { ws, received: 0, bytes: 0, arrivals: [] };
     ws.on('message', (m) => onDelivery(s, String(m)));
     await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ hello: i }));
     return s;
   });
   await new Promise((r) => setTimeout(r, 2000));
@@ -181,6 +190,19 @@ async function main(): Promise<void> {
   await waitUntil(() => raw.reduce((k, s) => k + s.received, 0) >= expected, 60_000);
   const cSeconds = (Math.max(...raw.map((s) => s.arrivals.at(-1)?.at ?? 0)) - c0) / 1000;
   const cCpu = cpuOf(ceiling.pid!) - cCpu0;
+
+  // Steady on the ceiling: the same items, to the same sockets, at the same pace; latency from the trigger.
+  for (const s of raw) s.arrivals.length = 0;
+  const sentAt = new Map<string, number>();
+  for (const id of steadyItems) {
+    const tick = Date.now();
+    sentAt.set(id, performance.now());
+    raw[0]!.ws.send(JSON.stringify({ tick: { id, to: recipients.get(id), size: steadySize } }));
+    await new Promise((res) => setTimeout(res, Math.max(0, 200 - (Date.now() - tick))));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const cq = quantiles(raw.flatMap((s) => s.arrivals.filter((a) => sentAt.has(a.id)).map((a) => a.at - sentAt.get(a.id)!)).sort((a, b) => a - b));
+  console.log(`ceiling steady: p50 ${cq(0.5).toFixed(1)} ms, p99 ${cq(0.99).toFixed(1)} ms`);
   for (const s of raw) s.ws.terminate();
   ceiling.kill('SIGTERM');
   await database.close();
@@ -196,9 +218,17 @@ Filters: a quarter each HIGH only, one of 10 tags, one of 50 entities, everythin
 | --- | --- | --- | --- | --- |
 | burst: deliveries/s (30-item report, ${expected} deliveries) | ${ours.toFixed(0)} | ${bare.toFixed(0)} | ${(ours / bare).toFixed(2)}× | ≥ 0.7× |
 | burst: commit → last delivery | ${(burstSeconds * 1000).toFixed(0)} ms | ${(cSeconds * 1000).toFixed(0)} ms | | |
-| steady 5 items/s for ${STEADY_SECONDS} s: latency p50 / p99 | ${q(0.5).toFixed(1)} / ${q(0.99).toFixed(1)} ms | | | p99 < 100 ms |
+| steady 5 items/s for ${STEADY_SECONDS} s: latency p50 / p99 (commit, or the ceiling's trigger, to arrival) | ${q(0.5).toFixed(1)} / ${q(0.99).toFixed(1)} ms | ${cq(0.5).toFixed(1)} / ${cq(0.99).toFixed(1)} ms | | p99 < 100 ms |
 | idle memory per connected subscriber (RSS) | ${(apiPerSub / 1024).toFixed(1)} KiB | ${(ceilingPerSub / 1024).toFixed(1)} KiB | ${(apiPerSub / ceilingPerSub).toFixed(2)}× | ≤ 2× |
 | server CPU per delivery (burst) | ${((cpuBurst / total) * 1e6).toFixed(1)} µs | ${((cCpu / expected) * 1e6).toFixed(1)} µs | ${(cpuBurst / total / (cCpu / expected)).toFixed(2)}× | |
+
+How digestql gets there (src/realtime/subscription-groups.ts, shared-payloads.ts): subscriptions with the same
+document, variables and principal form one group (${SUBSCRIBERS} subscribers here make 62 groups): one log reader, one
+execution per event, with the events already queued executed together on one set of DataLoaders, one JSON
+serialisation, and per subscriber only a string splice into graphql-ws's own \`next\` message. A socket's
+messages of one burst leave in one write. Documents are parsed and validated once per distinct text.
+The steady latency includes the publish path (commit → NOTIFY → one read of the log → execution, with its
+database round trips) that the ceiling does not have; on this machine the bare broadcast's own p99 is the floor.
 `;
   const file = join(ROOT, 'bench/RESULTS.md');
   const previous = existsSync(file) ? readFileSync(file, 'utf8').replace(/\n## Fan-out benchmark[\s\S]*?(?=\n## |$)/, '').trim() : '# Benchmark results';

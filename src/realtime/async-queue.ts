@@ -54,6 +54,11 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.error = null;
   }
 
+  /** Up to `max` items already waiting, taken at once (none when empty). */
+  takeReady(max: number): T[] {
+    return this.items.splice(0, max);
+  }
+
   next(): Promise<IteratorResult<T>> {
     if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
     if (this.error) {

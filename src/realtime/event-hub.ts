@@ -1,8 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { head, readAfter, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import { EVENTS_CHANNEL } from '../modules/publishing/publishing.repository';
 import type { Logger } from '../server/logger';
 import { comparePositions } from './event-cursor';
+
+/** Readiness probes travel on their own channel, over the same LISTEN connection as events. */
+const PROBE_CHANNEL = 'digestql_probe';
 
 export interface HubOptions {
   database: Database;
@@ -75,6 +80,8 @@ export class EventHub {
   private retryDelay = 10;
   private tooSlowCount = 0;
   private stopListening: (() => Promise<void>) | null = null;
+  private stopProbe: (() => Promise<void>) | null = null;
+  private readonly probes = new Map<string, () => void>();
   private timer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
 
@@ -86,6 +93,7 @@ export class EventHub {
     const { database, log } = this.options;
     this.position = await head(database.db);
     this.maxSeenSeq = this.position.seq;
+    this.stopProbe = await database.listen(PROBE_CHANNEL, (token) => this.probes.get(token)?.(), () => undefined);
     this.stopListening = await database.listen(
       EVENTS_CHANNEL,
       (payload) => {
@@ -113,9 +121,35 @@ export class EventHub {
     this.retryTimer = null;
     await this.stopListening?.().catch(() => undefined);
     this.stopListening = null;
+    await this.stopProbe?.().catch(() => undefined);
+    this.stopProbe = null;
     this.listening = false;
     for (const r of this.readers) r.closed = true;
     this.readers.clear();
+  }
+
+  /**
+   * Whether the listener hears NOTIFY right now: sends a token on a probe channel (over the same
+   * LISTEN connection as events) and waits for it. For readiness checks.
+   */
+  async probe(timeoutMs = 1000): Promise<boolean> {
+    if (!this.stopProbe) return false;
+    const token = randomUUID();
+    const heard = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.probes.set(token, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    try {
+      await this.options.database.db.execute(sql`SELECT pg_notify(${PROBE_CHANNEL}, ${token})`);
+      return await heard;
+    } catch {
+      return false;
+    } finally {
+      this.probes.delete(token);
+    }
   }
 
   stats(): HubStats {

@@ -26,10 +26,59 @@ export function sharedPayload(socket: WebSocket, json: string): FormattedExecuti
   return { extensions: { __dqShared: n } };
 }
 
-/** Makes `socket.send` replace placeholders with their text. Call once per socket, before use. */
-export function sendSharedPayloads(socket: WebSocket): void {
+/** Below this much unsent data a send counts as done at once (see prepareSocketSend). */
+export const SEND_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * Wraps `socket.send` once per socket, before graphql-ws uses it:
+ * - placeholders become their shared text (above);
+ * - the messages of a burst leave together (`cork`, below);
+ * - graphql-ws waits for each send's callback before the next message of a subscription, and
+ *   `ws` calls it only once the bytes reached the kernel: one write syscall per message, where a
+ *   plain broadcast hands a socket its whole burst at once and Node writes it in one `writev`.
+ *   While the socket holds less than SEND_HIGH_WATER_BYTES unsent, the callback is called at once,
+ *   so a burst reaches the socket in one go; above it, the real callback applies and a consumer
+ *   that does not read holds up only its own subscriptions (the slow-consumer rules take over).
+ */
+export function prepareSocketSend(socket: WebSocket, highWaterBytes = SEND_HIGH_WATER_BYTES): void {
   const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
-  socket.send = ((data: unknown, ...rest: unknown[]) => send(typeof data === 'string' ? expand(socket, data) : data, ...rest)) as WebSocket['send'];
+  socket.send = ((data: unknown, ...rest: unknown[]) => {
+    const text = typeof data === 'string' ? expand(socket, data) : data;
+    const cb = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as (err?: Error) => void) : null;
+    cork(socket);
+    if (!cb || socket.bufferedAmount >= highWaterBytes) return send(text, ...rest, ...(cb ? [cb] : []));
+    send(text, ...rest, noop);
+    process.nextTick(cb);
+  }) as WebSocket['send'];
+}
+
+const noop = (): void => undefined;
+
+type Corkable = { cork(): void; uncork(): void };
+/** Sockets written in this turn of the event loop, and whether their writes are being held. */
+const turn = new WeakMap<WebSocket, { corked: boolean }>();
+
+/**
+ * The first message of a turn leaves at once (a lone event is not delayed); from the second on,
+ * writes are held until the next turn, so the rest of a burst leaves in one `writev` instead of
+ * one syscall per message.
+ */
+function cork(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Corkable })._socket;
+  if (!raw) return;
+  const state = turn.get(socket);
+  if (!state) {
+    const fresh = { corked: false };
+    turn.set(socket, fresh);
+    setImmediate(() => {
+      turn.delete(socket);
+      if (fresh.corked) raw.uncork();
+    });
+    return;
+  }
+  if (state.corked) return;
+  state.corked = true;
+  raw.cork();
 }
 
 function expand(socket: WebSocket, data: string): string {

@@ -12,6 +12,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { EventRecord, LogPosition } from '../modules/events/events.repository';
+import type { EventStream } from '../modules/realtime/realtime.service';
 import type { ReaderHandle } from './event-hub';
 import type { GraphQLContext } from '../server/context';
 import type { Logger } from '../server/logger';
@@ -52,6 +53,9 @@ export interface SharedResult {
   result: ExecutionResult;
   json: string | null;
 }
+
+/** Events a group executes together at most. */
+const BATCH_MAX = 100;
 
 const shared = new WeakMap<ExecutionResult, SharedResult>();
 
@@ -195,7 +199,7 @@ class Group {
   readonly members = new Set<Member>();
   readonly ready: Promise<ExecutionResult | null>;
   private readonly args: ExecutionArgs;
-  private source: AsyncIterator<unknown> | null = null;
+  private source: (AsyncIterator<unknown> & Partial<Pick<EventStream, 'takeReady'>>) | null = null;
   stopped = false;
 
   constructor(
@@ -253,11 +257,17 @@ class Group {
       for (;;) {
         const next = await source.next();
         if (next.done || this.stopped) break;
-        const event = next.value as EventRecord;
-        const result = format((await execute({ ...this.args, rootValue: event })) as ExecutionResult);
-        shared.set(result, { result, json: null });
-        const delivery = { result, position: { tx: event.tx, seq: event.seq } };
-        for (const m of this.members) m.offer(delivery);
+        // What else is already queued runs with it: one set of loaders batches the whole burst's
+        // lookups, and each member gets the burst in one go (one socket write for many messages).
+        const batch = [next.value as EventRecord, ...(source.takeReady?.(BATCH_MAX) ?? [])];
+        const results = await Promise.all(batch.map((event) => execute({ ...this.args, rootValue: event }) as Promise<ExecutionResult>));
+        if (this.stopped) break;
+        batch.forEach((event, i) => {
+          const result = format(results[i]!);
+          shared.set(result, { result, json: null });
+          const delivery = { result, position: { tx: event.tx, seq: event.seq } };
+          for (const m of this.members) m.offer(delivery);
+        });
       }
       for (const m of this.members) m.end();
     } catch (err) {

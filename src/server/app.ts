@@ -5,6 +5,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLReque
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
+import { pendingMigrations } from '../db/migrations';
 import { createLoaders } from '../modules/loading/loaders';
 import { authenticate } from '../modules/auth/auth.service';
 import type { EventHub } from '../realtime/event-hub';
@@ -68,6 +69,25 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+const within = <T>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
+  Promise.race([p, new Promise<T>((resolve) => setTimeout(() => resolve(fallback), ms).unref())]).catch(() => fallback);
+
+/**
+ * Ready to serve: the database answers, this build's migrations are all applied, and the event
+ * listener hears NOTIFY (so subscribers get events at once, not at the next safety poll).
+ * Each check has a second; a check that fails or hangs says so.
+ */
+async function readiness(database: Database, hub: EventHub): Promise<{ ready: boolean; body: Record<string, string> }> {
+  const [db, pending, listener] = await Promise.all([
+    within(database.ping().then(() => true), 1000, false),
+    within(pendingMigrations(database.db), 1000, -1),
+    within(hub.probe(1000), 1500, false),
+  ]);
+  const migrations = pending === 0 ? 'ok' : pending < 0 ? 'unknown' : `${pending} pending: run digestql migrate`;
+  const ready = db && pending === 0 && listener;
+  return { ready, body: { status: ready ? 'ready' : 'not ready', database: db ? 'ok' : 'unreachable', migrations, listener: listener ? 'ok' : 'not hearing notifications' } };
 }
 
 /** Refuses an operation whose cost (see limits.ts) is over the limit, before it runs. */
@@ -176,12 +196,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });
         } else if (url.pathname === '/readyz') {
-          try {
-            await database.ping();
-            sendJson(res, 200, { status: 'ready', database: 'ok' });
-          } catch {
-            sendJson(res, 503, { status: 'not ready', database: 'unreachable' });
-          }
+          const report = await readiness(database, options.hub);
+          sendJson(res, report.ready ? 200 : 503, report.body, { 'cache-control': 'no-store' });
         } else {
           sendJson(res, 404, { error: `no route ${url.pathname}: the API is at /graphql` });
         }

@@ -9,7 +9,7 @@ import type { Db } from '../db/client';
 import { authenticate } from '../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
 import { SubscriptionGroups, sharedJson } from '../realtime/subscription-groups';
-import { sendSharedPayloads, sharedPayload } from '../realtime/shared-payloads';
+import { prepareSocketSend, sharedPayload } from '../realtime/shared-payloads';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
@@ -78,7 +78,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      sendSharedPayloads(ws);
+      prepareSocketSend(ws);
       wss.emit('connection', ws, req);
     });
   };
@@ -116,6 +116,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         // false closes the socket with 4403 Forbidden.
         if (auth === 'invalid') return false;
         auths.set(ctx.extra.socket, auth);
+        // Nothing needs the upgrade request after this: do not keep it (and its headers) per socket.
+        (ctx.extra as { request?: IncomingMessage }).request = undefined;
         return true;
       },
       // The same parse (token limit), validation (depth, aliases, directives) and cost limit as

@@ -8,11 +8,18 @@ import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items
 
 const ITEM_TYPES = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
 
+/** A stream of log events; `takeReady` lets a shared subscription execute what is already queued as one batch. */
+export interface EventStream extends AsyncIterableIterator<EventRecord> {
+  /** Events already waiting after the one `next` returned, taken at once; they share its loaders. */
+  takeReady(max: number): EventRecord[];
+}
+
 /**
- * Events from the hub that `accept` keeps, through a bounded queue. Before each event is
- * handed to execution, the context gets fresh loaders: no cache outlives one event.
+ * Events from the hub that `accept` keeps, through a bounded queue. Before each event (or batch
+ * taken with `takeReady`) is handed to execution, the context gets fresh loaders: no cache
+ * outlives what was read together.
  */
-function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): AsyncIterableIterator<EventRecord> {
+function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): EventStream {
   const from = after ? decodeEventCursor(after, ctx.realtime.retentionMs) : (ctx.realtime.startAt ?? null);
   let handle: ReaderHandle | null = null;
   const queue = new BoundedQueue<EventRecord>(ctx.realtime.queueMax, () => handle?.detach());
@@ -38,6 +45,11 @@ function eventStream(ctx: GraphQLContext, after: string | null | undefined, acce
       if (!r.done) ctx.loaders = createLoaders(ctx.db);
       return r;
     },
+    takeReady: (max) => {
+      const batch = queue.takeReady(max);
+      if (batch.length) handle?.pulled(queue.size < resumeAt);
+      return batch;
+    },
     return: () => queue.return(),
     [Symbol.asyncIterator]() {
       return this;
@@ -45,7 +57,7 @@ function eventStream(ctx: GraphQLContext, after: string | null | undefined, acce
   };
 }
 
-export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput | null; after?: string | null }): AsyncIterableIterator<EventRecord> {
+export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput | null; after?: string | null }): EventStream {
   const filter = normaliseItemFilter(args.filter);
   return eventStream(ctx, args.after, (e) => {
     if (!ITEM_TYPES.has(e.type)) return false;
@@ -61,6 +73,6 @@ export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput
   });
 }
 
-export function reportEvents(ctx: GraphQLContext): AsyncIterableIterator<EventRecord> {
+export function reportEvents(ctx: GraphQLContext): EventStream {
   return eventStream(ctx, null, (e) => e.type === 'REPORT_PUBLISHED');
 }
