@@ -11,7 +11,8 @@ import { authenticate } from '../modules/auth/auth.service';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
-import { attachWebSocket } from './ws';
+import { attachWebSocket, type WebSocketEndpoint } from './ws';
+import { Metrics, operationNameOf } from './metrics';
 import { formatError } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
@@ -35,6 +36,8 @@ export interface AppOptions {
   limits?: QueryLimits;
   /** Cut "Did you mean …?" suggestions from errors (production). */
   hideSuggestions?: boolean;
+  /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
+  dbPoolMax?: number;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -90,6 +93,33 @@ async function readiness(database: Database, hub: EventHub): Promise<{ ready: bo
   return { ready, body: { status: ready ? 'ready' : 'not ready', database: db ? 'ok' : 'unreachable', migrations, listener: listener ? 'ok' : 'not hearing notifications' } };
 }
 
+/** One log line per GraphQL operation: who, what, how long, how it ended. */
+function operationLogPlugin(log: Logger): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => {
+      const started = process.hrtime.bigint();
+      return {
+        willSendResponse: async (rc) => {
+          const { response, contextValue } = rc;
+          const body = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
+          const codes = body.errors?.map((e) => e.extensions?.code);
+          log.info(
+            {
+              requestId: contextValue.requestId,
+              operation: operationNameOf(rc),
+              principal: contextValue.auth.principal,
+              ms: Number(process.hrtime.bigint() - started) / 1e6,
+              outcome: codes?.length ? 'error' : 'ok',
+              ...(codes?.length ? { codes } : {}),
+            },
+            'graphql operation',
+          );
+        },
+      };
+    },
+  };
+}
+
 /** Refuses an operation whose cost (see limits.ts) is over the limit, before it runs. */
 function costLimitPlugin(maxCost: number): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -109,6 +139,14 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<GraphQLContext> {
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, log } = options;
   const limits = options.limits ?? DEFAULT_LIMITS;
+  // The sources are read at scrape time; the WebSocket side is attached below.
+  let wsEndpoint: WebSocketEndpoint | null = null;
+  const metrics = new Metrics({
+    hub: options.hub,
+    wsConnections: () => wsEndpoint?.connections() ?? 0,
+    subscriptions: () => wsEndpoint?.subscriptionGroups() ?? { groups: 0, members: 0 },
+    dbPoolMax: options.dbPoolMax ?? null,
+  });
   const formatHttpError = formatError(log);
   const hideSchemaDetails = options.hideSuggestions ?? false;
   const apollo = new ApolloServer<GraphQLContext>({
@@ -130,6 +168,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
       ApolloServerPluginLandingPageDisabled(),
       costLimitPlugin(limits.maxCost),
+      metrics.apolloPlugin<GraphQLContext>(),
+      operationLogPlugin(log),
     ],
     logger: {
       debug: (m: unknown) => log.debug(m),
@@ -195,6 +235,10 @@ export async function createApp(options: AppOptions): Promise<App> {
           await handleGraphQL(req, res, url, requestId);
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });
+        } else if (url.pathname === '/metrics') {
+          const text = await metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
         } else if (url.pathname === '/readyz') {
           const report = await readiness(database, options.hub);
           sendJson(res, report.ready ? 200 : 503, report.body, { 'cache-control': 'no-store' });
@@ -218,7 +262,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   });
 
-  const ws = attachWebSocket({
+  const ws = (wsEndpoint = attachWebSocket({
     server,
     path: '/graphql',
     schema: options.schema,
@@ -232,7 +276,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxPayloadBytes: maxBody,
     limits,
     hideSuggestions: hideSchemaDetails,
-  });
+    metrics,
+  }));
 
   return {
     server,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Db } from '../db/client';
@@ -14,6 +14,7 @@ import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { formatError } from './format-error';
+import type { Metrics } from './metrics';
 import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 
@@ -39,6 +40,7 @@ export interface WsOptions {
   maxPayloadBytes: number;
   limits: QueryLimits;
   hideSuggestions: boolean;
+  metrics: Metrics;
 }
 
 /** The token a client sends in connectionParams: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
@@ -47,6 +49,14 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
   const value = params.authorization ?? params.Authorization;
   if (typeof value === 'string') return value;
   return typeof params.token === 'string' ? `Bearer ${params.token}` : undefined;
+}
+
+const operationKinds = new WeakMap<DocumentNode, boolean>();
+/** Whether a (cached, shared) document is a subscription: its `next` messages are events. */
+function isSubscription(document: DocumentNode): boolean {
+  let kind = operationKinds.get(document);
+  if (kind === undefined) operationKinds.set(document, (kind = document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription')));
+  return kind;
 }
 
 /**
@@ -159,15 +169,22 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       subscribe: (args) => groups.subscribe(args),
       // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
       // subscription stream that failed (its cause goes through the formatter and is masked).
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) =>
+      onError: (_ctx, _id, payload, errors) => {
+        const formatted = errors.map((e) =>
           e.originalError || e.extensions?.code
             ? format(e.toJSON() as GraphQLFormattedError, e)
             : { ...e.toJSON(), extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } },
-        ),
+        );
+        options.metrics.count('ws', payload.operationName, formatted);
+        return formatted;
+      },
+      onOperation: (_ctx, _id, _payload, args) => {
+        options.metrics.count('ws', getOperationAST(args.document, args.operationName)?.name?.value, undefined);
+      },
       // Every result on this transport (queries and each subscription event) passes the one error formatter;
       // a group's result was formatted and is serialised once for all its members.
-      onNext: (ctx, _id, _payload, _args, result) => {
+      onNext: (ctx, _id, _payload, args, result) => {
+        if (isSubscription(args.document)) options.metrics.eventDelivered();
         const json = sharedJson(result as ExecutionResult);
         return json === null ? formatResult(result as ExecutionResult) : sharedPayload(ctx.extra.socket, json);
       },

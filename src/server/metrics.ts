@@ -1,0 +1,122 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { getOperationAST, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventHub } from '../realtime/event-hub';
+
+export type Transport = 'http' | 'ws';
+
+/** The operation's name, also for one that failed validation (Apollo resolves it only for valid ones). */
+export function operationNameOf(rc: { operationName?: string | null; request: { operationName?: string }; document?: DocumentNode }): string | null {
+  return rc.operationName ?? rc.request.operationName ?? (rc.document ? (getOperationAST(rc.document)?.name?.value ?? null) : null);
+}
+
+/** What /metrics reads when scraped, from the parts that own the numbers. */
+export interface MetricSources {
+  hub: EventHub;
+  wsConnections(): number;
+  subscriptions(): { groups: number; members: number };
+  dbPoolMax: number | null;
+}
+
+/**
+ * Prometheus metrics (prom-client), one registry per server: requests and latency by operation,
+ * errors by code, WebSocket connections and subscriptions, events delivered, listener lag.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'transport' | 'operation' | 'outcome'>;
+  private readonly duration: Histogram<'transport' | 'operation'>;
+  private readonly errors: Counter<'transport' | 'code'>;
+  private readonly delivered: Counter;
+  private readonly rateLimited: Counter<'transport'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'digestql_' });
+    this.requests = new Counter({
+      name: 'digestql_graphql_operations_total',
+      help: 'GraphQL operations by transport, operation name and outcome (ok, error)',
+      labelNames: ['transport', 'operation', 'outcome'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'digestql_graphql_operation_duration_seconds',
+      help: 'Time to execute a GraphQL operation (HTTP) or to set up a subscription (WebSocket)',
+      labelNames: ['transport', 'operation'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.errors = new Counter({ name: 'digestql_graphql_errors_total', help: 'Errors sent to clients by extensions.code', labelNames: ['transport', 'code'], registers });
+    this.delivered = new Counter({ name: 'digestql_subscription_events_delivered_total', help: 'Subscription events sent to clients', registers });
+    this.rateLimited = new Counter({ name: 'digestql_rate_limited_total', help: 'Operations refused by the rate limiter', labelNames: ['transport'], registers });
+    new Gauge({ name: 'digestql_ws_connections', help: 'Open WebSocket connections', registers, collect() { this.set(sources.wsConnections()); } });
+    new Gauge({
+      name: 'digestql_subscriptions',
+      help: 'Active subscriptions (all), and of them members of shared groups',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const s = sources.subscriptions();
+        // Each group has one log reader, each lone subscription (with `after`, or left its group) its own.
+        const lone = Math.max(0, sources.hub.stats().readers - s.groups);
+        this.set({ kind: 'active' }, s.members + lone);
+        this.set({ kind: 'grouped' }, s.members);
+      },
+    });
+    new Gauge({ name: 'digestql_subscription_groups', help: 'Shared subscription groups (one execution per event each)', registers, collect() { this.set(sources.subscriptions().groups); } });
+    new Gauge({
+      name: 'digestql_event_listener_lag',
+      help: 'Sequence numbers announced by NOTIFY and not yet read from the event log',
+      registers,
+      collect() {
+        const s = sources.hub.stats();
+        this.set(Math.max(0, s.notifiedSeq - s.position.seq));
+      },
+    });
+    new Gauge({ name: 'digestql_event_listener_connected', help: '1 while the event listener is connected', registers, collect() { this.set(sources.hub.stats().listening ? 1 : 0); } });
+    new Gauge({ name: 'digestql_event_log_position', help: 'Sequence of the last event this process read', registers, collect() { this.set(sources.hub.stats().position.seq); } });
+    new Gauge({ name: 'digestql_event_readers', help: 'Log readers attached to the hub (groups and lone subscriptions)', registers, collect() { this.set(sources.hub.stats().readers); } });
+    new Counter({ name: 'digestql_slow_consumers_closed_total', help: 'Subscribers closed with 4503', registers, collect() { this.reset(); this.inc(sources.hub.stats().tooSlow); } });
+    if (sources.dbPoolMax !== null) new Gauge({ name: 'digestql_db_pool_max', help: 'Connections the Postgres pool may open', registers }).set(sources.dbPoolMax);
+  }
+
+  operation(transport: Transport, operation: string | null | undefined, seconds: number, errors: readonly GraphQLFormattedError[] | undefined): void {
+    const op = operation || 'anonymous';
+    this.requests.inc({ transport, operation: op, outcome: errors?.length ? 'error' : 'ok' });
+    this.duration.observe({ transport, operation: op }, seconds);
+    for (const e of errors ?? []) this.error(transport, e);
+  }
+
+  /** A WebSocket operation (its duration is the life of a subscription: not timed). */
+  count(transport: Transport, operation: string | null | undefined, errors: readonly GraphQLFormattedError[] | undefined): void {
+    this.requests.inc({ transport, operation: operation || 'anonymous', outcome: errors?.length ? 'error' : 'ok' });
+    for (const e of errors ?? []) this.error(transport, e);
+  }
+
+  error(transport: Transport, e: GraphQLFormattedError): void {
+    this.errors.inc({ transport, code: String(e.extensions?.code ?? 'UNKNOWN') });
+  }
+
+  eventDelivered(): void {
+    this.delivered.inc();
+  }
+
+  limited(transport: Transport): void {
+    this.rateLimited.inc({ transport });
+  }
+
+  /** Counts every HTTP operation with its outcome, once the response is ready. */
+  apolloPlugin<T extends object>(): ApolloServerPlugin<T> {
+    return {
+      requestDidStart: async () => {
+        const started = process.hrtime.bigint();
+        return {
+          willSendResponse: async (rc) => {
+            const body = rc.response.body.kind === 'single' ? rc.response.body.singleResult : rc.response.body.initialResult;
+            this.operation('http', operationNameOf(rc), Number(process.hrtime.bigint() - started) / 1e9, body.errors);
+          },
+        };
+      },
+    };
+  }
+}
