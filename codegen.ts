@@ -22,6 +22,7 @@ const config: CodegenConfig = {
           ItemConnection: '../modules/pagination/connection#Connection<ItemRecord>',
           ItemEvent: '../modules/events/events.repository#EventRecord',
           PublishResult: '../modules/publishing/publishing.service#StoreResult',
+          ApiKey: '../modules/auth/api-keys#ApiKeyRecord',
         },
       },
     },

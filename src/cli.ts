@@ -5,6 +5,8 @@ import { collectMarkdownFiles, ingestFiles, type FileOutcome } from './modules/p
 import { publishFile } from './modules/publishing/publish-client';
 import { databaseFromEnv, startServer, VERSION } from './main';
 import { createLogger } from './server/logger';
+import { GraphQLError } from 'graphql';
+import { createApiKey, listApiKeys, revokeApiKey } from './modules/auth/api-keys';
 
 const HELP: Record<string, string> = {
   main: `digestql ${VERSION}: a realtime GraphQL API for AI-news digests
@@ -16,6 +18,7 @@ Commands:
   migrate   Apply pending database migrations
   ingest    Parse Markdown digests and store them (directly in the database)
   publish   Send Markdown digests to a running server (publishMarkdown)
+  keys      Create, list and revoke API keys (in the configured database)
 
 Run "digestql <command> --help" for a command's options.
 The database is PGlite under DATA_DIR (default ./data) unless DATABASE_URL is set.`,
@@ -45,6 +48,14 @@ matter's, else the file name. Subscribers and webhooks hear about new and change
 Options:
   --url     the server's GraphQL endpoint (default: $DIGESTQL_URL, else http://localhost:4000/graphql)
   --token   a publish credential (default: $PUBLISH_TOKEN)`,
+  keys: `Usage: digestql keys create --name NAME --scopes read,publish,admin [--expires 2027-01-01T00:00:00Z]
+       digestql keys list
+       digestql keys revoke <id|name|prefix>
+
+Manages API keys directly in the configured database (DATABASE_URL, else the embedded one).
+create prints the key's details and then the key itself, alone on the last line: it is shown this
+once and stored only as a hash. Scopes: read (queries, subscriptions), publish (publishReport,
+publishMarkdown), admin (keys and webhooks). revoke takes effect at once.`,
 };
 
 function printHelp(command: keyof typeof HELP): void {
@@ -79,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
       return ingest(rest);
     case 'publish':
       return publish(rest);
+    case 'keys':
+      return keys(rest);
     default:
       return 2;
   }
@@ -190,6 +203,51 @@ async function publish(args: string[]): Promise<number> {
     }
   }
   return failed > 0 ? 1 : 0;
+}
+
+async function keys(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { name: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const [action, target] = positionals;
+  if (!action || !['create', 'list', 'revoke'].includes(action) || (action === 'revoke' && !target) || (action === 'create' && (!values.name || !values.scopes))) {
+    process.stderr.write('digestql keys: ' + (action === 'create' ? 'create needs --name and --scopes' : action === 'revoke' ? 'revoke needs a key id, name or prefix' : 'say create, list or revoke') + '\n\n');
+    printHelp('keys');
+    return 2;
+  }
+  const database = await databaseFromEnv(loadEnv());
+  try {
+    if (database.kind === 'pglite') await database.migrate();
+    if (action === 'create') {
+      const expiresAt = values.expires ? new Date(values.expires) : null;
+      const { key, record } = await createApiKey(database.db, { name: values.name!, scopes: values.scopes!.split(',').map((s) => s.trim()).filter(Boolean), expiresAt });
+      process.stdout.write(`created API key "${record.name}" (id ${record.id}, scopes ${record.scopes.join(',')}${record.expiresAt ? `, expires ${record.expiresAt.toISOString()}` : ''})\n`);
+      process.stdout.write('the key is shown this once; store it now:\n');
+      process.stdout.write(`${key}\n`);
+    } else if (action === 'list') {
+      const rows = await listApiKeys(database.db);
+      if (rows.length === 0) process.stdout.write('no API keys\n');
+      for (const k of rows) {
+        const status = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt <= new Date() ? 'expired' : 'live';
+        const used = k.lastUsedAt ? k.lastUsedAt.toISOString() : 'never';
+        process.stdout.write(`${k.id}  ${k.prefix}…  ${status.padEnd(7)}  ${k.scopes.join(',').padEnd(18)}  ${k.name}  (created ${k.createdAt.toISOString()}, last used ${used})\n`);
+      }
+    } else {
+      const k = await revokeApiKey(database.db, target!);
+      process.stdout.write(`revoked API key "${k.name}" (id ${k.id})\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof GraphQLError) {
+      process.stderr.write(`digestql keys: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await database.close();
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -71,6 +71,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       maxPageSize: env.MAX_PAGE_SIZE,
       introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
       publishToken: env.PUBLISH_TOKEN,
+      publicRead: env.PUBLIC_READ,
       retentionMs,
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       maxBodyBytes: env.MAX_BODY_BYTES,

@@ -23,6 +23,8 @@ const envSchema = z.object({
   SEED_EXAMPLES: bool.optional(),
   /** Where `digestql publish` sends digests. */
   DIGESTQL_URL: z.string().url().optional(),
+  /** Whether callers without an API key may run queries and subscriptions. */
+  PUBLIC_READ: bool.default(true),
   PUBLISH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
   SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),

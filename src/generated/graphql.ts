@@ -7,6 +7,7 @@ import { EntityRecord } from '../modules/entities/entities.repository';
 import { Connection } from '../modules/pagination/connection';
 import { EventRecord } from '../modules/events/events.repository';
 import { StoreResult } from '../modules/publishing/publishing.service';
+import { ApiKeyRecord } from '../modules/auth/api-keys';
 import { GraphQLContext } from '../server/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -23,6 +24,32 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
 };
 
+/** An API key as stored: never the key itself, which is shown once, when it is created. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** Updated at most once a minute. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The start of the key (dq_live_ and 6 characters), to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  scopes: Array<ApiKeyScope>;
+  /** LIVE, EXPIRED or REVOKED. */
+  status: Scalars['String']['output'];
+};
+
+/** What an API key may do. Every operation needs READ (anonymous callers have it while PUBLIC_READ is on). */
+export type ApiKeyScope =
+  /** Managing API keys (and webhooks); includes READ. */
+  | 'ADMIN'
+  /** publishReport and publishMarkdown. */
+  | 'PUBLISH'
+  /** Queries and subscriptions. */
+  | 'READ';
+
 export type CoverImage = {
   __typename?: 'CoverImage';
   alt: Maybe<Scalars['String']['output']>;
@@ -35,6 +62,21 @@ export type CoverImageInput = {
   alt?: InputMaybe<Scalars['String']['input']>;
   image: Scalars['String']['input'];
   relative?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type CreateApiKeyInput = {
+  /** Optional: the key stops working at this time. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Unique among live keys: who or what uses the key (appears in logs as key:<name>). */
+  name: Scalars['String']['input'];
+  scopes: Array<ApiKeyScope>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** The key itself. Shown this once and stored only as a hash: keep it now. */
+  key: Scalars['String']['output'];
 };
 
 /** A company, model, product, person or concept named by items (關鍵實體). */
@@ -172,6 +214,8 @@ export type LabelledBlockInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Creates an API key. Needs ADMIN. */
+  createApiKey: CreateApiKeyPayload;
   /**
    * Publishes a digest given as the generator's Markdown. `slug` overrides the front matter's.
    * A parse error fails with BAD_USER_INPUT and extensions { line, field }; nothing is stored.
@@ -182,6 +226,13 @@ export type Mutation = {
    * Invalid input fails with BAD_USER_INPUT naming the field; nothing is stored.
    */
   publishReport: PublishResult;
+  /** Revokes a key at once (by id); requests with it are refused from then on. Needs ADMIN. */
+  revokeApiKey: ApiKey;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -193,6 +244,11 @@ export type MutationPublishMarkdownArgs = {
 
 export type MutationPublishReportArgs = {
   input: ReportInput;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** Relay pagination state of a connection. */
@@ -219,6 +275,8 @@ export type PublishResult = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Every API key, newest first, live or not. Needs ADMIN. */
+  apiKeys: Array<ApiKey>;
   /** An entity by name, matched on its normalised key; null when no item names it. */
   entity: Maybe<Entity>;
   /** A published item by id; null when there is none. */
@@ -498,9 +556,13 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ApiKey: ResolverTypeWrapper<ApiKeyRecord>;
+  ApiKeyScope: ApiKeyScope;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CoverImage: ResolverTypeWrapper<CoverImage>;
   CoverImageInput: CoverImageInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -537,9 +599,12 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  ApiKey: ApiKeyRecord;
   Boolean: Scalars['Boolean']['output'];
   CoverImage: CoverImage;
   CoverImageInput: CoverImageInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
   Entity: EntityRecord;
   ID: Scalars['ID']['output'];
@@ -571,10 +636,27 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
 };
 
+export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ApiKeyScope']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type CoverImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CoverImage'] = ResolversParentTypes['CoverImage']> = {
   alt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   relative?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -633,8 +715,10 @@ export type LabelledBlockResolvers<ContextType = GraphQLContext, ParentType exte
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   publishMarkdown?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishMarkdownArgs, 'markdown'>>;
   publishReport?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishReportArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -654,6 +738,7 @@ export type PublishResultResolvers<ContextType = GraphQLContext, ParentType exte
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'name'>>;
   item?: Resolver<Maybe<ResolversTypes['Item']>, ParentType, ContextType, RequireFields<QueryItemArgs, 'id'>>;
   items?: Resolver<ResolversTypes['ItemConnection'], ParentType, ContextType, RequireFields<QueryItemsArgs, 'first'>>;
@@ -728,7 +813,9 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  ApiKey?: ApiKeyResolvers<ContextType>;
   CoverImage?: CoverImageResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Entity?: EntityResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;

@@ -101,7 +101,8 @@ export function groupKey(args: ExecutionArgs): string | null {
   const ctx = args.contextValue as GraphQLContext;
   let text = printed.get(args.document);
   if (text === undefined) printed.set(args.document, (text = print(args.document)));
-  return JSON.stringify([ctx.auth.principal, ctx.auth.canPublish, args.operationName ?? null, args.variableValues ?? {}, text]);
+  // Results depend on what the caller may see (its scopes), not on who it is: keys share groups.
+  return JSON.stringify([ctx.auth.scopes, args.operationName ?? null, args.variableValues ?? {}, text]);
 }
 
 type Stream = AsyncIterator<ExecutionResult>;

@@ -7,7 +7,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
 import { pendingMigrations } from '../db/migrations';
 import { createLoaders } from '../modules/loading/loaders';
-import { authenticate } from '../modules/auth/auth.service';
+import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
@@ -26,6 +26,8 @@ export interface AppOptions {
   maxPageSize: number;
   introspection: boolean;
   publishToken: string | undefined;
+  /** Whether callers without a key may read (PUBLIC_READ, default on). */
+  publicRead?: boolean;
   /** Event log retention: older `after` cursors get CURSOR_EXPIRED. */
   retentionMs: number;
   /** Events one subscriber may have waiting before it is closed as a slow consumer. */
@@ -120,6 +122,23 @@ function operationLogPlugin(log: Logger): ApolloServerPlugin<GraphQLContext> {
   };
 }
 
+/** Queries (and subscriptions) need the read scope; mutations check their own scope in their resolvers. */
+function readScopePlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ operation, contextValue }) => {
+        if (operation?.operation === 'mutation') return;
+        try {
+          requireScope(contextValue.auth, 'read', 'reading');
+        } catch (err) {
+          const e = err as GraphQLError;
+          throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: e.extensions.code === ErrorCode.UNAUTHENTICATED ? 401 : 403 } } });
+        }
+      },
+    }),
+  };
+}
+
 /** Refuses an operation whose cost (see limits.ts) is over the limit, before it runs. */
 function costLimitPlugin(maxCost: number): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -139,6 +158,12 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<GraphQLContext> {
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, log } = options;
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const authConfig: AuthConfig = {
+    db: database.db,
+    publishToken: options.publishToken,
+    publicRead: options.publicRead ?? true,
+    onError: (err) => log.warn({ err }, 'could not note an API key as used'),
+  };
   // The sources are read at scrape time; the WebSocket side is attached below.
   let wsEndpoint: WebSocketEndpoint | null = null;
   const metrics = new Metrics({
@@ -167,6 +192,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     plugins: [
       ...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
       ApolloServerPluginLandingPageDisabled(),
+      readScopePlugin(),
       costLimitPlugin(limits.maxCost),
       metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
@@ -207,9 +233,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         body = raw;
       }
     }
-    const auth = authenticate(headers.get('authorization'), options.publishToken);
+    const auth = await authenticate(headers.get('authorization'), authConfig);
     if (auth === 'invalid') {
-      sendJson(res, 401, { errors: [{ message: 'invalid credential in the Authorization header', extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, { 'x-request-id': requestId, 'www-authenticate': 'Bearer' });
+      const message = 'the Authorization header holds no valid credential: expected "Bearer <key>" with a live (not revoked, not expired) API key';
+      sendJson(res, 401, { errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, { 'x-request-id': requestId, 'www-authenticate': 'Bearer' });
       return;
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
@@ -269,7 +296,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     db: database.db,
     hub: options.hub,
     log,
-    publishToken: options.publishToken,
+    auth: authConfig,
     maxPageSize: options.maxPageSize,
     retentionMs: options.retentionMs,
     queueMax: options.queueMax,

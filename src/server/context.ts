@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import type { EventHub, ReaderHandle } from '../realtime/event-hub';
 import type { LogPosition } from '../modules/events/events.repository';
 import type { Loaders } from '../modules/loading/loaders';
+import type { Scope } from '../modules/auth/api-keys';
 
 /** What every resolver gets: built per HTTP request, per subscription event on WebSocket. */
 export interface GraphQLContext {
@@ -15,9 +16,11 @@ export interface GraphQLContext {
 }
 
 export interface Auth {
-  /** Who is calling, for logs: "anonymous", "publish-token", later an API key's name. */
+  /** Who is calling, for logs and metrics: "anonymous", "publish-token" or "key:<name>". */
   principal: string;
-  canPublish: boolean;
+  /** The API key's id, when the caller used one. */
+  keyId: string | null;
+  scopes: readonly Scope[];
 }
 
 export interface RealtimeContext {

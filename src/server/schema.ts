@@ -10,6 +10,7 @@ import { Item, itemQueries } from '../modules/items/items.resolvers';
 import { Report, reportQueries, Section } from '../modules/reports/reports.resolvers';
 import { PublishResult, publishingMutations } from '../modules/publishing/publishing.resolvers';
 import { ItemEvent, Subscription } from '../modules/realtime/realtime.resolvers';
+import { ApiKey, apiKeyMutations, apiKeyQueries } from '../modules/auth/api-keys.resolvers';
 
 /** The SDL files of schema/, in a stable order: the contract the resolvers are typed from. */
 export function loadTypeDefs(): string[] {
@@ -23,8 +24,8 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(version: string): GraphQLSchema {
   const resolvers: Resolvers = {
     DateTime: DateTimeResolver,
-    Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries },
-    Mutation: publishingMutations,
+    Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries, ...apiKeyQueries },
+    Mutation: { ...publishingMutations, ...apiKeyMutations },
     Subscription,
     Report,
     Section,
@@ -32,6 +33,7 @@ export function buildSchema(version: string): GraphQLSchema {
     Entity,
     ItemEvent,
     PublishResult,
+    ApiKey,
   };
   return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
 }

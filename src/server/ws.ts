@@ -6,7 +6,7 @@ import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql'
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Db } from '../db/client';
-import { authenticate } from '../modules/auth/auth.service';
+import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
 import { SubscriptionGroups, sharedJson } from '../realtime/subscription-groups';
 import { prepareSocketSend, sharedPayload } from '../realtime/shared-payloads';
@@ -33,7 +33,7 @@ export interface WsOptions {
   db: Db;
   hub: EventHub;
   log: Logger;
-  publishToken: string | undefined;
+  auth: AuthConfig;
   maxPageSize: number;
   retentionMs: number;
   queueMax: number;
@@ -121,8 +121,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
       schema: options.schema,
-      onConnect: (ctx) => {
-        const auth = authenticate(authorizationOf(ctx.connectionParams), options.publishToken);
+      onConnect: async (ctx) => {
+        const auth = await authenticate(authorizationOf(ctx.connectionParams), options.auth);
         // false closes the socket with 4403 Forbidden.
         if (auth === 'invalid') return false;
         auths.set(ctx.extra.socket, auth);
@@ -132,9 +132,17 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       },
       // The same parse (token limit), validation (depth, aliases, directives) and cost limit as
       // over HTTP; documents are parsed once per distinct text.
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
         const prepared = documents.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
+        const operation = getOperationAST(prepared.document, payload.operationName);
+        if (operation && operation.operation !== 'mutation') {
+          try {
+            requireScope(auths.get(ctx.extra.socket)!, 'read', 'reading');
+          } catch (err) {
+            return [err as GraphQLError];
+          }
+        }
         const cost = operationCost(options.schema, prepared.document, payload.operationName, payload.variables);
         if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
         return { schema: options.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables };

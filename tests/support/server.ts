@@ -23,6 +23,7 @@ export interface TestServerOptions {
   maxLag?: number;
   stallMs?: number;
   hideSuggestions?: boolean;
+  publicRead?: boolean;
 }
 
 /** A real HTTP + WebSocket server on a free loopback port, over the given database. */
@@ -41,6 +42,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     retentionMs: options.retentionMs ?? 30 * 86_400_000,
     queueMax: options.queueMax ?? 1000,
     hideSuggestions: options.hideSuggestions,
+    publicRead: options.publicRead,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {

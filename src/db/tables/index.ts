@@ -6,3 +6,4 @@ export * from './entities';
 export * from './sources';
 export * from './tags';
 export * from './events';
+export * from './api-keys';
