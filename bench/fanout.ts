@@ -107,7 +107,7 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   // BENCH_API_NODE_ARGS: extra node flags for the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
-  const api = child([...(process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/cli.js', 'serve'], { DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', EVENT_POLL_INTERVAL_MS: '1000' });
+  const api = child([...(process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/cli.js', 'serve'], { DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', EVENT_POLL_INTERVAL_MS: '1000', RATE_LIMIT_ANON_PER_MINUTE: '0' });
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   await new Promise((r) => setTimeout(r, 500));
   const rssBefore = rssOf(api.pid!);

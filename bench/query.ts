@@ -110,7 +110,8 @@ async function main(): Promise<void> {
 
   if (!existsSync(join(ROOT, 'dist/src/cli.js'))) throw new Error('run npm run build first');
   const [gqlPort, cachePort, ceilingPort] = [await freePort(), await freePort(), await freePort()];
-  const env = { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  // Rate limits off: the load generator is one IP asking as fast as it can.
+  const env = { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_ANON_PER_MINUTE: '0', RATE_LIMIT_KEY_PER_MINUTE: '0' };
   const serve = (port: number, extra: Record<string, string> = {}) =>
     startChild(['dist/src/cli.js', 'serve'], { ...env, ...extra, PORT: String(port), HOST: '127.0.0.1' }, null, port);
   const start = async () => [

@@ -9,6 +9,7 @@ import { createApp, type App } from './server/app';
 import { createLogger, type Logger } from './server/logger';
 import { buildSchema } from './server/schema';
 import { EventHub } from './realtime/event-hub';
+import { purgeIdleBuckets } from './modules/ratelimit/rate-limit';
 import { purgeBefore } from './modules/events/events.repository';
 
 /** Drops events older than the retention window, hourly (on every instance; it is idempotent). */
@@ -18,6 +19,8 @@ function startRetention(database: Database, retentionMs: number, log: Logger): N
       (n) => n > 0 && log.info({ purged: n }, 'purged events past retention'),
       (err: unknown) => log.warn({ err }, 'event purge failed; will retry'),
     );
+    // A bucket idle for a minute is full: older rows are only clutter (one per anonymous IP).
+    purgeIdleBuckets(database.db, new Date(Date.now() - 3_600_000)).catch((err: unknown) => log.warn({ err }, 'rate-limit bucket purge failed; will retry'));
   };
   purge();
   const timer = setInterval(purge, 3_600_000);
@@ -72,6 +75,10 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
       publishToken: env.PUBLISH_TOKEN,
       publicRead: env.PUBLIC_READ,
+      rateLimits:
+        env.RATE_LIMIT_KEY_PER_MINUTE > 0 || env.RATE_LIMIT_ANON_PER_MINUTE > 0
+          ? { keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE, anonymousPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE }
+          : null,
       retentionMs,
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       maxBodyBytes: env.MAX_BODY_BYTES,

@@ -25,6 +25,10 @@ const envSchema = z.object({
   DIGESTQL_URL: z.string().url().optional(),
   /** Whether callers without an API key may run queries and subscriptions. */
   PUBLIC_READ: bool.default(true),
+  /** Query-cost points per minute per API key (and the bootstrap token); 0: unlimited. */
+  RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(600_000),
+  /** Query-cost points per minute per IP for callers without a key; 0: unlimited. */
+  RATE_LIMIT_ANON_PER_MINUTE: z.coerce.number().int().min(0).default(120_000),
   PUBLISH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
   SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),

@@ -6,6 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
 import { pendingMigrations } from '../db/migrations';
+import { rateLimitHeaders, rateLimitedError, subjectOf, take, type RateDecision, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { createLoaders } from '../modules/loading/loaders';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import type { EventHub } from '../realtime/event-hub';
@@ -36,6 +37,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Depth, aliases, directives, tokens and cost every operation must fit (HTTP and WebSocket). */
   limits?: QueryLimits;
+  /** Cost points per minute per key and per anonymous IP; null: no rate limits. */
+  rateLimits?: RateLimitConfig | null;
   /** Cut "Did you mean …?" suggestions from errors (production). */
   hideSuggestions?: boolean;
   /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
@@ -139,18 +142,37 @@ function readScopePlugin(): ApolloServerPlugin<GraphQLContext> {
   };
 }
 
-/** Refuses an operation whose cost (see limits.ts) is over the limit, before it runs. */
-function costLimitPlugin(maxCost: number): ApolloServerPlugin<GraphQLContext> {
+/**
+ * Before an operation runs: refuses it over the cost limit, then takes its cost from the caller's
+ * rate-limit bucket (refusing with 429 when empty). Every response carries the RateLimit headers.
+ */
+function costAndRatePlugin(maxCost: number, rate: RateLimitConfig | null, metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
   return {
-    requestDidStart: async () => ({
-      didResolveOperation: async ({ schema, document, operationName, request }) => {
-        const cost = operationCost(schema, document, operationName, request.variables);
-        if (cost > maxCost) {
-          const e = costError(cost, maxCost);
-          throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });
-        }
-      },
-    }),
+    requestDidStart: async () => {
+      let decision: RateDecision | null = null;
+      return {
+        didResolveOperation: async ({ schema, document, operationName, request, contextValue }) => {
+          const cost = operationCost(schema, document, operationName, request.variables);
+          if (cost > maxCost) {
+            const e = costError(cost, maxCost);
+            throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });
+          }
+          if (!rate) return;
+          const { subject, perMinute } = subjectOf(contextValue.auth, contextValue.ip);
+          if (perMinute(rate) <= 0) return;
+          decision = await take(contextValue.db, subject, perMinute(rate), Math.max(1, cost));
+          if (!decision.granted) {
+            metrics.limited('http');
+            const e = rateLimitedError(decision, Math.max(1, cost));
+            throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 429, headers: new HeaderMap(Object.entries(rateLimitHeaders(decision))) } } });
+          }
+        },
+        willSendResponse: async ({ response }) => {
+          if (!decision) return;
+          for (const [k, v] of Object.entries(rateLimitHeaders(decision))) response.http.headers.set(k, v);
+        },
+      };
+    },
   };
 }
 
@@ -158,6 +180,7 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<GraphQLContext> {
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, log } = options;
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const rateLimits = options.rateLimits ?? null;
   const authConfig: AuthConfig = {
     db: database.db,
     publishToken: options.publishToken,
@@ -193,7 +216,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
       ApolloServerPluginLandingPageDisabled(),
       readScopePlugin(),
-      costLimitPlugin(limits.maxCost),
+      costAndRatePlugin(limits.maxCost, rateLimits, metrics),
       metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
     ],
@@ -207,8 +230,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   await apollo.start();
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
-  const context = async (requestId: string, auth: Auth): Promise<GraphQLContext> => ({
+  const context = async (requestId: string, auth: Auth, ip: string | null): Promise<GraphQLContext> => ({
     db: database.db,
+    ip,
     loaders: createLoaders(database.db),
     limits: { maxPageSize: options.maxPageSize },
     requestId,
@@ -240,7 +264,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       return;
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(requestId, auth) });
+    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(requestId, auth, req.socket.remoteAddress ?? null) });
     for (const [k, v] of response.headers) res.setHeader(k, v);
     res.setHeader('x-request-id', requestId);
     res.statusCode = response.status ?? 200;
@@ -297,6 +321,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     hub: options.hub,
     log,
     auth: authConfig,
+    rateLimits,
     maxPageSize: options.maxPageSize,
     retentionMs: options.retentionMs,
     queueMax: options.queueMax,

@@ -12,6 +12,8 @@ export interface GraphQLContext {
   limits: { maxPageSize: number };
   requestId: string;
   auth: Auth;
+  /** The caller's address (the rate limit's subject for callers without a key). */
+  ip: string | null;
   realtime: RealtimeContext;
 }
 

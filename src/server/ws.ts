@@ -15,6 +15,7 @@ import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { formatError } from './format-error';
 import type { Metrics } from './metrics';
+import { rateLimitedError, subjectOf, take, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 
@@ -34,6 +35,7 @@ export interface WsOptions {
   hub: EventHub;
   log: Logger;
   auth: AuthConfig;
+  rateLimits: RateLimitConfig | null;
   maxPageSize: number;
   retentionMs: number;
   queueMax: number;
@@ -94,7 +96,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   };
   options.server.on('upgrade', onUpgrade);
 
-  const auths = new WeakMap<WebSocket, Auth>();
+  const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
   const format = formatError(log);
   const formatResult = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors) return result;
@@ -112,6 +114,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       limits: member.limits,
       requestId: randomUUID(),
       auth: member.auth,
+      ip: null,
       realtime: { ...member.realtime, onSlowConsumer, isBackedUp: () => false },
     }),
   });
@@ -125,26 +128,37 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         const auth = await authenticate(authorizationOf(ctx.connectionParams), options.auth);
         // false closes the socket with 4403 Forbidden.
         if (auth === 'invalid') return false;
-        auths.set(ctx.extra.socket, auth);
+        peers.set(ctx.extra.socket, { auth, ip: ctx.extra.request.socket.remoteAddress ?? null });
         // Nothing needs the upgrade request after this: do not keep it (and its headers) per socket.
         (ctx.extra as { request?: IncomingMessage }).request = undefined;
         return true;
       },
       // The same parse (token limit), validation (depth, aliases, directives) and cost limit as
       // over HTTP; documents are parsed once per distinct text.
-      onSubscribe: (ctx, _id, payload) => {
+      // And the same rate limit: each operation (a subscription when it starts) takes its cost.
+      onSubscribe: async (ctx, _id, payload) => {
         const prepared = documents.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
+        const peer = peers.get(ctx.extra.socket)!;
         const operation = getOperationAST(prepared.document, payload.operationName);
         if (operation && operation.operation !== 'mutation') {
           try {
-            requireScope(auths.get(ctx.extra.socket)!, 'read', 'reading');
+            requireScope(peer.auth, 'read', 'reading');
           } catch (err) {
             return [err as GraphQLError];
           }
         }
         const cost = operationCost(options.schema, prepared.document, payload.operationName, payload.variables);
         if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
+        const rate = options.rateLimits;
+        const { subject, perMinute } = subjectOf(peer.auth, peer.ip);
+        if (rate && perMinute(rate) > 0) {
+          const decision = await take(options.db, subject, perMinute(rate), Math.max(1, cost));
+          if (!decision.granted) {
+            options.metrics.limited('ws');
+            return [rateLimitedError(decision, Math.max(1, cost))];
+          }
+        }
         return { schema: options.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): GraphQLContext => {
@@ -161,7 +175,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
           },
           limits: { maxPageSize: options.maxPageSize },
           requestId: randomUUID(),
-          auth: auths.get(socket)!,
+          auth: peers.get(socket)!.auth,
+          ip: peers.get(socket)!.ip,
           realtime: {
             hub: options.hub,
             retentionMs: options.retentionMs,

@@ -118,7 +118,8 @@ describe('shared execution of identical subscriptions', () => {
 const HEAVY = `subscription { itemPublished { cursor item { id title summary details report { slug items { title summary details } } } } }`;
 
 describe('a group member that falls behind', () => {
-  const ctx = serveTestDatabase({ queueMax: 200 });
+  // A long stall limit: this peer is slow, not gone (on a busy machine its pause can outlast the default 10 s).
+  const ctx = serveTestDatabase({ queueMax: 200, stallMs: 120_000 });
 
   it('leaves the group and reads the rest from the log: every event once, in order', async () => {
     const healthy = subscribe<{ itemPublished: { cursor: string } }>(ctx.server.url, HEAVY);

@@ -1,4 +1,5 @@
 import type { Database } from '../../src/db/client';
+import type { RateLimitConfig } from '../../src/modules/ratelimit/rate-limit';
 import { createApp, type App } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { buildSchema } from '../../src/server/schema';
@@ -24,6 +25,7 @@ export interface TestServerOptions {
   stallMs?: number;
   hideSuggestions?: boolean;
   publicRead?: boolean;
+  rateLimits?: RateLimitConfig | null;
 }
 
 /** A real HTTP + WebSocket server on a free loopback port, over the given database. */
@@ -43,6 +45,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     queueMax: options.queueMax ?? 1000,
     hideSuggestions: options.hideSuggestions,
     publicRead: options.publicRead,
+    rateLimits: options.rateLimits ?? null,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {

@@ -7,3 +7,4 @@ export * from './sources';
 export * from './tags';
 export * from './events';
 export * from './api-keys';
+export * from './rate-limits';

@@ -1,0 +1,82 @@
+import { lt, sql } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import type { Executor } from '../../db/client';
+import { rowsOf } from '../../db/migrations';
+import { rateLimitBuckets } from '../../db/tables';
+import type { Auth } from '../../server/context';
+import { ErrorCode } from '../../server/errors';
+
+/**
+ * Rate limits over query cost, not request count: a bucket per API key (or per IP for anonymous
+ * callers) holds up to a minute's worth of cost points and refills continuously. An operation
+ * takes its cost (see src/server/limits.ts; at least 1) before it runs, so aliases and big pages
+ * pay for what they make the server do. The buckets live in Postgres: every instance shares them.
+ */
+export interface RateLimitConfig {
+  /** Cost points per minute for an API key (and the bootstrap token); 0 turns the limit off. */
+  keyPerMinute: number;
+  /** Cost points per minute per IP for callers without a key; 0 turns the limit off. */
+  anonymousPerMinute: number;
+}
+
+export interface RateDecision {
+  granted: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+  /** When refused: seconds until this cost can be paid. */
+  retryAfterSeconds: number;
+}
+
+export function subjectOf(auth: Auth, ip: string | null): { subject: string; perMinute: (c: RateLimitConfig) => number } {
+  if (auth.keyId) return { subject: `key:${auth.keyId}`, perMinute: (c) => c.keyPerMinute };
+  if (auth.principal !== 'anonymous') return { subject: auth.principal, perMinute: (c) => c.keyPerMinute };
+  return { subject: `ip:${ip ?? 'unknown'}`, perMinute: (c) => c.anonymousPerMinute };
+}
+
+/** Takes `cost` points from the subject's bucket in one statement (refill, check, take, all atomic). */
+export async function take(db: Executor, subject: string, perMinute: number, cost: number): Promise<RateDecision> {
+  const capacity = perMinute;
+  const rate = perMinute / 60;
+  const refilled = sql`least(${capacity}::float8, ${rateLimitBuckets.tokens} + extract(epoch from (now() - ${rateLimitBuckets.updatedAt})) * ${rate}::float8)`;
+  const result = await db.execute(sql`
+    INSERT INTO ${rateLimitBuckets} (subject, tokens, granted, updated_at)
+    VALUES (${subject}, CASE WHEN ${cost}::float8 <= ${capacity}::float8 THEN ${capacity}::float8 - ${cost}::float8 ELSE ${capacity}::float8 END, ${cost}::float8 <= ${capacity}::float8, now())
+    ON CONFLICT (subject) DO UPDATE SET
+      tokens = CASE WHEN ${refilled} >= ${cost}::float8 THEN ${refilled} - ${cost}::float8 ELSE ${refilled} END,
+      granted = ${refilled} >= ${cost}::float8,
+      updated_at = now()
+    RETURNING tokens, granted`);
+  const [row] = rowsOf<{ tokens: number; granted: boolean }>(result);
+  const tokens = Number(row!.tokens);
+  return {
+    granted: row!.granted,
+    limit: capacity,
+    remaining: Math.max(0, Math.floor(tokens)),
+    resetSeconds: Math.ceil((capacity - tokens) / rate),
+    retryAfterSeconds: row!.granted ? 0 : Math.max(1, Math.ceil((cost - tokens) / rate)),
+  };
+}
+
+/** Forgets buckets idle long enough to be full again anyway. */
+export async function purgeIdleBuckets(db: Executor, olderThan: Date): Promise<void> {
+  await db.delete(rateLimitBuckets).where(lt(rateLimitBuckets.updatedAt, olderThan));
+}
+
+export function rateLimitedError(d: RateDecision, cost: number): GraphQLError {
+  return new GraphQLError(`rate limit exceeded: this operation costs ${cost} points and ${d.remaining} of ${d.limit} per minute are left; retry in ${d.retryAfterSeconds} s`, {
+    extensions: { code: ErrorCode.RATE_LIMITED, retryAfter: d.retryAfterSeconds, cost, limit: d.limit, remaining: d.remaining },
+  });
+}
+
+/** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) for a decision. */
+export function rateLimitHeaders(d: RateDecision): Record<string, string> {
+  return {
+    'ratelimit-limit': String(d.limit),
+    'ratelimit-remaining': String(d.remaining),
+    'ratelimit-reset': String(d.resetSeconds),
+    'ratelimit-policy': `${d.limit};w=60`,
+    ...(d.granted ? {} : { 'retry-after': String(d.retryAfterSeconds) }),
+  };
+}
