@@ -75,6 +75,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
       publishToken: env.PUBLISH_TOKEN,
       publicRead: env.PUBLIC_READ,
+      corsOrigins: env.CORS_ORIGINS,
       rateLimits:
         env.RATE_LIMIT_KEY_PER_MINUTE > 0 || env.RATE_LIMIT_ANON_PER_MINUTE > 0
           ? { keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE, anonymousPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE }

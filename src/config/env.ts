@@ -38,6 +38,12 @@ const envSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   INTROSPECTION: bool.optional(),
+  /** Comma-separated origins that browsers may call the API from, or "*"; unset: none. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'each origin must be * or scheme://host[:port] without a path')))
+    .default([]),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),

@@ -39,6 +39,8 @@ export interface AppOptions {
   limits?: QueryLimits;
   /** Cost points per minute per key and per anonymous IP; null: no rate limits. */
   rateLimits?: RateLimitConfig | null;
+  /** Origins allowed to call from a browser (CORS); "*" for any. Empty: none. */
+  corsOrigins?: readonly string[];
   /** Cut "Did you mean …?" suggestions from errors (production). */
   hideSuggestions?: boolean;
   /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
@@ -123,6 +125,31 @@ function operationLogPlugin(log: Logger): ApolloServerPlugin<GraphQLContext> {
       };
     },
   };
+}
+
+/** Headers a browser script may read from our responses. */
+const EXPOSED_HEADERS = 'x-request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after';
+
+/**
+ * CORS for /graphql: origins in the list (or any, with "*") may call from a browser; others get
+ * no CORS headers, so their browsers refuse. Answers a preflight itself (returns true).
+ */
+function applyCors(req: IncomingMessage, res: ServerResponse, origins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  const allowed = origin !== undefined && (origins.includes('*') || origins.includes(origin));
+  if (allowed) {
+    res.setHeader('access-control-allow-origin', origins.includes('*') ? '*' : origin);
+    res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+  }
+  res.setHeader('vary', 'origin');
+  if (req.method !== 'OPTIONS') return false;
+  if (allowed) {
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id');
+    res.setHeader('access-control-max-age', '600');
+  }
+  res.writeHead(204).end();
+  return true;
 }
 
 /** Queries (and subscriptions) need the read scope; mutations check their own scope in their resolvers. */
@@ -283,6 +310,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     runWithRequestId(requestId, async () => {
       try {
         if (url.pathname === '/graphql') {
+          if (applyCors(req, res, options.corsOrigins ?? [])) return;
           await handleGraphQL(req, res, url, requestId);
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });

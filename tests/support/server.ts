@@ -26,6 +26,7 @@ export interface TestServerOptions {
   hideSuggestions?: boolean;
   publicRead?: boolean;
   rateLimits?: RateLimitConfig | null;
+  corsOrigins?: string[];
 }
 
 /** A real HTTP + WebSocket server on a free loopback port, over the given database. */
@@ -46,6 +47,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     hideSuggestions: options.hideSuggestions,
     publicRead: options.publicRead,
     rateLimits: options.rateLimits ?? null,
+    corsOrigins: options.corsOrigins,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {
