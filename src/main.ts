@@ -36,6 +36,8 @@ export function databaseFromEnv(env: Env): Promise<Database> {
     dataDir: env.DATA_DIR,
     poolMax: env.DB_POOL_MAX,
     connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+    poolTimeoutMs: env.DB_POOL_TIMEOUT_MS,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
   });
 }
 

@@ -20,6 +20,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** A query waiting this long for a free pool connection fails (DATABASE_UNAVAILABLE) instead of hanging; 0: wait. */
+  DB_POOL_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
+  /** Postgres statement_timeout for the API's statements; 0: none. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   SEED_EXAMPLES: bool.optional(),
   /** Where `digestql publish` sends digests. */
   DIGESTQL_URL: z.string().url().optional(),

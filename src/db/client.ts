@@ -23,6 +23,10 @@ export interface DatabaseOptions {
   dataDir?: string;
   poolMax?: number;
   connectTimeoutMs?: number;
+  /** A query still waiting for a free pool connection after this long is given up (0: wait). */
+  poolTimeoutMs?: number;
+  /** Postgres's statement_timeout for every statement (0: none). */
+  statementTimeoutMs?: number;
 }
 
 export interface Database {
@@ -45,6 +49,70 @@ const counter = (): { count: number; logger: Logger } => {
   const stats = { count: 0 };
   return Object.assign(stats, { logger: { logQuery: () => void stats.count++ } });
 };
+
+/**
+ * postgres.js queues a query until a pool connection is free, with no limit. This puts a gate
+ * with a wait limit in front of the pool: at most `max` statements and transactions at once
+ * (what the pool can serve), and one that cannot start within `ms` fails with POOL_TIMEOUT
+ * (reported as DATABASE_UNAVAILABLE) before it reached the driver: nothing of it runs later.
+ */
+function limitPoolWait(sql: postgres.Sql, max: number, ms: number): postgres.Sql {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = (): Promise<void> => {
+    if (active < max) {
+      active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const go = (): void => {
+        clearTimeout(timer);
+        active++;
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(go), 1);
+        reject(Object.assign(new Error(`no database connection free within ${ms} ms`), { code: 'POOL_TIMEOUT' }));
+      }, ms);
+      waiting.push(go);
+    });
+  };
+  const release = (): void => {
+    active--;
+    waiting.shift()?.();
+  };
+  const gated = async <T>(run: () => PromiseLike<T>): Promise<T> => {
+    await acquire();
+    try {
+      return await run();
+    } finally {
+      release();
+    }
+  };
+  const unsafe = sql.unsafe.bind(sql);
+  // Drizzle calls unsafe(...) and then, for array rows, .values() on the lazy query before awaiting it.
+  const gatedUnsafe = ((...args: Parameters<typeof sql.unsafe>) => {
+    let values = false;
+    const lazy = {
+      values: () => {
+        values = true;
+        return lazy;
+      },
+      then: <A, B>(ok?: (v: unknown) => A, fail?: (e: unknown) => B) =>
+        gated(() => {
+          const q = unsafe(...args);
+          return values ? q.values() : q;
+        }).then(ok, fail),
+    };
+    return lazy;
+  }) as unknown as typeof sql.unsafe;
+  const begin = sql.begin.bind(sql) as (...a: unknown[]) => Promise<unknown>;
+  const gatedBegin = ((...args: unknown[]) => gated(() => begin(...args))) as typeof sql.begin;
+  // A view for drizzle only: postgres.js's own internals (begin's BEGIN, LISTEN) keep the real methods.
+  return new Proxy(sql, {
+    get: (target, prop, receiver) => (prop === 'unsafe' ? gatedUnsafe : prop === 'begin' ? gatedBegin : Reflect.get(target, prop, receiver)),
+  });
+}
 
 /** One code path for both databases: the same drizzle API, migrations and repositories. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -83,9 +151,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     onnotice: () => undefined,
     // Timestamps come back as Date; bigint ids as numbers (they stay far below 2^53).
     types: { bigint: postgres.BigInt },
+    ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
   });
   const stats = counter();
-  const db = drizzlePostgres({ client: sql, schema: tables, logger: stats.logger }) as unknown as Db;
+  const client = options.poolTimeoutMs ? limitPoolWait(sql, options.poolMax ?? 10, options.poolTimeoutMs) : sql;
+  const db = drizzlePostgres({ client, schema: tables, logger: stats.logger }) as unknown as Db;
   return {
     kind: 'postgres',
     db,

@@ -19,6 +19,8 @@ export interface HubOptions {
   stallMs?: number;
   /** A reader further behind than this many events is too slow, whatever its pace. */
   maxLag?: number;
+  /** How often the listener is checked with a probe notification (and set up again if deaf). */
+  listenerCheckMs?: number;
 }
 
 /**
@@ -82,6 +84,8 @@ export class EventHub {
   private stopListening: (() => Promise<void>) | null = null;
   private stopProbe: (() => Promise<void>) | null = null;
   private readonly probes = new Map<string, () => void>();
+  private watchdog: NodeJS.Timeout | null = null;
+  private checking = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
 
@@ -93,20 +97,11 @@ export class EventHub {
     const { database, log } = this.options;
     this.position = await head(database.db);
     this.maxSeenSeq = this.position.seq;
-    this.stopProbe = await database.listen(PROBE_CHANNEL, (token) => this.probes.get(token)?.(), () => undefined);
-    this.stopListening = await database.listen(
-      EVENTS_CHANNEL,
-      (payload) => {
-        const seq = Number(payload);
-        if (Number.isFinite(seq)) this.notifiedSeq = Math.max(this.notifiedSeq, seq);
-        void this.pump();
-      },
-      () => {
-        this.listening = true;
-        log.info({ position: this.position }, 'event listener connected; catching up');
-        void this.pump();
-      },
-    );
+    await this.listen();
+    // The driver re-listens after a dropped connection, but gives up if the database is still
+    // down at that moment: a listener that no longer hears its own probes is set up again.
+    this.watchdog = setInterval(() => void this.checkListener(), this.options.listenerCheckMs ?? 5000);
+    this.watchdog.unref();
     this.timer = setInterval(() => {
       this.checkLag();
       void this.pump();
@@ -117,6 +112,8 @@ export class EventHub {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     await this.stopListening?.().catch(() => undefined);
@@ -133,7 +130,7 @@ export class EventHub {
    * LISTEN connection as events) and waits for it. For readiness checks.
    */
   async probe(timeoutMs = 1000): Promise<boolean> {
-    if (!this.stopProbe) return false;
+    if (!this.stopProbe || !this.timer) return false;
     const token = randomUUID();
     const heard = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -149,6 +146,42 @@ export class EventHub {
       return false;
     } finally {
       this.probes.delete(token);
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const { database, log } = this.options;
+    this.stopProbe = await database.listen(PROBE_CHANNEL, (token) => this.probes.get(token)?.(), () => undefined);
+    this.stopListening = await database.listen(
+      EVENTS_CHANNEL,
+      (payload) => {
+        const seq = Number(payload);
+        if (Number.isFinite(seq)) this.notifiedSeq = Math.max(this.notifiedSeq, seq);
+        void this.pump();
+      },
+      () => {
+        this.listening = true;
+        log.info({ position: this.position }, 'event listener connected; catching up');
+        void this.pump();
+      },
+    );
+  }
+
+  private async checkListener(): Promise<void> {
+    if (this.checking || !this.timer) return;
+    this.checking = true;
+    try {
+      if (await this.probe(1000)) return;
+      this.listening = false;
+      this.options.log.warn('the event listener does not hear notifications; listening again');
+      await this.stopListening?.().catch(() => undefined);
+      await this.stopProbe?.().catch(() => undefined);
+      this.stopListening = this.stopProbe = null;
+      await this.listen();
+    } catch (err) {
+      this.options.log.warn({ err }, 'listening again failed; will retry');
+    } finally {
+      this.checking = false;
     }
   }
 

@@ -14,7 +14,7 @@ import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { attachWebSocket, type WebSocketEndpoint } from './ws';
 import { Metrics, operationNameOf } from './metrics';
-import { formatError } from './format-error';
+import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
 import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
@@ -98,6 +98,22 @@ async function readiness(database: Database, hub: EventHub): Promise<{ ready: bo
   const migrations = pending === 0 ? 'ok' : pending < 0 ? 'unknown' : `${pending} pending: run digestql migrate`;
   const ready = db && pending === 0 && listener;
   return { ready, body: { status: ready ? 'ready' : 'not ready', database: db ? 'ok' : 'unreachable', migrations, listener: listener ? 'ok' : 'not hearing notifications' } };
+}
+
+/** A response that failed only because the database is unavailable is a 503 with Retry-After. */
+function unavailablePlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ response }) => {
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        if (data == null && errors?.some((e) => e.extensions?.code === ErrorCode.DATABASE_UNAVAILABLE)) {
+          response.http.status = 503;
+          response.http.headers.set('retry-after', '1');
+        }
+      },
+    }),
+  };
 }
 
 /** One log line per GraphQL operation: who, what, how long, how it ended. */
@@ -246,6 +262,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       costAndRatePlugin(limits.maxCost, rateLimits, metrics),
       metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
+      unavailablePlugin(),
     ],
     logger: {
       debug: (m: unknown) => log.debug(m),
@@ -284,7 +301,16 @@ export async function createApp(options: AppOptions): Promise<App> {
         body = raw;
       }
     }
-    const auth = await authenticate(headers.get('authorization'), authConfig);
+    let auth: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      auth = await authenticate(headers.get('authorization'), authConfig);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      log.warn({ err, requestId }, 'database unavailable');
+      const body = { errors: [{ message: 'the database is unavailable or overloaded; retry shortly', extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, requestId } }] };
+      sendJson(res, 503, body, { 'x-request-id': requestId, 'retry-after': '1' });
+      return;
+    }
     if (auth === 'invalid') {
       const message = 'the Authorization header holds no valid credential: expected "Bearer <key>" with a live (not revoked, not expired) API key';
       sendJson(res, 401, { errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, { 'x-request-id': requestId, 'www-authenticate': 'Bearer' });

@@ -6,6 +6,24 @@ import { ErrorCode } from './errors';
 import { currentRequestId } from './request-scope';
 
 /**
+ * Errors that mean "the database cannot serve now" (not "this request is wrong"): connection
+ * failures of the driver, Postgres shutting down or refusing connections, a statement cancelled
+ * by the pool-wait or statement timeout. Clients may retry these.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (['POOL_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED'].includes(code)) return true;
+  // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now; 57014: cancelled; 53300: too many connections.
+  if (/^08/.test(code) || ['57P01', '57P02', '57P03', '57014', '53300'].includes(code)) return true;
+  // Drizzle wraps driver errors ("Failed query: …") with the driver's error as the cause; graphql-js
+  // wraps a thrown non-Error (postgres.js rejects some connection failures with plain objects).
+  const inner = e.cause ?? (e as { thrownValue?: unknown }).thrownValue;
+  return inner !== undefined && inner !== err && isDatabaseUnavailable(inner);
+}
+
+/**
  * The one error formatter for HTTP and WebSocket. Expected errors (GraphQLError with a code:
  * bad input, not found, auth, parse and validation errors) reach the client as they are;
  * anything else is logged in full and masked, so no SQL, parameter or stack leaves the server.
@@ -19,6 +37,14 @@ export function formatError(log: Logger) {
     if (expected) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
+    }
+    if (isDatabaseUnavailable(original)) {
+      log.warn({ err: original, path: formatted.path, requestId }, 'database unavailable');
+      return {
+        message: 'the database is unavailable or overloaded; retry shortly',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, ...(requestId ? { requestId } : {}) },
+      };
     }
     log.error({ err: original, path: formatted.path, requestId }, 'unexpected error in a GraphQL operation');
     return {

@@ -13,7 +13,7 @@ import { prepareSocketSend, sharedPayload } from '../realtime/shared-payloads';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
-import { formatError } from './format-error';
+import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Metrics } from './metrics';
 import { rateLimitedError, subjectOf, take, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
@@ -25,6 +25,8 @@ export const CloseCode = {
   SlowConsumer: 4503,
   /** Normal close on server shutdown (RFC 6455 "going away"). */
   GoingAway: 1001,
+  /** The database could not be reached to check the credential: reconnect shortly. */
+  TryAgainLater: 1013,
 } as const;
 
 export interface WsOptions {
@@ -125,7 +127,15 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     {
       schema: options.schema,
       onConnect: async (ctx) => {
-        const auth = await authenticate(authorizationOf(ctx.connectionParams), options.auth);
+        let auth: Awaited<ReturnType<typeof authenticate>>;
+        try {
+          auth = await authenticate(authorizationOf(ctx.connectionParams), options.auth);
+        } catch (err) {
+          if (!isDatabaseUnavailable(err)) throw err;
+          // 1013 "try again later": the credential could not be checked.
+          ctx.extra.socket.close(CloseCode.TryAgainLater, 'database unavailable; retry shortly');
+          return false;
+        }
         // false closes the socket with 4403 Forbidden.
         if (auth === 'invalid') return false;
         peers.set(ctx.extra.socket, { auth, ip: ctx.extra.request.socket.remoteAddress ?? null });
