@@ -23,6 +23,8 @@ const config: CodegenConfig = {
           ItemEvent: '../modules/events/events.repository#EventRecord',
           PublishResult: '../modules/publishing/publishing.service#StoreResult',
           ApiKey: '../modules/auth/api-keys#ApiKeyRecord',
+          Webhook: '../modules/webhooks/webhooks.service#WebhookRecord',
+          WebhookDelivery: '../modules/webhooks/webhooks.service#DeliveryRecord',
         },
       },
     },

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './server/logger';
 import { buildSchema } from './server/schema';
 import { EventHub } from './realtime/event-hub';
 import { purgeIdleBuckets } from './modules/ratelimit/rate-limit';
+import { WebhookWorker } from './modules/webhooks/webhook-worker';
 import { purgeBefore } from './modules/events/events.repository';
 
 /** Drops events older than the retention window, hourly (on every instance; it is idempotent). */
@@ -68,6 +69,9 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
     await hub.start();
     const retentionMs = env.EVENT_RETENTION_DAYS * 86_400_000;
     const purger = startRetention(database, retentionMs, log);
+    const webhookPolicy = { allow: env.WEBHOOK_ALLOW_HOSTS };
+    const webhooks = new WebhookWorker({ database, log, policy: webhookPolicy, pollMs: env.WEBHOOK_POLL_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS });
+    await webhooks.start();
     const app = await createApp({
       database,
       schema: buildSchema(VERSION),
@@ -78,6 +82,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       publishToken: env.PUBLISH_TOKEN,
       publicRead: env.PUBLIC_READ,
       corsOrigins: env.CORS_ORIGINS,
+      webhookPolicy,
       rateLimits:
         env.RATE_LIMIT_KEY_PER_MINUTE > 0 || env.RATE_LIMIT_ANON_PER_MINUTE > 0
           ? { keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE, anonymousPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE }
@@ -90,6 +95,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST },
       hideSuggestions: env.NODE_ENV === 'production',
     });
+    webhooks.countAttempts((outcome, ms) => app.metrics.webhookAttempt(outcome, ms));
     const url = await app.listen(env.PORT, env.HOST);
     log.info({ url: `${url}/graphql`, database: database.kind }, 'digestql is serving');
     return {
@@ -99,6 +105,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       stop: async () => {
         clearInterval(purger);
         await app.close();
+        await webhooks.stop();
         await hub.stop();
         await database.close();
       },

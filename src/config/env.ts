@@ -48,6 +48,13 @@ const envSchema = z.object({
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'each origin must be * or scheme://host[:port] without a path')))
     .default([]),
+  /** Hosts or CIDRs webhooks may reach although private, and over plain http (tests, on-premise). */
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .default([]),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),

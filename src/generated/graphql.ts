@@ -8,6 +8,7 @@ import { Connection } from '../modules/pagination/connection';
 import { EventRecord } from '../modules/events/events.repository';
 import { StoreResult } from '../modules/publishing/publishing.service';
 import { ApiKeyRecord } from '../modules/auth/api-keys';
+import { WebhookRecord, DeliveryRecord } from '../modules/webhooks/webhooks.service';
 import { GraphQLContext } from '../server/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -77,6 +78,13 @@ export type CreateApiKeyPayload = {
   apiKey: ApiKey;
   /** The key itself. Shown this once and stored only as a hash: keep it now. */
   key: Scalars['String']['output'];
+};
+
+export type CreateWebhookPayload = {
+  __typename?: 'CreateWebhookPayload';
+  /** The signing secret (whsec_…): shown this once. */
+  secret: Scalars['String']['output'];
+  webhook: Webhook;
 };
 
 /** A company, model, product, person or concept named by items (關鍵實體). */
@@ -216,6 +224,10 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Creates an API key. Needs ADMIN. */
   createApiKey: CreateApiKeyPayload;
+  /** Registers an endpoint; matching items published from now on are delivered to it. Needs ADMIN. */
+  createWebhook: CreateWebhookPayload;
+  /** Removes the endpoint and its delivery history. Needs ADMIN. */
+  deleteWebhook: Scalars['Boolean']['output'];
   /**
    * Publishes a digest given as the generator's Markdown. `slug` overrides the front matter's.
    * A parse error fails with BAD_USER_INPUT and extensions { line, field }; nothing is stored.
@@ -226,13 +238,29 @@ export type Mutation = {
    * Invalid input fails with BAD_USER_INPUT naming the field; nothing is stored.
    */
   publishReport: PublishResult;
+  /** Sends a delivery again from the first attempt (a DEAD one, say). Needs ADMIN. */
+  redeliver: WebhookDelivery;
   /** Revokes a key at once (by id); requests with it are refused from then on. Needs ADMIN. */
   revokeApiKey: ApiKey;
+  /** A new secret; the old one keeps signing beside it for overlapHours (default 24). Needs ADMIN. */
+  rotateWebhookSecret: RotateWebhookSecretPayload;
+  /** Needs ADMIN. Re-enabling clears disabledReason. */
+  updateWebhook: Webhook;
 };
 
 
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
+};
+
+
+export type MutationCreateWebhookArgs = {
+  input: WebhookInput;
+};
+
+
+export type MutationDeleteWebhookArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -247,8 +275,25 @@ export type MutationPublishReportArgs = {
 };
 
 
+export type MutationRedeliverArgs = {
+  deliveryId: Scalars['ID']['input'];
+};
+
+
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateWebhookSecretArgs = {
+  id: Scalars['ID']['input'];
+  overlapHours?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MutationUpdateWebhookArgs = {
+  id: Scalars['ID']['input'];
+  input: WebhookUpdateInput;
 };
 
 /** Relay pagination state of a connection. */
@@ -291,6 +336,10 @@ export type Query = {
   reports: ReportConnection;
   /** The API's version (package version). */
   version: Scalars['String']['output'];
+  /** Needs ADMIN. */
+  webhook: Maybe<Webhook>;
+  /** Every webhook, newest first. Needs ADMIN. */
+  webhooks: Array<Webhook>;
 };
 
 
@@ -320,6 +369,11 @@ export type QueryReportsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ReportFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryWebhookArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** A daily digest: sections of items, as the generator published it. */
@@ -412,6 +466,13 @@ export type ReportStatsInput = {
   topicCount: Scalars['Int']['input'];
 };
 
+export type RotateWebhookSecretPayload = {
+  __typename?: 'RotateWebhookSecretPayload';
+  /** The new signing secret: shown this once. The old one keeps signing until previousSecretValidUntil. */
+  secret: Scalars['String']['output'];
+  webhook: Webhook;
+};
+
 /** A heading of the report. News sections hold items; prose sections (editor's insight, further reading) hold a Markdown body. */
 export type Section = {
   __typename?: 'Section';
@@ -481,6 +542,89 @@ export type Subscription = {
 export type SubscriptionItemPublishedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ItemFilter>;
+};
+
+/** An endpoint that gets matching items as they are published, at least once. Needs ADMIN to see. */
+export type Webhook = {
+  __typename?: 'Webhook';
+  createdAt: Scalars['DateTime']['output'];
+  /** Newest first. */
+  deliveries: Array<WebhookDelivery>;
+  /** Why the server turned it off (a 410 Gone from the receiver). */
+  disabledReason: Maybe<Scalars['String']['output']>;
+  enabled: Scalars['Boolean']['output'];
+  filter: WebhookFilter;
+  format: WebhookFormat;
+  id: Scalars['ID']['output'];
+  /** Until when the secret before the last rotation still signs (beside the new one). */
+  previousSecretValidUntil: Maybe<Scalars['DateTime']['output']>;
+  url: Scalars['String']['output'];
+};
+
+
+/** An endpoint that gets matching items as they are published, at least once. Needs ADMIN to see. */
+export type WebhookDeliveriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One matching event for one endpoint: sent until it succeeds, with the same webhook-id on every attempt. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  eventId: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  lastError: Maybe<Scalars['String']['output']>;
+  lastLatencyMs: Maybe<Scalars['Int']['output']>;
+  lastStatusCode: Maybe<Scalars['Int']['output']>;
+  /** The webhook-id header (the receiver's idempotency key). */
+  messageId: Scalars['String']['output'];
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  status: WebhookDeliveryStatus;
+};
+
+export type WebhookDeliveryStatus =
+  /** Every attempt failed, or the endpoint answered 410: see lastError; redeliver sends it again. */
+  | 'DEAD'
+  /** Waiting for its next attempt (or being sent). */
+  | 'PENDING'
+  | 'SUCCEEDED';
+
+/** The filter an endpoint was registered with (the items query's ItemFilter). */
+export type WebhookFilter = {
+  __typename?: 'WebhookFilter';
+  entities: Maybe<Array<Scalars['String']['output']>>;
+  from: Maybe<Scalars['DateTime']['output']>;
+  minImportance: Maybe<Importance>;
+  reportSlug: Maybe<Scalars['String']['output']>;
+  sections: Maybe<Array<Scalars['String']['output']>>;
+  tags: Maybe<Array<Scalars['String']['output']>>;
+  to: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** How a webhook's messages are written. */
+export type WebhookFormat =
+  /** Discord embeds (not available yet: refused at creation). */
+  | 'DISCORD'
+  /** A signed, versioned JSON payload (Standard Webhooks headers). */
+  | 'JSON'
+  /** Slack Block Kit (not available yet: refused at creation). */
+  | 'SLACK';
+
+export type WebhookInput = {
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  filter?: InputMaybe<ItemFilter>;
+  format: WebhookFormat;
+  /** https only (plain http, and private addresses, only for hosts in WEBHOOK_ALLOW_HOSTS). */
+  url: Scalars['String']['input'];
+};
+
+export type WebhookUpdateInput = {
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  filter?: InputMaybe<ItemFilter>;
+  format?: InputMaybe<WebhookFormat>;
+  url?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -563,6 +707,7 @@ export type ResolversTypes = {
   CoverImageInput: CoverImageInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  CreateWebhookPayload: ResolverTypeWrapper<Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -588,6 +733,7 @@ export type ResolversTypes = {
   ReportInput: ReportInput;
   ReportStats: ResolverTypeWrapper<ReportStats>;
   ReportStatsInput: ReportStatsInput;
+  RotateWebhookSecretPayload: ResolverTypeWrapper<Omit<RotateWebhookSecretPayload, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
   Section: ResolverTypeWrapper<SectionRecord>;
   SectionInput: SectionInput;
   Source: ResolverTypeWrapper<SourceRecord>;
@@ -595,6 +741,13 @@ export type ResolversTypes = {
   SourceKind: SourceKind;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Webhook: ResolverTypeWrapper<WebhookRecord>;
+  WebhookDelivery: ResolverTypeWrapper<DeliveryRecord>;
+  WebhookDeliveryStatus: WebhookDeliveryStatus;
+  WebhookFilter: ResolverTypeWrapper<WebhookFilter>;
+  WebhookFormat: WebhookFormat;
+  WebhookInput: WebhookInput;
+  WebhookUpdateInput: WebhookUpdateInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -605,6 +758,7 @@ export type ResolversParentTypes = {
   CoverImageInput: CoverImageInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  CreateWebhookPayload: Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
   DateTime: Scalars['DateTime']['output'];
   Entity: EntityRecord;
   ID: Scalars['ID']['output'];
@@ -628,12 +782,18 @@ export type ResolversParentTypes = {
   ReportInput: ReportInput;
   ReportStats: ReportStats;
   ReportStatsInput: ReportStatsInput;
+  RotateWebhookSecretPayload: Omit<RotateWebhookSecretPayload, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
   Section: SectionRecord;
   SectionInput: SectionInput;
   Source: SourceRecord;
   SourceInput: SourceInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  Webhook: WebhookRecord;
+  WebhookDelivery: DeliveryRecord;
+  WebhookFilter: WebhookFilter;
+  WebhookInput: WebhookInput;
+  WebhookUpdateInput: WebhookUpdateInput;
 };
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
@@ -657,6 +817,11 @@ export type CoverImageResolvers<ContextType = GraphQLContext, ParentType extends
 export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
   apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CreateWebhookPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateWebhookPayload'] = ResolversParentTypes['CreateWebhookPayload']> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -716,9 +881,14 @@ export type LabelledBlockResolvers<ContextType = GraphQLContext, ParentType exte
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createWebhook?: Resolver<ResolversTypes['CreateWebhookPayload'], ParentType, ContextType, RequireFields<MutationCreateWebhookArgs, 'input'>>;
+  deleteWebhook?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   publishMarkdown?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishMarkdownArgs, 'markdown'>>;
   publishReport?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishReportArgs, 'input'>>;
+  redeliver?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType, RequireFields<MutationRedeliverArgs, 'deliveryId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id' | 'overlapHours'>>;
+  updateWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationUpdateWebhookArgs, 'id' | 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -746,6 +916,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'slug'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<QueryWebhookArgs, 'id'>>;
+  webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
 };
 
 export type ReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
@@ -787,6 +959,11 @@ export type ReportStatsResolvers<ContextType = GraphQLContext, ParentType extend
   topicCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type RotateWebhookSecretPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RotateWebhookSecretPayload'] = ResolversParentTypes['RotateWebhookSecretPayload']> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
+};
+
 export type SectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Section'] = ResolversParentTypes['Section']> = {
   body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -812,10 +989,47 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   reportPublished?: SubscriptionResolver<ResolversTypes['Report'], "reportPublished", ParentType, ContextType>;
 };
 
+export type WebhookResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveries?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType, RequireFields<WebhookDeliveriesArgs, 'first'>>;
+  disabledReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  filter?: Resolver<ResolversTypes['WebhookFilter'], ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['WebhookFormat'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  previousSecretValidUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WebhookDeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastLatencyMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastStatusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+};
+
+export type WebhookFilterResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookFilter'] = ResolversParentTypes['WebhookFilter']> = {
+  entities?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  minImportance?: Resolver<Maybe<ResolversTypes['Importance']>, ParentType, ContextType>;
+  reportSlug?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sections?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  tags?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   CoverImage?: CoverImageResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
+  CreateWebhookPayload?: CreateWebhookPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Entity?: EntityResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;
@@ -831,8 +1045,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReportConnection?: ReportConnectionResolvers<ContextType>;
   ReportEdge?: ReportEdgeResolvers<ContextType>;
   ReportStats?: ReportStatsResolvers<ContextType>;
+  RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
   Section?: SectionResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  Webhook?: WebhookResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookFilter?: WebhookFilterResolvers<ContextType>;
 };
 

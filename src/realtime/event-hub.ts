@@ -94,7 +94,7 @@ export class EventHub {
   }
 
   async start(): Promise<void> {
-    const { database, log } = this.options;
+    const { database } = this.options;
     this.position = await head(database.db);
     this.maxSeenSeq = this.position.seq;
     await this.listen();

@@ -5,6 +5,8 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLReque
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
+import type { SsrfPolicy } from '../modules/webhooks/ssrf';
+import { outboxStats } from '../modules/webhooks/webhooks.service';
 import { pendingMigrations } from '../db/migrations';
 import { rateLimitHeaders, rateLimitedError, subjectOf, take, type RateDecision, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { createLoaders } from '../modules/loading/loaders';
@@ -39,6 +41,8 @@ export interface AppOptions {
   limits?: QueryLimits;
   /** Cost points per minute per key and per anonymous IP; null: no rate limits. */
   rateLimits?: RateLimitConfig | null;
+  /** Which webhook URLs may be registered and reached (SSRF guard). */
+  webhookPolicy?: SsrfPolicy;
   /** Origins allowed to call from a browser (CORS); "*" for any. Empty: none. */
   corsOrigins?: readonly string[];
   /** Cut "Did you mean …?" suggestions from errors (production). */
@@ -51,6 +55,7 @@ export interface AppOptions {
 
 export interface App {
   server: Server;
+  metrics: Metrics;
   wsConnections(): number;
   /** Shared subscription groups and their members (see src/realtime/subscription-groups.ts). */
   subscriptionGroups(): { groups: number; members: number };
@@ -237,6 +242,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     wsConnections: () => wsEndpoint?.connections() ?? 0,
     subscriptions: () => wsEndpoint?.subscriptionGroups() ?? { groups: 0, members: 0 },
     dbPoolMax: options.dbPoolMax ?? null,
+    webhookQueue: () => outboxStats(database.db),
   });
   const formatHttpError = formatError(log);
   const hideSchemaDetails = options.hideSuggestions ?? false;
@@ -274,9 +280,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   await apollo.start();
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
+  const webhookPolicy = options.webhookPolicy ?? { allow: [] };
   const context = async (requestId: string, auth: Auth, ip: string | null): Promise<GraphQLContext> => ({
     db: database.db,
     ip,
+    webhookPolicy,
     loaders: createLoaders(database.db),
     limits: { maxPageSize: options.maxPageSize },
     requestId,
@@ -376,6 +384,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     log,
     auth: authConfig,
     rateLimits,
+    webhookPolicy,
     maxPageSize: options.maxPageSize,
     retentionMs: options.retentionMs,
     queueMax: options.queueMax,
@@ -387,6 +396,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   return {
     server,
+    metrics,
     wsConnections: () => ws.connections(),
     subscriptionGroups: () => ws.subscriptionGroups(),
     listen: (port, host = '127.0.0.1') =>

@@ -3,6 +3,7 @@ import type { EventHub, ReaderHandle } from '../realtime/event-hub';
 import type { LogPosition } from '../modules/events/events.repository';
 import type { Loaders } from '../modules/loading/loaders';
 import type { Scope } from '../modules/auth/api-keys';
+import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 
 /** What every resolver gets: built per HTTP request, per subscription event on WebSocket. */
 export interface GraphQLContext {
@@ -14,6 +15,8 @@ export interface GraphQLContext {
   auth: Auth;
   /** The caller's address (the rate limit's subject for callers without a key). */
   ip: string | null;
+  /** Which webhook URLs may be registered (SSRF guard). */
+  webhookPolicy: SsrfPolicy;
   realtime: RealtimeContext;
 }
 

@@ -16,6 +16,8 @@ export interface MetricSources {
   wsConnections(): number;
   subscriptions(): { groups: number; members: number };
   dbPoolMax: number | null;
+  /** Pending webhook deliveries and the age of the oldest (read from the outbox at scrape time). */
+  webhookQueue?: () => Promise<{ pending: number; oldestSeconds: number }>;
 }
 
 /**
@@ -29,6 +31,8 @@ export class Metrics {
   private readonly errors: Counter<'transport' | 'code'>;
   private readonly delivered: Counter;
   private readonly rateLimited: Counter<'transport'>;
+  private readonly webhookAttempts: Counter<'outcome'>;
+  private readonly webhookLatency: Histogram;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -77,6 +81,25 @@ export class Metrics {
     new Gauge({ name: 'digestql_event_log_position', help: 'Sequence of the last event this process read', registers, collect() { this.set(sources.hub.stats().position.seq); } });
     new Gauge({ name: 'digestql_event_readers', help: 'Log readers attached to the hub (groups and lone subscriptions)', registers, collect() { this.set(sources.hub.stats().readers); } });
     new Counter({ name: 'digestql_slow_consumers_closed_total', help: 'Subscribers closed with 4503', registers, collect() { this.reset(); this.inc(sources.hub.stats().tooSlow); } });
+    this.webhookAttempts = new Counter({ name: 'digestql_webhook_attempts_total', help: 'Webhook delivery attempts by outcome (succeeded, failed, gone)', labelNames: ['outcome'], registers });
+    this.webhookLatency = new Histogram({
+      name: 'digestql_webhook_attempt_duration_seconds',
+      help: 'Time from sending a webhook to its response (or failure)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    const queue = sources.webhookQueue;
+    if (queue) {
+      new Gauge({ name: 'digestql_webhook_pending', help: 'Webhook deliveries waiting to be sent (or retried)', registers, async collect() { this.set((await queue().catch(() => ({ pending: NaN }))).pending); } });
+      new Gauge({
+        name: 'digestql_webhook_oldest_pending_seconds',
+        help: 'Age of the oldest pending webhook delivery',
+        registers,
+        async collect() {
+          this.set((await queue().catch(() => ({ oldestSeconds: NaN }))).oldestSeconds);
+        },
+      });
+    }
     if (sources.dbPoolMax !== null) new Gauge({ name: 'digestql_db_pool_max', help: 'Connections the Postgres pool may open', registers }).set(sources.dbPoolMax);
   }
 
@@ -99,6 +122,11 @@ export class Metrics {
 
   eventDelivered(): void {
     this.delivered.inc();
+  }
+
+  webhookAttempt(outcome: 'succeeded' | 'failed' | 'gone', latencyMs: number): void {
+    this.webhookAttempts.inc({ outcome });
+    this.webhookLatency.observe(latencyMs / 1000);
   }
 
   limited(transport: Transport): void {

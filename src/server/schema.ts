@@ -11,6 +11,7 @@ import { Report, reportQueries, Section } from '../modules/reports/reports.resol
 import { PublishResult, publishingMutations } from '../modules/publishing/publishing.resolvers';
 import { ItemEvent, Subscription } from '../modules/realtime/realtime.resolvers';
 import { ApiKey, apiKeyMutations, apiKeyQueries } from '../modules/auth/api-keys.resolvers';
+import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from '../modules/webhooks/webhooks.resolvers';
 
 /** The SDL files of schema/, in a stable order: the contract the resolvers are typed from. */
 export function loadTypeDefs(): string[] {
@@ -24,8 +25,8 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(version: string): GraphQLSchema {
   const resolvers: Resolvers = {
     DateTime: DateTimeResolver,
-    Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries, ...apiKeyQueries },
-    Mutation: { ...publishingMutations, ...apiKeyMutations },
+    Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries, ...apiKeyQueries, ...webhookQueries },
+    Mutation: { ...publishingMutations, ...apiKeyMutations, ...webhookMutations },
     Subscription,
     Report,
     Section,
@@ -34,6 +35,8 @@ export function buildSchema(version: string): GraphQLSchema {
     ItemEvent,
     PublishResult,
     ApiKey,
+    Webhook,
+    WebhookDelivery,
   };
   return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
 }

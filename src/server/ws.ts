@@ -15,6 +15,7 @@ import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Metrics } from './metrics';
+import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 import { rateLimitedError, subjectOf, take, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
 import type { Logger } from './logger';
@@ -38,6 +39,7 @@ export interface WsOptions {
   log: Logger;
   auth: AuthConfig;
   rateLimits: RateLimitConfig | null;
+  webhookPolicy: SsrfPolicy;
   maxPageSize: number;
   retentionMs: number;
   queueMax: number;
@@ -117,6 +119,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       requestId: randomUUID(),
       auth: member.auth,
       ip: null,
+      webhookPolicy: options.webhookPolicy,
       realtime: { ...member.realtime, onSlowConsumer, isBackedUp: () => false },
     }),
   });
@@ -187,6 +190,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
           requestId: randomUUID(),
           auth: peers.get(socket)!.auth,
           ip: peers.get(socket)!.ip,
+          webhookPolicy: options.webhookPolicy,
           realtime: {
             hub: options.hub,
             retentionMs: options.retentionMs,

@@ -1,5 +1,6 @@
 import type { Database } from '../../src/db/client';
 import type { RateLimitConfig } from '../../src/modules/ratelimit/rate-limit';
+import type { SsrfPolicy } from '../../src/modules/webhooks/ssrf';
 import { createApp, type App } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { buildSchema } from '../../src/server/schema';
@@ -27,6 +28,7 @@ export interface TestServerOptions {
   publicRead?: boolean;
   rateLimits?: RateLimitConfig | null;
   corsOrigins?: string[];
+  webhookPolicy?: SsrfPolicy;
 }
 
 /** A real HTTP + WebSocket server on a free loopback port, over the given database. */
@@ -48,6 +50,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     publicRead: options.publicRead,
     rateLimits: options.rateLimits ?? null,
     corsOrigins: options.corsOrigins,
+    webhookPolicy: options.webhookPolicy,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {

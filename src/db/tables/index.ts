@@ -8,3 +8,4 @@ export * from './tags';
 export * from './events';
 export * from './api-keys';
 export * from './rate-limits';
+export * from './webhooks';

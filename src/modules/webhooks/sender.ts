@@ -1,0 +1,73 @@
+import { lookup as dnsLookup } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import type { SsrfPolicy } from './ssrf';
+
+export interface SendResult {
+  status: number | null;
+  latencyMs: number;
+  /** Seconds the receiver asked us to wait (Retry-After on 429/503). */
+  retryAfterSeconds: number | null;
+  error: string | null;
+}
+
+/**
+ * Resolves like dns.lookup, then refuses internal addresses unless the host is allow-listed:
+ * the check happens on the address the socket connects to, so DNS cannot change in between.
+ */
+function guardedLookup(host: string, policy: SsrfPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = addresses as unknown as { address: string; family: number }[];
+      const allowed = policy.allow.some((entry) => {
+        if (!entry.includes('/')) return entry.toLowerCase() === host.toLowerCase();
+        try {
+          const [range, bits] = ipaddr.parseCIDR(entry);
+          return list.every((a) => {
+            const ip = ipaddr.process(a.address);
+            return ip.kind() === range.kind() && ip.match(range, bits);
+          });
+        } catch {
+          return false;
+        }
+      });
+      const bad = allowed ? undefined : list.find((a) => ipaddr.process(a.address).range() !== 'unicast');
+      if (bad) return callback(Object.assign(new Error(`refused: ${hostname} resolves to internal address ${bad.address}`), { code: 'SSRF_REFUSED' }), '', 0);
+      const first = list[0]!;
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** One POST, no redirects followed, within `timeoutMs`; never throws. */
+export function post(url: URL, body: string, headers: Record<string, string>, policy: SsrfPolicy, timeoutMs: number): Promise<SendResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const done = (r: Omit<SendResult, 'latencyMs'>): void => resolve({ ...r, latencyMs: Date.now() - started });
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'digestql-webhooks/1', ...headers },
+        lookup: guardedLookup(url.hostname, policy),
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        const ra = res.headers['retry-after'];
+        const seconds = ra === undefined ? null : /^\d+$/.test(ra) ? Number(ra) : Math.max(0, Math.ceil((Date.parse(ra) - Date.now()) / 1000)) || null;
+        res.on('end', () => done({ status, retryAfterSeconds: seconds, error: status >= 300 && status < 400 ? `redirect to ${res.headers.location ?? '?'} not followed` : null }));
+        res.on('error', () => done({ status, retryAfterSeconds: seconds, error: null }));
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'TIMEOUT' })));
+    req.on('error', (err) => done({ status: null, retryAfterSeconds: null, error: err.message }));
+    req.end(body);
+  });
+}

@@ -1,0 +1,93 @@
+import type { Database } from '../../db/client';
+import type { Logger } from '../../server/logger';
+import { signatureHeader } from './signing';
+import { post } from './sender';
+import type { SsrfPolicy } from './ssrf';
+import { claimDue, dispatchOnce, ensureCursor, recordAttempt, webhookById, type DeliveryRecord } from './webhooks.service';
+
+export interface WorkerOptions {
+  database: Database;
+  log: Logger;
+  policy: SsrfPolicy;
+  /** How often the outbox is written and due deliveries are claimed. */
+  pollMs?: number;
+  timeoutMs?: number;
+  /** Deliveries sent at once by this process. */
+  concurrency?: number;
+  /** Multiplies the retry schedule (tests use a small factor; 1 in production). */
+  retryScale?: number;
+  /** Counts outcomes for /metrics. */
+  onAttempt?: (outcome: 'succeeded' | 'failed' | 'gone', latencyMs: number) => void;
+}
+
+/**
+ * One per process: writes the outbox from the event log and sends what is due. Any number of
+ * processes may run it on one database: the outbox cursor and each claim are locked (SKIP LOCKED),
+ * so an attempt is sent by one worker only.
+ */
+export class WebhookWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: WorkerOptions) {}
+
+  /** Where attempt outcomes are counted (the app's metrics exist after the worker starts). */
+  countAttempts(onAttempt: NonNullable<WorkerOptions['onAttempt']>): void {
+    this.options.onAttempt = onAttempt;
+  }
+
+  async start(): Promise<void> {
+    await ensureCursor(this.options.database.db);
+    this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** One round: write the outbox, then claim and send what is due. */
+  async tick(): Promise<void> {
+    if (this.running || !this.timer) return;
+    this.running = true;
+    const { database, log } = this.options;
+    try {
+      while ((await dispatchOnce(database.db)) === 500);
+      const room = (this.options.concurrency ?? 8) - this.inFlight.size;
+      if (room <= 0) return;
+      const lease = (this.options.timeoutMs ?? 10_000) + 30_000;
+      for (const d of await claimDue(database.db, room, lease)) {
+        const p = this.deliver(d).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      }
+    } catch (err) {
+      log.warn({ err }, 'webhook round failed; will retry');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async deliver(d: DeliveryRecord): Promise<void> {
+    const { database, log, policy } = this.options;
+    try {
+      const hook = await webhookById(database.db, d.webhookId);
+      if (!hook) return;
+      const body = JSON.stringify(d.payload);
+      const timestamp = Math.floor(Date.now() / 1000);
+      const secrets = [hook.secret, ...(hook.previousSecret && hook.previousSecretUntil && hook.previousSecretUntil > new Date() ? [hook.previousSecret] : [])];
+      const id = `msg_${d.id}`;
+      const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body) };
+      const outcome = await post(new URL(hook.url), body, headers, policy, this.options.timeoutMs ?? 10_000);
+      await recordAttempt(database.db, d, outcome, this.options.retryScale ?? 1);
+      const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+      this.options.onAttempt?.(ok ? 'succeeded' : outcome.status === 410 ? 'gone' : 'failed', outcome.latencyMs);
+      log.info({ delivery: d.id, webhook: hook.id, attempt: d.attempts, status: outcome.status, ms: outcome.latencyMs, error: outcome.error }, 'webhook attempt');
+    } catch (err) {
+      // The claim's lease runs out and the attempt is made again: nothing is lost.
+      log.warn({ err, delivery: d.id }, 'webhook attempt could not be recorded; it will be retried');
+    }
+  }
+}

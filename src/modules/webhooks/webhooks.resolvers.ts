@@ -1,0 +1,54 @@
+import type { MutationResolvers, QueryResolvers, WebhookDeliveryResolvers, WebhookResolvers } from '../../generated/graphql';
+import { requireScope } from '../auth/auth.service';
+import type { ItemFilterInput } from '../items/item-filter';
+import type { GraphQLContext } from '../../server/context';
+import * as service from './webhooks.service';
+
+const admin = (ctx: GraphQLContext, what: string) => requireScope(ctx.auth, 'admin', what);
+
+export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhook'> = {
+  webhooks: (_p, _a, ctx) => {
+    admin(ctx, 'listing webhooks');
+    return service.listWebhooks(ctx.db);
+  },
+  webhook: (_p, { id }, ctx) => {
+    admin(ctx, 'reading a webhook');
+    return service.webhookById(ctx.db, id);
+  },
+};
+
+export const webhookMutations: Pick<MutationResolvers, 'createWebhook' | 'updateWebhook' | 'rotateWebhookSecret' | 'deleteWebhook' | 'redeliver'> = {
+  createWebhook: (_p, { input }, ctx) => {
+    admin(ctx, 'creating webhooks');
+    return service.createWebhook(ctx.db, { ...input, filter: input.filter as ItemFilterInput | null | undefined }, ctx.webhookPolicy);
+  },
+  updateWebhook: (_p, { id, input }, ctx) => {
+    admin(ctx, 'changing webhooks');
+    const { filter, ...rest } = input;
+    return service.updateWebhook(ctx.db, id, { ...rest, ...('filter' in input ? { filter: filter as ItemFilterInput | null } : {}) } as Partial<service.WebhookInput>, ctx.webhookPolicy);
+  },
+  rotateWebhookSecret: (_p, { id, overlapHours }, ctx) => {
+    admin(ctx, 'rotating webhook secrets');
+    return service.rotateSecret(ctx.db, id, overlapHours ?? 24);
+  },
+  deleteWebhook: (_p, { id }, ctx) => {
+    admin(ctx, 'deleting webhooks');
+    return service.deleteWebhook(ctx.db, id);
+  },
+  redeliver: (_p, { deliveryId }, ctx) => {
+    admin(ctx, 'redelivering');
+    return service.redeliver(ctx.db, deliveryId);
+  },
+};
+
+export const Webhook: WebhookResolvers = {
+  filter: (w) => w.filter as never,
+  previousSecretValidUntil: (w) => (w.previousSecretUntil && w.previousSecretUntil > new Date() ? w.previousSecretUntil : null),
+  deliveries: (w, { first }, ctx) => service.deliveriesOf(ctx.db, w.id, Math.min(Math.max(first ?? 20, 0), ctx.limits.maxPageSize)),
+};
+
+export const WebhookDelivery: WebhookDeliveryResolvers = {
+  messageId: (d) => `msg_${d.id}`,
+  eventId: (d) => `evt_${d.eventSeq}`,
+  nextAttemptAt: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null),
+};

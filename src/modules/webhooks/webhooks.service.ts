@@ -1,0 +1,214 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client';
+import { rowsOf } from '../../db/migrations';
+import { webhookCursor, webhookDeliveries, webhooks } from '../../db/tables';
+import { ApiError, ErrorCode, badUserInput } from '../../server/errors';
+import { head, readAfter, type EventRecord } from '../events/events.repository';
+import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
+import { buildPayloads } from './payload';
+import { newSecret } from './signing';
+import { checkWebhookUrl, type SsrfPolicy } from './ssrf';
+
+export type WebhookRecord = typeof webhooks.$inferSelect;
+export type DeliveryRecord = typeof webhookDeliveries.$inferSelect;
+export type WebhookFormat = WebhookRecord['format'];
+
+/**
+ * Standard Webhooks' retry schedule: the delay after each failed attempt, about three days in all.
+ * After the last, the delivery is DEAD (visible, and `redeliver` sends it again).
+ */
+export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+
+const notFound = (what: string, id: string) => new ApiError(ErrorCode.NOT_FOUND, `no ${what} with id "${id}"`, { argument: 'id' });
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+export interface WebhookInput {
+  url: string;
+  format: WebhookFormat;
+  filter?: ItemFilterInput | null;
+  enabled?: boolean | null;
+}
+
+function checkFormat(format: WebhookFormat): void {
+  if (format !== 'JSON') throw badUserInput('input.format', `${format} messages are not available yet; use JSON`);
+}
+
+export async function createWebhook(db: Executor, input: WebhookInput, policy: SsrfPolicy): Promise<{ webhook: WebhookRecord; secret: string }> {
+  await checkWebhookUrl(input.url, policy, 'input.url');
+  checkFormat(input.format);
+  normaliseItemFilter(input.filter, 'input.filter');
+  const secret = newSecret();
+  const [webhook] = await db
+    .insert(webhooks)
+    .values({ url: input.url, format: input.format, filter: input.filter ?? {}, enabled: input.enabled ?? true, secret })
+    .returning();
+  return { webhook: webhook!, secret };
+}
+
+export async function updateWebhook(db: Executor, id: string, input: Partial<WebhookInput>, policy: SsrfPolicy): Promise<WebhookRecord> {
+  if (input.url != null) await checkWebhookUrl(input.url, policy, 'input.url');
+  if (input.format != null) checkFormat(input.format);
+  if (input.filter !== undefined) normaliseItemFilter(input.filter, 'input.filter');
+  const [row] = await db
+    .update(webhooks)
+    .set({
+      ...(input.url != null ? { url: input.url } : {}),
+      ...(input.format != null ? { format: input.format } : {}),
+      ...(input.filter !== undefined ? { filter: input.filter ?? {} } : {}),
+      ...(input.enabled != null ? { enabled: input.enabled, disabledReason: null } : {}),
+    })
+    .where(eq(webhooks.id, isUuid(id) ? id : '00000000-0000-0000-0000-000000000000'))
+    .returning();
+  if (!row) throw notFound('webhook', id);
+  return row;
+}
+
+/** A new secret; the old one keeps signing (beside it) for `overlapHours`. */
+export async function rotateSecret(db: Executor, id: string, overlapHours: number): Promise<{ webhook: WebhookRecord; secret: string }> {
+  if (!(overlapHours >= 0 && overlapHours <= 720)) throw badUserInput('overlapHours', 'must be between 0 and 720');
+  const secret = newSecret();
+  const [row] = await db
+    .update(webhooks)
+    .set({ previousSecret: webhooks.secret, previousSecretUntil: sql`now() + make_interval(secs => ${overlapHours * 3600})`, secret })
+    .where(eq(webhooks.id, isUuid(id) ? id : '00000000-0000-0000-0000-000000000000'))
+    .returning();
+  if (!row) throw notFound('webhook', id);
+  return { webhook: row, secret };
+}
+
+export async function deleteWebhook(db: Executor, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const rows = await db.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id });
+  return rows.length > 0;
+}
+
+export const listWebhooks = (db: Executor): Promise<WebhookRecord[]> => db.select().from(webhooks).orderBy(desc(webhooks.createdAt));
+
+export async function webhookById(db: Executor, id: string): Promise<WebhookRecord | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+  return row ?? null;
+}
+
+export const deliveriesOf = (db: Executor, webhookId: string, limit: number): Promise<DeliveryRecord[]> =>
+  db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhookId)).orderBy(desc(webhookDeliveries.createdAt)).limit(limit);
+
+/** Sends a delivery again from the start of the schedule (a DEAD one, or a SUCCEEDED one on request). */
+export async function redeliver(db: Executor, deliveryId: string): Promise<DeliveryRecord> {
+  const [row] = await db
+    .update(webhookDeliveries)
+    .set({ status: 'PENDING', attempts: 0, nextAttemptAt: sql`now()`, lastError: null })
+    .where(eq(webhookDeliveries.id, isUuid(deliveryId) ? deliveryId : '00000000-0000-0000-0000-000000000000'))
+    .returning();
+  if (!row) throw notFound('delivery', deliveryId);
+  return row;
+}
+
+/** Starts the dispatcher at the log's head the first time (endpoints get what happens after they exist). */
+export async function ensureCursor(db: Executor): Promise<void> {
+  const h = await head(db);
+  await db.insert(webhookCursor).values({ id: 1, tx: h.tx, seq: h.seq }).onConflictDoNothing();
+}
+
+const ITEM_EVENTS = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
+
+/**
+ * The outbox writer: reads the next events from the log after its cursor and writes a delivery
+ * row for each (enabled endpoint, matching item event), moving the cursor, in one transaction.
+ * One instance at a time (the cursor row is locked; others skip). Returns how many events it read.
+ */
+export async function dispatchOnce(db: Executor, batchSize = 500): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [cursor] = rowsOf<{ tx: string; seq: string | number }>(await tx.execute(sql`SELECT tx, seq FROM ${webhookCursor} WHERE id = 1 FOR UPDATE SKIP LOCKED`));
+    if (!cursor) return 0;
+    const batch = await readAfter(tx, { tx: cursor.tx, seq: Number(cursor.seq) }, batchSize);
+    if (batch.length === 0) return 0;
+    const hooks = await tx.select().from(webhooks).where(eq(webhooks.enabled, true));
+    const filters = hooks.map((h) => ({ hook: h, filter: normaliseItemFilter(h.filter) }));
+    const matched: { hook: WebhookRecord; event: EventRecord }[] = [];
+    for (const e of batch) {
+      if (!ITEM_EVENTS.has(e.type)) continue;
+      const f = e.facts;
+      const facts = {
+        importanceRank: f.importanceRank ?? 0,
+        tagKeys: f.tagKeys ?? [],
+        sectionKey: f.sectionKey ?? '',
+        entityKeys: f.entityKeys ?? [],
+        reportSlug: f.reportSlug,
+        publishedAt: new Date(f.publishedAt),
+      };
+      for (const { hook, filter } of filters) if (e.createdAt >= hook.createdAt && matchesItem(filter, facts)) matched.push({ hook, event: e });
+    }
+    if (matched.length) {
+      const payloads = await buildPayloads(tx, [...new Map(matched.map((m) => [m.event.seq, m.event])).values()]);
+      await tx
+        .insert(webhookDeliveries)
+        .values(matched.filter((m) => payloads.has(m.event.seq)).map((m) => ({ webhookId: m.hook.id, eventSeq: m.event.seq, payload: payloads.get(m.event.seq)! })))
+        .onConflictDoNothing();
+    }
+    const last = batch[batch.length - 1]!;
+    await tx.update(webhookCursor).set({ tx: last.tx, seq: last.seq }).where(eq(webhookCursor.id, 1));
+    return batch.length;
+  });
+}
+
+/**
+ * Claims up to `limit` due deliveries of enabled endpoints: each claim counts an attempt and moves
+ * its next attempt `leaseMs` ahead in the same statement, so no other worker (SKIP LOCKED) claims
+ * it meanwhile, and a worker that dies mid-send leaves it to be retried when the lease ends.
+ */
+export async function claimDue(db: Executor, limit: number, leaseMs: number): Promise<DeliveryRecord[]> {
+  const result = await db.execute(sql`
+    UPDATE ${webhookDeliveries} d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
+    FROM (
+      SELECT wd.id FROM ${webhookDeliveries} wd JOIN ${webhooks} w ON w.id = wd.webhook_id
+      WHERE wd.status = 'PENDING' AND wd.next_attempt_at <= now() AND w.enabled
+      ORDER BY wd.next_attempt_at LIMIT ${limit} FOR UPDATE OF wd SKIP LOCKED
+    ) due
+    WHERE d.id = due.id
+    RETURNING d.id`);
+  const ids = rowsOf<{ id: string }>(result).map((r) => r.id);
+  if (ids.length === 0) return [];
+  return db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, ids));
+}
+
+export interface AttemptOutcome {
+  status: number | null;
+  latencyMs: number;
+  retryAfterSeconds: number | null;
+  error: string | null;
+}
+
+/** Records an attempt: success, a retry at the schedule's next step (or Retry-After), dead, or the endpoint gone (410). */
+export async function recordAttempt(db: Executor, d: DeliveryRecord, o: AttemptOutcome, retryScale = 1): Promise<void> {
+  const common = { lastStatusCode: o.status, lastError: o.error, lastLatencyMs: o.latencyMs };
+  if (o.status !== null && o.status >= 200 && o.status < 300) {
+    await db.update(webhookDeliveries).set({ ...common, lastError: null, status: 'SUCCEEDED', deliveredAt: sql`now()` }).where(eq(webhookDeliveries.id, d.id));
+    return;
+  }
+  if (o.status === 410) {
+    await db.update(webhookDeliveries).set({ ...common, status: 'DEAD', lastError: 'the endpoint answered 410 Gone: it was disabled' }).where(eq(webhookDeliveries.id, d.id));
+    await db.update(webhooks).set({ enabled: false, disabledReason: `410 Gone at ${new Date().toISOString()}` }).where(eq(webhooks.id, d.webhookId));
+    return;
+  }
+  if (d.attempts >= MAX_ATTEMPTS) {
+    await db.update(webhookDeliveries).set({ ...common, status: 'DEAD' }).where(eq(webhookDeliveries.id, d.id));
+    return;
+  }
+  const base = RETRY_DELAYS_MS[d.attempts - 1]! * retryScale;
+  const jittered = base * (0.9 + Math.random() * 0.2);
+  const honoured = (o.status === 429 || o.status === 503) && o.retryAfterSeconds !== null ? Math.max(jittered, o.retryAfterSeconds * 1000) : jittered;
+  await db
+    .update(webhookDeliveries)
+    .set({ ...common, nextAttemptAt: sql`now() + make_interval(secs => ${honoured / 1000})` })
+    .where(and(eq(webhookDeliveries.id, d.id), eq(webhookDeliveries.status, 'PENDING')));
+}
+
+/** Pending deliveries and the age of the oldest, for /metrics. */
+export async function outboxStats(db: Executor): Promise<{ pending: number; oldestSeconds: number }> {
+  const [row] = rowsOf<{ n: number; age: number | null }>(
+    await db.execute(sql`SELECT count(*)::int AS n, extract(epoch from now() - min(created_at))::float8 AS age FROM ${webhookDeliveries} WHERE status = 'PENDING'`),
+  );
+  return { pending: row?.n ?? 0, oldestSeconds: row?.age ?? 0 };
+}

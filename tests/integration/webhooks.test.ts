@@ -1,0 +1,226 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createApiKey } from '../../src/modules/auth/api-keys';
+import { verifyWebhook } from '../../src/modules/webhooks/signing';
+import { checkWebhookUrl } from '../../src/modules/webhooks/ssrf';
+import { WebhookWorker } from '../../src/modules/webhooks/webhook-worker';
+import { claimDue, dispatchOnce, ensureCursor } from '../../src/modules/webhooks/webhooks.service';
+import { createLogger } from '../../src/server/logger';
+import { exampleReport, store, syntheticReport } from '../support/fixtures';
+import { gql, serveTestDatabase } from '../support/server';
+import { sleep } from '../support/ws-client';
+
+interface Received {
+  headers: Record<string, string | undefined>;
+  body: string;
+  at: number;
+}
+
+/** A local receiver; `answer` decides each response (default 200). */
+async function receiver(answer: (n: number, req: IncomingMessage, res: ServerResponse) => void = (_n, _q, res) => res.writeHead(200).end('ok')) {
+  const got: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      got.push({ headers: req.headers as Record<string, string>, body, at: Date.now() });
+      answer(got.length, req, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return { got, url: `http://127.0.0.1:${port}/hook`, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const CREATE = `mutation($input: WebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`;
+const policy = { allow: ['127.0.0.1'] };
+const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+describe('webhooks', () => {
+  // Receivers listen on 127.0.0.1: allow-listed here, as WEBHOOK_ALLOW_HOSTS would.
+  const ctx = serveTestDatabase({ each: true, webhookPolicy: policy });
+  let admin: Record<string, string>;
+  let workers: WebhookWorker[];
+  const worker = async (extra: Partial<ConstructorParameters<typeof WebhookWorker>[0]> = {}) => {
+    const w = new WebhookWorker({
+      database: ctx.db,
+      log,
+      policy,
+      pollMs: 50,
+      timeoutMs: 500,
+      retryScale: 0.001,
+      onAttempt: (outcome, ms) => ctx.server.app.metrics.webhookAttempt(outcome, ms),
+      ...extra,
+    });
+    await w.start();
+    workers.push(w);
+    return w;
+  };
+  const register = async (url: string, filter: Record<string, unknown> = {}) => {
+    const res = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(ctx.server.url, CREATE, { input: { url, format: 'JSON', filter } }, admin);
+    expect(res.errors).toBeUndefined();
+    return res.data!.createWebhook;
+  };
+  const deliveries = async (id: string) =>
+    (await gql<{ webhook: { enabled: boolean; disabledReason: string | null; deliveries: { status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; messageId: string }[] } }>(
+      ctx.server.url,
+      'query($id: ID!) { webhook(id: $id) { enabled disabledReason deliveries(first: 100) { status attempts lastStatusCode lastError messageId } } }',
+      { id },
+      admin,
+    )).data!.webhook;
+
+  beforeEach(async () => {
+    workers = [];
+    admin = { authorization: `Bearer ${(await createApiKey(ctx.db.db, { name: 'admin', scopes: ['admin'] })).key}` };
+  });
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+  });
+
+  it('sends exactly the matching items, signed so the receiver can verify them', async () => {
+    const r = await receiver();
+    const { secret, webhook } = await register(r.url, { minImportance: 'HIGH' });
+    await worker();
+    await store(ctx.db, exampleReport('2026-11-20-ai-intel'));
+    await store(ctx.db, exampleReport('2026-11-21-ai-digest-en'));
+    await until(() => r.got.length >= 4, 'four HIGH items');
+    await sleep(500);
+    expect(r.got).toHaveLength(4);
+    for (const g of r.got) {
+      expect(verifyWebhook(secret, g.headers, g.body)).toBe(true);
+      expect(verifyWebhook(secret, g.headers, g.body.replace('HIGH', 'LOW'))).toBe(false);
+      const p = JSON.parse(g.body) as { type: string; version: number; id: string; data: { item: { importance: string; report: { slug: string }; section: { key: string }; entities: unknown[]; sources: unknown[] } } };
+      expect(p).toMatchObject({ type: 'item.published', version: 1, data: { item: { importance: 'HIGH' } } });
+      expect(p.id).toMatch(/^evt_\d+$/);
+      expect(Array.isArray(p.data.item.entities) && Array.isArray(p.data.item.sources)).toBe(true);
+      expect(g.headers['webhook-id']).toMatch(/^msg_[0-9a-f-]{36}$/);
+    }
+    expect((await deliveries(webhook.id)).deliveries.every((d) => d.status === 'SUCCEEDED' && d.attempts === 1)).toBe(true);
+    const metrics = await (await fetch(`${ctx.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^digestql_webhook_attempts_total\{outcome="succeeded"\} 4$/m);
+    expect(metrics).toMatch(/^digestql_webhook_pending 0$/m);
+    expect(metrics).toMatch(/^digestql_webhook_attempt_duration_seconds_count 4$/m);
+    await r.close();
+  });
+
+  it('retries a failing receiver with the same webhook-id until it answers 2xx', async () => {
+    const r = await receiver((n, _q, res) => res.writeHead(n <= 3 ? 500 : 200).end());
+    const { webhook } = await register(r.url, { minImportance: 'HIGH' });
+    await worker();
+    await store(ctx.db, syntheticReport('retry', 1));
+    await until(() => r.got.length >= 4, 'four attempts');
+    expect(new Set(r.got.map((g) => g.headers['webhook-id'])).size).toBe(1);
+    const [d] = (await deliveries(webhook.id)).deliveries;
+    expect(d).toMatchObject({ status: 'SUCCEEDED', attempts: 4, lastStatusCode: 200 });
+    await r.close();
+  });
+
+  it('honours Retry-After on 429, does not follow redirects, retries a timeout, and disables an endpoint that answers 410', async () => {
+    const limited = await receiver((n, _q, res) => (n === 1 ? res.writeHead(429, { 'retry-after': '1' }).end() : res.writeHead(200).end()));
+    const target = await receiver();
+    const redirect = await receiver((_n, _q, res) => res.writeHead(302, { location: target.url }).end());
+    const slow = await receiver((n, _q, res) => (n === 1 ? setTimeout(() => res.writeHead(200).end(), 1500) : res.writeHead(200).end()));
+    const gone = await receiver((_n, _q, res) => res.writeHead(410).end());
+    const hooks = await Promise.all([limited, redirect, slow, gone].map((x) => register(x.url, { minImportance: 'HIGH' })));
+    await worker();
+    await store(ctx.db, syntheticReport('faults', 1));
+
+    await until(() => limited.got.length >= 2, 'the retry after 429');
+    expect(limited.got[1]!.at - limited.got[0]!.at).toBeGreaterThanOrEqual(900);
+    await until(() => redirect.got.length >= 2, 'a retry of the redirect');
+    expect(target.got).toHaveLength(0);
+    const redirected = (await deliveries(hooks[1]!.webhook.id)).deliveries[0]!;
+    expect(redirected.lastError).toMatch(/redirect to .* not followed/);
+    await until(() => slow.got.length >= 2, 'the retry after a timeout');
+    await until(() => gone.got.length >= 1, 'the 410');
+    await sleep(300);
+    const g = await deliveries(hooks[3]!.webhook.id);
+    expect(g.enabled).toBe(false);
+    expect(g.disabledReason).toMatch(/^410 Gone/);
+    expect(g.deliveries[0]).toMatchObject({ status: 'DEAD', lastStatusCode: 410 });
+    // Disabled: the next item is not sent there.
+    await store(ctx.db, syntheticReport('after-gone', 1, '2026-02-01T00:00:00Z'));
+    await until(() => limited.got.length >= 3, 'the next item elsewhere');
+    await sleep(300);
+    expect(gone.got).toHaveLength(1);
+    await Promise.all([limited, target, redirect, slow, gone].map((x) => x.close()));
+  });
+
+  it('with two workers on one database, sends each attempt once; a claim left by a dead worker is sent after its lease', async () => {
+    const r = await receiver();
+    await register(r.url);
+    // A worker that claimed and died: it wrote the outbox and took a claim it never sent.
+    await ensureCursor(ctx.db.db);
+    await store(ctx.db, syntheticReport('crash', 1));
+    await dispatchOnce(ctx.db.db);
+    expect(await claimDue(ctx.db.db, 10, 1000)).toHaveLength(1);
+    await Promise.all([worker(), worker()]);
+    await store(ctx.db, syntheticReport('pair', 40, '2026-03-01T00:00:00Z'));
+    await until(() => r.got.length >= 41, 'all 41 items', 20_000);
+    await sleep(500);
+    const ids = r.got.map((g) => g.headers['webhook-id']);
+    expect(ids).toHaveLength(41);
+    expect(new Set(ids).size).toBe(41);
+    await r.close();
+  }, 30_000);
+
+  it('signs with both secrets while a rotation overlaps', async () => {
+    const r = await receiver();
+    const { secret: old, webhook } = await register(r.url);
+    const rotated = await gql<{ rotateWebhookSecret: { secret: string } }>(ctx.server.url, 'mutation($id: ID!) { rotateWebhookSecret(id: $id, overlapHours: 1) { secret } }', { id: webhook.id }, admin);
+    const fresh = rotated.data!.rotateWebhookSecret.secret;
+    await worker();
+    await store(ctx.db, syntheticReport('rotate', 1));
+    await until(() => r.got.length >= 1, 'a delivery');
+    const g = r.got[0]!;
+    expect(g.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(verifyWebhook(old, g.headers, g.body)).toBe(true);
+    expect(verifyWebhook(fresh, g.headers, g.body)).toBe(true);
+    await r.close();
+  });
+
+  it('needs an admin key', async () => {
+    const res = await gql(ctx.server.url, CREATE, { input: { url: 'https://example.com/hook', format: 'JSON' } });
+    expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('the SSRF guard', () => {
+  const refused = [
+    'http://example.com/hook',
+    'https://127.0.0.1/hook',
+    'https://localhost/hook',
+    'https://10.1.2.3/',
+    'https://172.16.0.1/',
+    'https://192.168.1.1/',
+    'https://169.254.169.254/latest/meta-data',
+    'https://100.64.0.1/',
+    'https://224.0.0.1/',
+    'https://0.0.0.0/',
+    'https://[::1]/',
+    'https://[fe80::1]/',
+    'https://[fc00::1]/',
+    'https://[::ffff:127.0.0.1]/',
+    'https://[::ffff:7f00:1]/',
+    'https://2130706433/',
+    'https://0x7f000001/',
+    'https://0177.0.0.1/',
+    'https://user:pass@example.com/',
+  ];
+  it.each(refused)('refuses %s with the allow-list off', async (url) => {
+    await expect(checkWebhookUrl(url, { allow: [] })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'url' } });
+  });
+  it('accepts a public https address, and private ones only when allow-listed (by host or CIDR)', async () => {
+    await expect(checkWebhookUrl('https://93.184.216.34/hook', { allow: [] })).resolves.toBeInstanceOf(URL);
+    await expect(checkWebhookUrl('http://127.0.0.1:8080/hook', { allow: ['127.0.0.1'] })).resolves.toBeInstanceOf(URL);
+    await expect(checkWebhookUrl('https://10.1.2.3/hook', { allow: ['10.0.0.0/8'] })).resolves.toBeInstanceOf(URL);
+    await expect(checkWebhookUrl('https://10.1.2.3/hook', { allow: ['192.168.0.0/16'] })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
