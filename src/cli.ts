@@ -7,6 +7,8 @@ import { databaseFromEnv, startServer, VERSION } from './main';
 import { createLogger } from './server/logger';
 import { GraphQLError } from 'graphql';
 import { createApiKey, listApiKeys, revokeApiKey } from './modules/auth/api-keys';
+import { createWebhook, deleteWebhook, listWebhooks, redeliver, rotateSecret, type WebhookFormat } from './modules/webhooks/webhooks.service';
+import { ApiError, ErrorCode } from './server/errors';
 
 const HELP: Record<string, string> = {
   main: `digestql ${VERSION}: a realtime GraphQL API for AI-news digests
@@ -19,6 +21,7 @@ Commands:
   ingest    Parse Markdown digests and store them (directly in the database)
   publish   Send Markdown digests to a running server (publishMarkdown)
   keys      Create, list and revoke API keys (in the configured database)
+  webhooks  Create, list, rotate, delete webhooks and redeliver (in the configured database)
 
 Run "digestql <command> --help" for a command's options.
 The database is PGlite under DATA_DIR (default ./data) unless DATABASE_URL is set.`,
@@ -56,6 +59,16 @@ Manages API keys directly in the configured database (DATABASE_URL, else the emb
 create prints the key's details and then the key itself, alone on the last line: it is shown this
 once and stored only as a hash. Scopes: read (queries, subscriptions), publish (publishReport,
 publishMarkdown), admin (keys and webhooks). revoke takes effect at once.`,
+  webhooks: `Usage: digestql webhooks create --url URL --format JSON|SLACK|DISCORD [--filter '{"minImportance":"HIGH"}']
+       digestql webhooks list
+       digestql webhooks rotate <id> [--overlap-hours 24]
+       digestql webhooks delete <id>
+       digestql webhooks redeliver <delivery-id>
+
+Manages webhook endpoints directly in the configured database. create and rotate print the signing
+secret alone on their last line (shown once). --filter takes the items query's ItemFilter as JSON.
+URLs must be https and public unless their host is in WEBHOOK_ALLOW_HOSTS. Running servers pick up
+changes at once.`,
 };
 
 function printHelp(command: keyof typeof HELP): void {
@@ -92,6 +105,8 @@ async function main(argv: string[]): Promise<number> {
       return publish(rest);
     case 'keys':
       return keys(rest);
+    case 'webhooks':
+      return webhooksCommand(rest);
     default:
       return 2;
   }
@@ -242,6 +257,63 @@ async function keys(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof GraphQLError) {
       process.stderr.write(`digestql keys: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await database.close();
+  }
+}
+
+async function webhooksCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { url: { type: 'string' }, format: { type: 'string' }, filter: { type: 'string' }, 'overlap-hours': { type: 'string' } },
+    allowPositionals: true,
+  });
+  const [action, target] = positionals;
+  const usage = (why: string): number => {
+    process.stderr.write(`digestql webhooks: ${why}\n\n`);
+    printHelp('webhooks');
+    return 2;
+  };
+  if (!action || !['create', 'list', 'rotate', 'delete', 'redeliver'].includes(action)) return usage('say create, list, rotate, delete or redeliver');
+  if (action === 'create' && (!values.url || !values.format)) return usage('create needs --url and --format');
+  if (['rotate', 'delete', 'redeliver'].includes(action) && !target) return usage(`${action} needs an id`);
+  let filter: Record<string, unknown> | undefined;
+  try {
+    filter = values.filter ? (JSON.parse(values.filter) as Record<string, unknown>) : undefined;
+  } catch {
+    process.stderr.write('digestql webhooks: --filter is not valid JSON\n');
+    return 1;
+  }
+  const env = loadEnv();
+  const database = await databaseFromEnv(env);
+  const policy = { allow: env.WEBHOOK_ALLOW_HOSTS };
+  try {
+    if (database.kind === 'pglite') await database.migrate();
+    if (action === 'create') {
+      const format = values.format!.toUpperCase() as WebhookFormat;
+      const { webhook, secret } = await createWebhook(database.db, { url: values.url!, format, filter }, policy);
+      process.stdout.write(`created webhook ${webhook.id} (${webhook.format} → ${webhook.url})\nthe signing secret is shown this once; store it now:\n${secret}\n`);
+    } else if (action === 'list') {
+      const rows = await listWebhooks(database.db);
+      if (rows.length === 0) process.stdout.write('no webhooks\n');
+      for (const w of rows) process.stdout.write(`${w.id}  ${w.format.padEnd(7)}  ${w.enabled ? 'enabled ' : 'disabled'}  ${w.url}  filter ${JSON.stringify(w.filter)}${w.disabledReason ? `  (${w.disabledReason})` : ''}\n`);
+    } else if (action === 'rotate') {
+      const { webhook, secret } = await rotateSecret(database.db, target!, Number(values['overlap-hours'] ?? 24));
+      process.stdout.write(`rotated webhook ${webhook.id}; the old secret signs too until ${webhook.previousSecretUntil?.toISOString()}\n${secret}\n`);
+    } else if (action === 'delete') {
+      if (!(await deleteWebhook(database.db, target!))) throw new ApiError(ErrorCode.NOT_FOUND, `no webhook with id "${target}"`);
+      process.stdout.write(`deleted webhook ${target}\n`);
+    } else {
+      const d = await redeliver(database.db, target!);
+      process.stdout.write(`delivery ${d.id} will be sent again\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof GraphQLError) {
+      process.stderr.write(`digestql webhooks: ${err.message}\n`);
       return 1;
     }
     throw err;

@@ -70,7 +70,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
     const retentionMs = env.EVENT_RETENTION_DAYS * 86_400_000;
     const purger = startRetention(database, retentionMs, log);
     const webhookPolicy = { allow: env.WEBHOOK_ALLOW_HOSTS };
-    const webhooks = new WebhookWorker({ database, log, policy: webhookPolicy, pollMs: env.WEBHOOK_POLL_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS });
+    const webhooks = new WebhookWorker({ database, log, policy: webhookPolicy, pollMs: env.WEBHOOK_POLL_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS, linkTemplate: env.ITEM_LINK_TEMPLATE ?? null });
     await webhooks.start();
     const app = await createApp({
       database,

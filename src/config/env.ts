@@ -53,6 +53,8 @@ const envSchema = z.object({
     .string()
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
     .default([]),
+  /** Where Slack and Discord messages link an item, e.g. https://digest.example/{slug}#{id}. */
+  ITEM_LINK_TEMPLATE: z.string().regex(/^https?:\/\//, 'must be an http(s) URL template').optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(8),

@@ -186,6 +186,33 @@ describe('webhooks', () => {
     await r.close();
   });
 
+  it('posts Slack Block Kit and Discord embeds, paced per endpoint, honouring Discord\'s retry_after', async () => {
+    const slack = await receiver();
+    const discord = await receiver((n, _q, res) =>
+      n === 1 ? res.writeHead(429, { 'content-type': 'application/json' }).end('{"message":"You are being rate limited.","retry_after":1.2,"global":false}') : res.writeHead(204).end(),
+    );
+    const create = (url: string, format: string) => gql(ctx.server.url, CREATE, { input: { url, format, filter: { minImportance: 'MEDIUM' } } }, admin);
+    expect((await create(slack.url, 'SLACK')).errors).toBeUndefined();
+    expect((await create(discord.url, 'DISCORD')).errors).toBeUndefined();
+    await worker({ linkTemplate: 'https://digest.example/{slug}#{id}' });
+    await store(ctx.db, exampleReport('2026-11-21-ai-digest-en'));
+    await until(() => slack.got.length >= 3, 'three Slack messages');
+    const messages = slack.got.map((g) => JSON.parse(g.body) as { text: string; blocks: { type: string; text?: { text: string } }[] });
+    expect(messages[0]!.blocks[0]!.type).toBe('header');
+    expect(JSON.stringify(messages[0])).toContain('https://digest.example/2026-11-21-ai-digest-en#');
+    // About one message a second to one Slack webhook.
+    for (let i = 1; i < 3; i++) expect(slack.got[i]!.at - slack.got[i - 1]!.at).toBeGreaterThanOrEqual(900);
+    const firstId = () => discord.got[0]!.headers['webhook-id'];
+    await until(() => discord.got.filter((g) => g.headers['webhook-id'] === firstId()).length >= 2, 'the Discord retry');
+    const [refused, retried] = discord.got.filter((g) => g.headers['webhook-id'] === firstId());
+    // retry_after 1.2 s in the body, rounded up: not before 2 s.
+    expect(retried!.at - refused!.at).toBeGreaterThanOrEqual(1900);
+    const embed = (JSON.parse(retried!.body) as { embeds: { title: string; color: number }[] }).embeds[0]!;
+    expect(embed.title.length).toBeGreaterThan(0);
+    expect([0xe53935, 0xffb300]).toContain(embed.color);
+    await Promise.all([slack.close(), discord.close()]);
+  }, 30_000);
+
   it('needs an admin key', async () => {
     const res = await gql(ctx.server.url, CREATE, { input: { url: 'https://example.com/hook', format: 'JSON' } });
     expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');

@@ -40,7 +40,17 @@ export interface ItemFacts {
 }
 
 const list = z.array(z.string().max(200)).max(50, 'at most 50 values').nullish();
-const filterSchema = z.object({ tags: list, sections: list, entities: list, reportSlug: z.string().max(200).nullish() });
+// Also checks what GraphQL's types already did: filters stored as JSON (webhooks) or given on the command line come back here.
+const instant = z.union([z.date(), z.string().datetime({ offset: true })]).transform((v) => (v instanceof Date ? v : new Date(v))).nullish();
+const filterSchema = z.strictObject({
+  tags: list,
+  sections: list,
+  entities: list,
+  reportSlug: z.string().max(200).nullish(),
+  minImportance: z.enum(['HIGH', 'MEDIUM', 'LOW'], { message: 'must be HIGH, MEDIUM or LOW' }).nullish(),
+  from: instant,
+  to: instant,
+});
 
 const keys = (values: string[] | null | undefined, fold: (s: string) => string): string[] | null => {
   const out = [...new Set((values ?? []).map(fold).filter(Boolean))];
@@ -53,7 +63,7 @@ export function normaliseItemFilter(input: ItemFilterInput | null | undefined, a
     const issue = parsed.error.issues[0]!;
     throw badUserInput(`${argument}.${issue.path.join('.')}`, issue.message);
   }
-  const f = input ?? {};
+  const f = parsed.data;
   if (f.from && f.to && f.from > f.to) throw badUserInput(`${argument}.from`, 'must not be after `to`');
   return {
     tagKeys: keys(f.tags, (t) => foldText(t).trim()),

@@ -58,11 +58,21 @@ export function post(url: URL, body: string, headers: Record<string, string>, po
         timeout: timeoutMs,
       },
       (res) => {
-        res.resume();
         const status = res.statusCode ?? 0;
         const ra = res.headers['retry-after'];
-        const seconds = ra === undefined ? null : /^\d+$/.test(ra) ? Number(ra) : Math.max(0, Math.ceil((Date.parse(ra) - Date.now()) / 1000)) || null;
-        res.on('end', () => done({ status, retryAfterSeconds: seconds, error: status >= 300 && status < 400 ? `redirect to ${res.headers.location ?? '?'} not followed` : null }));
+        let seconds = ra === undefined ? null : /^\d+(\.\d+)?$/.test(ra) ? Math.ceil(Number(ra)) : Math.max(0, Math.ceil((Date.parse(ra) - Date.now()) / 1000)) || null;
+        // Discord says how long in its JSON body (retry_after, seconds): read a little of a 429's body.
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          if (status === 429 && text.length < 4096) text += c.toString();
+        });
+        res.on('end', () => {
+          if (status === 429 && seconds === null) {
+            const after = Number((/"retry_after"\s*:\s*([\d.]+)/.exec(text) ?? [])[1]);
+            if (Number.isFinite(after)) seconds = Math.ceil(after);
+          }
+          done({ status, retryAfterSeconds: seconds, error: status >= 300 && status < 400 ? `redirect to ${res.headers.location ?? '?'} not followed` : null });
+        });
         res.on('error', () => done({ status, retryAfterSeconds: seconds, error: null }));
       },
     );

@@ -1,5 +1,7 @@
 import type { Database } from '../../db/client';
 import type { Logger } from '../../server/logger';
+import type { WebhookPayload } from './payload';
+import { discordMessages, slackMessages } from './render';
 import { signatureHeader } from './signing';
 import { post } from './sender';
 import type { SsrfPolicy } from './ssrf';
@@ -16,6 +18,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Multiplies the retry schedule (tests use a small factor; 1 in production). */
   retryScale?: number;
+  /** Where Slack and Discord messages link an item: `{slug}` and `{id}` are replaced; unset: its first source. */
+  linkTemplate?: string | null;
   /** Counts outcomes for /metrics. */
   onAttempt?: (outcome: 'succeeded' | 'failed' | 'gone', latencyMs: number) => void;
 }
@@ -70,12 +74,32 @@ export class WebhookWorker {
     }
   }
 
+  private readonly nextSend = new Map<string, number>();
+
+  /** Slack takes about one message a second per webhook, Discord five per two seconds: wait our turn. */
+  private async pace(webhookId: string, format: string): Promise<void> {
+    const gap = format === 'SLACK' ? 1000 : format === 'DISCORD' ? 400 : 0;
+    if (!gap) return;
+    const now = Date.now();
+    const at = Math.max(now, this.nextSend.get(webhookId) ?? 0);
+    this.nextSend.set(webhookId, at + gap);
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  }
+
+  private render(format: string, payload: WebhookPayload): string {
+    const item = payload.data.item;
+    if (format === 'SLACK') return JSON.stringify(slackMessages([item], this.options.linkTemplate ?? null)[0]);
+    if (format === 'DISCORD') return JSON.stringify(discordMessages([item], this.options.linkTemplate ?? null)[0]);
+    return JSON.stringify(payload);
+  }
+
   private async deliver(d: DeliveryRecord): Promise<void> {
     const { database, log, policy } = this.options;
     try {
       const hook = await webhookById(database.db, d.webhookId);
       if (!hook) return;
-      const body = JSON.stringify(d.payload);
+      const body = this.render(hook.format, d.payload as WebhookPayload);
+      await this.pace(hook.id, hook.format);
       const timestamp = Math.floor(Date.now() / 1000);
       const secrets = [hook.secret, ...(hook.previousSecret && hook.previousSecretUntil && hook.previousSecretUntil > new Date() ? [hook.previousSecret] : [])];
       const id = `msg_${d.id}`;

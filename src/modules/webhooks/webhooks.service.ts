@@ -31,7 +31,7 @@ export interface WebhookInput {
 }
 
 function checkFormat(format: WebhookFormat): void {
-  if (format !== 'JSON') throw badUserInput('input.format', `${format} messages are not available yet; use JSON`);
+  if (!['JSON', 'SLACK', 'DISCORD'].includes(format)) throw badUserInput('input.format', `unknown format ${format}`);
 }
 
 export async function createWebhook(db: Executor, input: WebhookInput, policy: SsrfPolicy): Promise<{ webhook: WebhookRecord; secret: string }> {

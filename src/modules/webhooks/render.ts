@@ -1,0 +1,112 @@
+import type { WebhookPayload } from './payload';
+
+/**
+ * Slack (Block Kit) and Discord (embeds) messages for webhook items, within every limit the two
+ * platforms set. Text is cut at a word boundary when one is near (else at a character boundary,
+ * never inside a surrogate pair) and ends with an ellipsis. A batch of items becomes as many
+ * messages as the limits require.
+ */
+type Item = WebhookPayload['data']['item'];
+
+export const SLACK = { header: 150, section: 3000, blocks: 50 } as const;
+export const DISCORD = { title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, embeds: 10, total: 6000 } as const;
+
+/** `text` in at most `max` UTF-16 units (what both platforms count, conservatively). */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  // Never split a surrogate pair (an emoji, a rare CJK character).
+  if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end--;
+  const space = text.lastIndexOf(' ', end);
+  if (space > end * 0.8) end = space;
+  return text.slice(0, end).trimEnd() + '…';
+}
+
+const IMPORTANCE_MARK: Record<string, string> = { HIGH: '🔴 HIGH', MEDIUM: '🟠 MEDIUM', LOW: '⚪ LOW' };
+const COLOUR: Record<string, number> = { HIGH: 0xe53935, MEDIUM: 0xffb300, LOW: 0x9e9e9e };
+const mark = (i: Item) => IMPORTANCE_MARK[i.importance ?? ''] ?? 'unrated';
+
+/** Where an item is read: the configured template (`{slug}`, `{id}`), else its first source. */
+export function itemLink(item: Item, template: string | null): string | null {
+  if (template) return template.replaceAll('{slug}', encodeURIComponent(item.report.slug)).replaceAll('{id}', encodeURIComponent(item.id));
+  return item.sources.find((s) => s.url && /^https?:/.test(s.url))?.url ?? null;
+}
+
+const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Whole entries joined while they fit in `max` (a cut link would break the markup), then "and N more". */
+function fitList(entries: string[], sep: string, max: number): string {
+  let out = '';
+  for (let i = 0; i < entries.length; i++) {
+    const next = out ? out + sep + entries[i] : entries[i]!;
+    const more = `${sep}and ${entries.length - i - 1} more`;
+    if (next.length + (i < entries.length - 1 ? more.length : 0) > max) return out ? `${out}${sep}and ${entries.length - i} more` : cut(entries[i]!, max);
+    out = next;
+  }
+  return out;
+}
+
+function slackBlocks(item: Item, link: string | null): unknown[] {
+  const links = item.sources.filter((s) => s.url && /^https?:/.test(s.url)).map((s) => `<${s.url}|${slackEscape(cut(s.label.replace(/[|>]/g, ' ').trim(), 200))}>`);
+  return [
+    { type: 'header', text: { type: 'plain_text', text: cut(item.title, SLACK.header), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: cut(slackEscape(item.summary || item.title), SLACK.section) } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: cut(`${mark(item)} · ${slackEscape(item.section.title ?? item.section.key)} · ${item.report.slug}`, SLACK.section) }] },
+    ...(links.length ? [{ type: 'section', text: { type: 'mrkdwn', text: `Sources: ${fitList(links, ' · ', SLACK.section - 9)}` } }] : []),
+    ...(link ? [{ type: 'section', text: { type: 'mrkdwn', text: `<${link}|Read in the digest>` } }] : []),
+    { type: 'divider' },
+  ];
+}
+
+/** Slack messages for the items: blocks of whole items, at most 50 blocks a message. */
+export function slackMessages(items: Item[], linkTemplate: string | null): { text: string; blocks: unknown[] }[] {
+  const out: { text: string; blocks: unknown[] }[] = [];
+  for (const item of items) {
+    const blocks = slackBlocks(item, itemLink(item, linkTemplate));
+    const last = out[out.length - 1];
+    if (last && last.blocks.length + blocks.length <= SLACK.blocks) {
+      last.blocks.push(...blocks);
+      last.text = cut(`${last.text} · ${item.title}`, SLACK.section);
+    } else {
+      out.push({ text: cut(`${mark(item)}: ${item.title}`, SLACK.section), blocks });
+    }
+  }
+  return out;
+}
+
+function discordEmbed(item: Item, link: string | null): { embed: Record<string, unknown>; size: number } {
+  const sources = fitList(
+    item.sources.filter((s) => s.url && /^https?:/.test(s.url)).map((s) => `[${cut(s.label.replace(/[[\]]/g, '').trim(), 100)}](${s.url})`),
+    '\n',
+    DISCORD.fieldValue,
+  );
+  const fields = [
+    { name: 'Importance', value: mark(item), inline: true },
+    { name: 'Section', value: cut(item.section.title ?? item.section.key, DISCORD.fieldValue), inline: true },
+    { name: 'Report', value: cut(item.report.slug, DISCORD.fieldValue), inline: true },
+    ...(item.entities.length ? [{ name: 'Entities', value: fitList(item.entities.map((e) => e.name), ', ', DISCORD.fieldValue), inline: false }] : []),
+    ...(sources ? [{ name: 'Sources', value: sources, inline: false }] : []),
+  ].slice(0, DISCORD.fields);
+  const title = cut(item.title, DISCORD.title);
+  // The whole message must stay under 6,000 characters: one embed gets at most a share of it.
+  const room = DISCORD.total / 2 - title.length - fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+  const description = cut(item.summary ?? '', Math.max(0, Math.min(DISCORD.description, room)));
+  const embed = { title, ...(link ? { url: link } : {}), description, color: COLOUR[item.importance ?? ''] ?? 0x607d8b, fields, timestamp: item.publishedAt };
+  return { embed, size: title.length + description.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0) };
+}
+
+/** Discord messages: at most 10 embeds and 6,000 characters each. */
+export function discordMessages(items: Item[], linkTemplate: string | null): { embeds: Record<string, unknown>[] }[] {
+  const out: { embeds: Record<string, unknown>[]; size: number }[] = [];
+  for (const item of items) {
+    const { embed, size } = discordEmbed(item, itemLink(item, linkTemplate));
+    const last = out[out.length - 1];
+    if (last && last.embeds.length < DISCORD.embeds && last.size + size <= DISCORD.total) {
+      last.embeds.push(embed);
+      last.size += size;
+    } else {
+      out.push({ embeds: [embed], size });
+    }
+  }
+  return out.map(({ embeds }) => ({ embeds }));
+}

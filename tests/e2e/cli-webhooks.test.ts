@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyWebhook } from '../../src/modules/webhooks/signing';
+import { runCli } from '../support/cli';
+import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
+
+describe('digestql webhooks (the real CLI)', () => {
+  let dir: string;
+  let testDb: TestDatabase | undefined;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'digestql-webhooks-'));
+    env = onRealPostgres ? { DATABASE_URL: (testDb = await createTestDatabase()).url! } : { DATA_DIR: join(dir, 'data'), SEED_EXAMPLES: 'false' };
+  });
+  afterAll(async () => {
+    await testDb?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates (secret alone on the last line), lists, rotates and deletes; refuses internal URLs', async () => {
+    const created = await runCli(['webhooks', 'create', '--url', 'https://93.184.216.34/hook', '--format', 'slack', '--filter', '{"minImportance":"HIGH"}'], env);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const secret = created.stdout.trim().split('\n').at(-1)!;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{32}$/);
+    const id = /created webhook ([0-9a-f-]{36}) \(SLACK → https:\/\/93\.184\.216\.34\/hook\)/.exec(created.stdout)![1]!;
+    expect(verifyWebhook(secret, { 'webhook-id': 'x', 'webhook-timestamp': '1', 'webhook-signature': 'v1,AAAA' }, '')).toBe(false);
+    const listed = await runCli(['webhooks', 'list'], env);
+    expect(listed.stdout).toContain(`${id}  SLACK    enabled   https://93.184.216.34/hook  filter {"minImportance":"HIGH"}`);
+    const rotated = await runCli(['webhooks', 'rotate', id, '--overlap-hours', '2'], env);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout.trim().split('\n').at(-1)).not.toBe(secret);
+    expect((await runCli(['webhooks', 'delete', id], env)).code).toBe(0);
+    expect((await runCli(['webhooks', 'list'], env)).stdout).toBe('no webhooks\n');
+
+    const internal = await runCli(['webhooks', 'create', '--url', 'https://169.254.169.254/latest', '--format', 'JSON'], env);
+    expect(internal.code).toBe(1);
+    expect(internal.stderr).toContain('input.url: host "169.254.169.254" resolves to 169.254.169.254, a private, loopback, link-local or otherwise internal address');
+    const badFilter = await runCli(['webhooks', 'create', '--url', 'https://93.184.216.34/hook', '--format', 'JSON', '--filter', '{"minImportance":"URGENT"}'], env);
+    expect(badFilter.code).toBe(1);
+    expect(badFilter.stderr).toContain('input.filter.minImportance');
+  }, 90_000);
+});
