@@ -1,5 +1,6 @@
 // Verifying a digestql webhook (Standard Webhooks signing) with nothing but node:crypto.
 // Usage in an HTTP handler: verify(process.env.WEBHOOK_SECRET, req.headers, rawBody) before trusting the body.
+import { Buffer } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export function verify(secret, headers, body, toleranceSeconds = 300) {

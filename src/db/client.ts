@@ -42,6 +42,8 @@ export interface Database {
    * Resolves to a function that stops listening.
    */
   listen(channel: string, onNotify: (payload: string) => void, onReady: () => void): Promise<() => Promise<void>>;
+  /** Statements and transactions holding or waiting for a pool connection (Postgres with a pool timeout). */
+  pool(): { inUse: number; waiting: number; max: number } | null;
   close(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ const counter = (): { count: number; logger: Logger } => {
  * (what the pool can serve), and one that cannot start within `ms` fails with POOL_TIMEOUT
  * (reported as DATABASE_UNAVAILABLE) before it reached the driver: nothing of it runs later.
  */
-function limitPoolWait(sql: postgres.Sql, max: number, ms: number): postgres.Sql {
+function limitPoolWait(sql: postgres.Sql, max: number, ms: number): { client: postgres.Sql; stats: () => { inUse: number; waiting: number; max: number } } {
   let active = 0;
   const waiting: (() => void)[] = [];
   const acquire = (): Promise<void> => {
@@ -109,9 +111,10 @@ function limitPoolWait(sql: postgres.Sql, max: number, ms: number): postgres.Sql
   const begin = sql.begin.bind(sql) as (...a: unknown[]) => Promise<unknown>;
   const gatedBegin = ((...args: unknown[]) => gated(() => begin(...args))) as typeof sql.begin;
   // A view for drizzle only: postgres.js's own internals (begin's BEGIN, LISTEN) keep the real methods.
-  return new Proxy(sql, {
+  const client = new Proxy(sql, {
     get: (target, prop, receiver) => (prop === 'unsafe' ? gatedUnsafe : prop === 'begin' ? gatedBegin : Reflect.get(target, prop, receiver)),
   });
+  return { client, stats: () => ({ inUse: active, waiting: waiting.length, max }) };
 }
 
 /** One code path for both databases: the same drizzle API, migrations and repositories. */
@@ -140,6 +143,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       onReady();
       return stop;
     },
+    pool: () => null,
     close: () => client.close(),
   };
 }
@@ -154,8 +158,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
   });
   const stats = counter();
-  const client = options.poolTimeoutMs ? limitPoolWait(sql, options.poolMax ?? 10, options.poolTimeoutMs) : sql;
-  const db = drizzlePostgres({ client, schema: tables, logger: stats.logger }) as unknown as Db;
+  const gate = options.poolTimeoutMs ? limitPoolWait(sql, options.poolMax ?? 10, options.poolTimeoutMs) : null;
+  const db = drizzlePostgres({ client: gate?.client ?? sql, schema: tables, logger: stats.logger }) as unknown as Db;
   return {
     kind: 'postgres',
     db,
@@ -180,6 +184,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       const { unlisten } = await sql.listen(channel, onNotify, onReady);
       return unlisten;
     },
+    pool: () => gate?.stats() ?? null,
     close: () => sql.end({ timeout: 5 }),
   };
 }

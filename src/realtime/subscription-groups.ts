@@ -44,8 +44,8 @@ export interface GroupsOptions {
    * maximum lag behind.
    */
   groupContext(member: GraphQLContext, onSlowConsumer: () => void): GraphQLContext;
-  /** Formats a result once for every member (the one error formatter). */
-  format(result: ExecutionResult): ExecutionResult;
+  /** Formats a result once for every member (the one error formatter), under the group's request id. */
+  format(result: ExecutionResult, requestId: string): ExecutionResult;
 }
 
 /** A result executed once for a group; `json` is its serialisation, made on first use. */
@@ -264,7 +264,7 @@ class Group {
         const results = await Promise.all(batch.map((event) => execute({ ...this.args, rootValue: event }) as Promise<ExecutionResult>));
         if (this.stopped) break;
         batch.forEach((event, i) => {
-          const result = format(results[i]!);
+          const result = format(results[i]!, (this.args.contextValue as GraphQLContext).requestId);
           shared.set(result, { result, json: null });
           const delivery = { result, position: { tx: event.tx, seq: event.seq } };
           for (const m of this.members) m.offer(delivery);

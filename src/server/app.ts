@@ -243,6 +243,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     subscriptions: () => wsEndpoint?.subscriptionGroups() ?? { groups: 0, members: 0 },
     dbPoolMax: options.dbPoolMax ?? null,
     webhookQueue: () => outboxStats(database.db),
+    dbPool: () => database.pool(),
   });
   const formatHttpError = formatError(log);
   const hideSchemaDetails = options.hideSuggestions ?? false;

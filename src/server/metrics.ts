@@ -16,6 +16,8 @@ export interface MetricSources {
   wsConnections(): number;
   subscriptions(): { groups: number; members: number };
   dbPoolMax: number | null;
+  /** In use and waiting, when the pool is gated (Postgres). */
+  dbPool?: () => { inUse: number; waiting: number; max: number } | null;
   /** Pending webhook deliveries and the age of the oldest (read from the outbox at scrape time). */
   webhookQueue?: () => Promise<{ pending: number; oldestSeconds: number }>;
 }
@@ -88,6 +90,21 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const pool = sources.dbPool;
+    if (pool) {
+      new Gauge({
+        name: 'digestql_db_pool_connections',
+        help: 'Pool connections in use by statements and transactions, and those waiting for one',
+        labelNames: ['state'],
+        registers,
+        collect() {
+          const p = pool();
+          if (!p) return;
+          this.set({ state: 'in_use' }, p.inUse);
+          this.set({ state: 'waiting' }, p.waiting);
+        },
+      });
+    }
     const queue = sources.webhookQueue;
     if (queue) {
       new Gauge({ name: 'digestql_webhook_pending', help: 'Webhook deliveries waiting to be sent (or retried)', registers, async collect() { this.set((await queue().catch(() => ({ pending: NaN }))).pending); } });

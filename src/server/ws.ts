@@ -14,6 +14,7 @@ import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { formatError, isDatabaseUnavailable } from './format-error';
+import { runWithRequestId } from './request-scope';
 import type { Metrics } from './metrics';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 import { rateLimitedError, subjectOf, take, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
@@ -102,7 +103,9 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
 
   const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
   const format = formatError(log);
-  const formatResult = (result: ExecutionResult): ExecutionResult => {
+  // Masked errors carry the operation's request id, as over HTTP (and the log line has it too).
+  const formatResult = (result: ExecutionResult, requestId: string): ExecutionResult => (result.errors ? runWithRequestId(requestId, () => formatErrors(result)) : result);
+  const formatErrors = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors) return result;
     const errors = result.errors.map(requestErrorCode).map((e) => format(e.toJSON() as GraphQLFormattedError, e));
     return { ...result, errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) };
@@ -207,11 +210,11 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
       // subscription stream that failed (its cause goes through the formatter and is masked).
       onError: (_ctx, _id, payload, errors) => {
-        const formatted = errors.map((e) =>
+        const formatted = runWithRequestId(randomUUID(), () => errors.map((e) =>
           e.originalError || e.extensions?.code
             ? format(e.toJSON() as GraphQLFormattedError, e)
             : { ...e.toJSON(), extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } },
-        );
+        ));
         options.metrics.count('ws', payload.operationName, formatted);
         return formatted;
       },
@@ -223,7 +226,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       onNext: (ctx, _id, _payload, args, result) => {
         if (isSubscription(args.document)) options.metrics.eventDelivered();
         const json = sharedJson(result as ExecutionResult);
-        return json === null ? formatResult(result as ExecutionResult) : sharedPayload(ctx.extra.socket, json);
+        return json === null ? formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId) : sharedPayload(ctx.extra.socket, json);
       },
     },
     wss,

@@ -97,6 +97,8 @@ describeOnPostgres(title, () => {
     const res = await gql(server.url, '{ reports(first: 1) { edges { node { slug } } } }');
     expect(Date.now() - started).toBeLessThan(2000);
     expect(res.errors![0]!.extensions!.code).toBe('DATABASE_UNAVAILABLE');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^digestql_db_pool_connections\{state="in_use"\} 2$/m);
     await hold;
     expect((await gql(server.url, '{ reports(first: 1) { totalCount } }')).status).toBe(200);
   }, 30_000);
