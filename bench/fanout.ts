@@ -223,7 +223,7 @@ Filters: a quarter each HIGH only, one of 10 tags, one of 50 entities, everythin
 | server CPU per delivery (burst) | ${((cpuBurst / total) * 1e6).toFixed(1)} µs | ${((cCpu / expected) * 1e6).toFixed(1)} µs | ${(cpuBurst / total / (cCpu / expected)).toFixed(2)}× | |
 
 How digestql gets there (src/realtime/subscription-groups.ts, shared-payloads.ts): subscriptions with the same
-document, variables and principal form one group (${SUBSCRIBERS} subscribers here make 62 groups): one log reader, one
+document, variables and scopes form one group (${SUBSCRIBERS} subscribers here make 62 groups): one log reader, one
 execution per event, with the events already queued executed together on one set of DataLoaders, one JSON
 serialisation, and per subscriber only a string splice into graphql-ws's own \`next\` message. A socket's
 messages of one burst leave in one write. Documents are parsed and validated once per distinct text.
