@@ -4,6 +4,8 @@ import { EXAMPLES_DIR, SEED_FILE, describeWithCorpus } from '../support/corpus';
 import { exampleReport } from '../support/fixtures';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
 import { sleep, subscribe } from '../support/ws-client';
+import { head } from '../../src/modules/events/events.repository';
+import { comparePositions } from '../../src/realtime/event-cursor';
 
 const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
 const EN = readFileSync(join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md'), 'utf8');
@@ -55,6 +57,9 @@ describe('realtime: publish and subscribe', () => {
     await first.dispose();
     const cursor = firstEvent!.data!.itemPublished.cursor;
     await publish(EN);
+    // A subscription without `after` starts at what the server has read of the log: wait until it
+    // has read EN, so `live` starts after it (else EN's items, a moment old, may reach it too).
+    for (let i = 0; i < 100 && comparePositions(ctx.server.hub.stats().position, await head(ctx.db.db)) < 0; i++) await sleep(20);
     const live = subscribe<Ev>(ctx.server.url, SUB, {});
     await sleep(200);
     const resumed = subscribe<Ev>(ctx.server.url, SUB, { after: cursor });
