@@ -1,6 +1,7 @@
 import { lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { events, type EventFacts } from '../../db/tables';
+import type { ItemFacts } from '../items/item-filter';
 
 export type EventType = (typeof events.$inferSelect)['type'];
 
@@ -13,6 +14,25 @@ export interface EventRecord {
   itemId: string | null;
   facts: EventFacts;
   createdAt: Date;
+}
+
+const ITEM_EVENT_TYPES: ReadonlySet<EventType> = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
+
+/**
+ * What an item event offers the one filter matcher (`matchesItem`), from the facts the event
+ * recorded; null for events that are not about an item. Subscriptions and webhooks both use it.
+ */
+export function itemFactsOf(e: EventRecord): ItemFacts | null {
+  if (!ITEM_EVENT_TYPES.has(e.type)) return null;
+  const f = e.facts;
+  return {
+    importanceRank: f.importanceRank ?? 0,
+    tagKeys: f.tagKeys ?? [],
+    sectionKey: f.sectionKey ?? '',
+    entityKeys: f.entityKeys ?? [],
+    reportSlug: f.reportSlug,
+    publishedAt: new Date(f.publishedAt),
+  };
 }
 
 /** A position in the log: events are read in (tx, seq) order. */

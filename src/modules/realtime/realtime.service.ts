@@ -1,12 +1,10 @@
-import type { EventRecord } from '../events/events.repository';
+import { itemFactsOf, type EventRecord } from '../events/events.repository';
 import { decodeEventCursor } from '../../realtime/event-cursor';
 import { BoundedQueue } from '../../realtime/async-queue';
 import type { ReaderHandle } from '../../realtime/event-hub';
 import type { GraphQLContext } from '../../server/context';
 import { createLoaders } from '../loading/loaders';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
-
-const ITEM_TYPES = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
 
 /** A stream of log events; `takeReady` lets a shared subscription execute what is already queued as one batch. */
 export interface EventStream extends AsyncIterableIterator<EventRecord> {
@@ -60,16 +58,8 @@ function eventStream(ctx: GraphQLContext, after: string | null | undefined, acce
 export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput | null; after?: string | null }): EventStream {
   const filter = normaliseItemFilter(args.filter);
   return eventStream(ctx, args.after, (e) => {
-    if (!ITEM_TYPES.has(e.type)) return false;
-    const f = e.facts;
-    return matchesItem(filter, {
-      importanceRank: f.importanceRank ?? 0,
-      tagKeys: f.tagKeys ?? [],
-      sectionKey: f.sectionKey ?? '',
-      entityKeys: f.entityKeys ?? [],
-      reportSlug: f.reportSlug,
-      publishedAt: new Date(f.publishedAt),
-    });
+    const facts = itemFactsOf(e);
+    return facts !== null && matchesItem(filter, facts);
   });
 }
 

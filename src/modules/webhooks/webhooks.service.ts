@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client';
 import { rowsOf } from '../../db/migrations';
 import { webhookCursor, webhookDeliveries, webhooks } from '../../db/tables';
 import { ApiError, ErrorCode, badUserInput } from '../../server/errors';
-import { head, readAfter, type EventRecord } from '../events/events.repository';
+import { head, itemFactsOf, readAfter, type EventRecord } from '../events/events.repository';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
 import { buildPayloads } from './payload';
 import { newSecret } from './signing';
@@ -111,8 +111,6 @@ export async function ensureCursor(db: Executor): Promise<void> {
   await db.insert(webhookCursor).values({ id: 1, tx: h.tx, seq: h.seq }).onConflictDoNothing();
 }
 
-const ITEM_EVENTS = new Set(['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED']);
-
 /**
  * The outbox writer: reads the next events from the log after its cursor and writes a delivery
  * row for each (enabled endpoint, matching item event), moving the cursor, in one transaction.
@@ -128,16 +126,8 @@ export async function dispatchOnce(db: Executor, batchSize = 500): Promise<numbe
     const filters = hooks.map((h) => ({ hook: h, filter: normaliseItemFilter(h.filter) }));
     const matched: { hook: WebhookRecord; event: EventRecord }[] = [];
     for (const e of batch) {
-      if (!ITEM_EVENTS.has(e.type)) continue;
-      const f = e.facts;
-      const facts = {
-        importanceRank: f.importanceRank ?? 0,
-        tagKeys: f.tagKeys ?? [],
-        sectionKey: f.sectionKey ?? '',
-        entityKeys: f.entityKeys ?? [],
-        reportSlug: f.reportSlug,
-        publishedAt: new Date(f.publishedAt),
-      };
+      const facts = itemFactsOf(e);
+      if (!facts) continue;
       for (const { hook, filter } of filters) if (e.createdAt >= hook.createdAt && matchesItem(filter, facts)) matched.push({ hook, event: e });
     }
     if (matched.length) {
