@@ -59,7 +59,8 @@ describeOnPostgres(title, () => {
           await sleep(200);
         }
         published.push(i);
-        await sleep(100);
+        // Paced so the 20 publishes outlast the outage below: some of them must meet it.
+        await sleep(400);
       }
     })();
 
