@@ -35,6 +35,8 @@ export interface AppOptions {
   retentionMs: number;
   /** Events one subscriber may have waiting before it is closed as a slow consumer. */
   queueMax: number;
+  /** graphql-ws's ping interval; default 12 s (graphql-ws's own). */
+  keepAliveMs?: number;
   /** Largest accepted request body or WebSocket message, in bytes. */
   maxBodyBytes?: number;
   /** Depth, aliases, directives, tokens and cost every operation must fit (HTTP and WebSocket). */
@@ -389,6 +391,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxPageSize: options.maxPageSize,
     retentionMs: options.retentionMs,
     queueMax: options.queueMax,
+    keepAliveMs: options.keepAliveMs ?? 12_000,
     maxPayloadBytes: maxBody,
     limits,
     hideSuggestions: hideSchemaDetails,

@@ -45,6 +45,8 @@ export interface WsOptions {
   retentionMs: number;
   queueMax: number;
   maxPayloadBytes: number;
+  /** graphql-ws's ping interval (and pong deadline); 0: off. */
+  keepAliveMs: number;
   limits: QueryLimits;
   hideSuggestions: boolean;
   metrics: Metrics;
@@ -230,6 +232,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       },
     },
     wss,
+    // 0 turns graphql-ws's ping off; it takes Infinity for that.
+    options.keepAliveMs > 0 ? options.keepAliveMs : Infinity,
   );
 
   return {

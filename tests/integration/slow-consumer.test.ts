@@ -41,7 +41,10 @@ describe('a slow consumer', () => {
     db = await createTestDatabase();
     // A small queue and a short stall limit: the stalled peer is closed, while the healthy one,
     // behind by each 500-item burst, reads its overflow back from the log and is left alone.
-    server = await startTestServer(db, { queueMax: 100, stallMs: 2000 });
+    // The keep-alive is pushed out of the way: a paused peer cannot answer graphql-ws's ping, and
+    // on a loaded machine the stall can take longer to show than ping + pong deadline (24 s), when
+    // the peer would be dropped with 1006 instead. This test is about the slow-consumer rule.
+    server = await startTestServer(db, { queueMax: 100, stallMs: 2000, keepAliveMs: 120_000 });
   });
   afterAll(async () => {
     await server.close();

@@ -84,3 +84,26 @@ describe('graphql-ws protocol abuse', () => {
     await bystander.dispose();
   });
 });
+
+describe('the keep-alive (WS_KEEPALIVE_MS)', () => {
+  const ctx = serveTestDatabase({ keepAliveMs: 300 });
+
+  it('drops a peer that does not answer pings and keeps one that does', async () => {
+    // `ws` answers pings by itself unless told not to: the silent peer is a dead client.
+    const silent = new WebSocket(`${ctx.server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { autoPong: false });
+    const pings: number[] = [];
+    silent.on('ping', () => pings.push(Date.now()));
+    const silentClosed = new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => silent.once('open', resolve));
+    send(silent, init);
+    const alive = await acked(ctx.server.url);
+    const openedAt = Date.now();
+    // Dropped without a close frame once a ping goes unanswered for the interval (300 ms).
+    expect(await silentClosed).toBe(1006);
+    expect(pings.length).toBeGreaterThanOrEqual(1);
+    // The answering peer outlives several intervals.
+    await sleep(Math.max(0, 1500 - (Date.now() - openedAt)));
+    expect(alive.socket.readyState).toBe(WebSocket.OPEN);
+    alive.socket.close();
+  }, 10_000);
+});

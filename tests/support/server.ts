@@ -20,6 +20,7 @@ export const PUBLISH_TOKEN = 'test-publish-token-0123456789';
 export interface TestServerOptions {
   maxPageSize?: number;
   queueMax?: number;
+  keepAliveMs?: number;
   retentionMs?: number;
   pollIntervalMs?: number;
   maxLag?: number;
@@ -46,6 +47,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     publishToken: PUBLISH_TOKEN,
     retentionMs: options.retentionMs ?? 30 * 86_400_000,
     queueMax: options.queueMax ?? 1000,
+    keepAliveMs: options.keepAliveMs,
     hideSuggestions: options.hideSuggestions,
     publicRead: options.publicRead,
     rateLimits: options.rateLimits ?? null,
