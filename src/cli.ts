@@ -7,7 +7,9 @@ import { databaseFromEnv, startServer, VERSION } from './main';
 import { createLogger } from './server/logger';
 import { GraphQLError } from 'graphql';
 import { createApiKey, listApiKeys, revokeApiKey } from './modules/auth/api-keys';
-import { createWebhook, deleteWebhook, listWebhooks, redeliver, rotateSecret, type WebhookFormat } from './modules/webhooks/webhooks.service';
+import type { ItemFilterInput } from './modules/items/item-filter';
+import { describeSchedule, type ScheduleInput } from './modules/webhooks/schedule';
+import { createWebhook, deleteWebhook, listWebhooks, redeliver, rotateSecret, updateWebhook, type WebhookFormat, type WebhookRecord } from './modules/webhooks/webhooks.service';
 import { ApiError, ErrorCode } from './server/errors';
 
 const HELP: Record<string, string> = {
@@ -59,14 +61,18 @@ Manages API keys directly in the configured database (DATABASE_URL, else the emb
 create prints the key's details and then the key itself, alone on the last line: it is shown this
 once and stored only as a hash. Scopes: read (queries, subscriptions), publish (publishReport,
 publishMarkdown), admin (keys and webhooks). revoke takes effect at once.`,
-  webhooks: `Usage: digestql webhooks create --url URL --format JSON|SLACK|DISCORD [--filter '{"minImportance":"HIGH"}']
+  webhooks: `Usage: digestql webhooks create --url URL --format JSON|SLACK|DISCORD [--filter JSON] [--schedule JSON]
+       digestql webhooks update <id> [--url URL] [--format F] [--filter JSON] [--schedule JSON] [--enable|--disable]
        digestql webhooks list
        digestql webhooks rotate <id> [--overlap-hours 24]
        digestql webhooks delete <id>
        digestql webhooks redeliver <delivery-id>
 
 Manages webhook endpoints directly in the configured database. create and rotate print the signing
-secret alone on their last line (shown once). --filter takes the items query's ItemFilter as JSON.
+secret alone on their last line (shown once). --filter takes the items query's ItemFilter as JSON,
+e.g. '{"minImportance":"HIGH"}'. --schedule sends items of an importance at once (IMMEDIATE, the
+default) or batched into one message an hour or a day, e.g.
+'{"medium":"HOURLY","low":"DAILY","dailyHourUtc":8}' (DAILY batches go out at 08:00 UTC).
 URLs must be https and public unless their host is in WEBHOOK_ALLOW_HOSTS. Running servers pick up
 changes at once.`,
 };
@@ -265,10 +271,25 @@ async function keys(args: string[]): Promise<number> {
   }
 }
 
+function describeWebhook(w: WebhookRecord): string {
+  const s = describeSchedule(w.schedule);
+  const schedule = s.high === s.medium && s.medium === s.low ? s.high : `HIGH ${s.high}, MEDIUM ${s.medium}, LOW ${s.low}`;
+  const daily = [s.high, s.medium, s.low].includes('DAILY') ? ` at ${String(s.dailyHourUtc).padStart(2, '0')}:00 UTC` : '';
+  return `${w.id}  ${w.format.padEnd(7)}  ${w.enabled ? 'enabled ' : 'disabled'}  ${w.url}  filter ${JSON.stringify(w.filter)}  ${schedule}${daily}${w.disabledReason ? `  (${w.disabledReason})` : ''}`;
+}
+
 async function webhooksCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { url: { type: 'string' }, format: { type: 'string' }, filter: { type: 'string' }, 'overlap-hours': { type: 'string' } },
+    options: {
+      url: { type: 'string' },
+      format: { type: 'string' },
+      filter: { type: 'string' },
+      schedule: { type: 'string' },
+      enable: { type: 'boolean' },
+      disable: { type: 'boolean' },
+      'overlap-hours': { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [action, target] = positionals;
@@ -277,15 +298,24 @@ async function webhooksCommand(args: string[]): Promise<number> {
     printHelp('webhooks');
     return 2;
   };
-  if (!action || !['create', 'list', 'rotate', 'delete', 'redeliver'].includes(action)) return usage('say create, list, rotate, delete or redeliver');
+  if (!action || !['create', 'update', 'list', 'rotate', 'delete', 'redeliver'].includes(action)) return usage('say create, update, list, rotate, delete or redeliver');
   if (action === 'create' && (!values.url || !values.format)) return usage('create needs --url and --format');
-  if (['rotate', 'delete', 'redeliver'].includes(action) && !target) return usage(`${action} needs an id`);
-  let filter: Record<string, unknown> | undefined;
-  try {
-    filter = values.filter ? (JSON.parse(values.filter) as Record<string, unknown>) : undefined;
-  } catch {
-    process.stderr.write('digestql webhooks: --filter is not valid JSON\n');
-    return 1;
+  if (['update', 'rotate', 'delete', 'redeliver'].includes(action) && !target) return usage(`${action} needs an id`);
+  if (values.enable && values.disable) return usage('say --enable or --disable, not both');
+  const json = (name: 'filter' | 'schedule'): Record<string, unknown> | undefined | Error => {
+    try {
+      return values[name] ? (JSON.parse(values[name]) as Record<string, unknown>) : undefined;
+    } catch (err) {
+      return new Error(`--${name} is not valid JSON: ${(err as Error).message}`);
+    }
+  };
+  const filter = json('filter');
+  const schedule = json('schedule');
+  for (const bad of [filter, schedule]) {
+    if (bad instanceof Error) {
+      process.stderr.write(`digestql webhooks: ${bad.message}\n`);
+      return 1;
+    }
   }
   const env = loadEnv();
   const database = await databaseFromEnv(env);
@@ -294,12 +324,26 @@ async function webhooksCommand(args: string[]): Promise<number> {
     if (database.kind === 'pglite') await database.migrate();
     if (action === 'create') {
       const format = values.format!.toUpperCase() as WebhookFormat;
-      const { webhook, secret } = await createWebhook(database.db, { url: values.url!, format, filter }, policy);
+      const { webhook, secret } = await createWebhook(database.db, { url: values.url!, format, filter: filter as ItemFilterInput, schedule: schedule as ScheduleInput }, policy);
       process.stdout.write(`created webhook ${webhook.id} (${webhook.format} → ${webhook.url})\nthe signing secret is shown this once; store it now:\n${secret}\n`);
+    } else if (action === 'update') {
+      const w = await updateWebhook(
+        database.db,
+        target!,
+        {
+          ...(values.url ? { url: values.url } : {}),
+          ...(values.format ? { format: values.format.toUpperCase() as WebhookFormat } : {}),
+          ...(filter ? { filter: filter as ItemFilterInput } : {}),
+          ...(schedule ? { schedule: schedule as ScheduleInput } : {}),
+          ...(values.enable || values.disable ? { enabled: !!values.enable } : {}),
+        },
+        policy,
+      );
+      process.stdout.write(`updated webhook ${w.id}\n${describeWebhook(w)}\n`);
     } else if (action === 'list') {
       const rows = await listWebhooks(database.db);
       if (rows.length === 0) process.stdout.write('no webhooks\n');
-      for (const w of rows) process.stdout.write(`${w.id}  ${w.format.padEnd(7)}  ${w.enabled ? 'enabled ' : 'disabled'}  ${w.url}  filter ${JSON.stringify(w.filter)}${w.disabledReason ? `  (${w.disabledReason})` : ''}\n`);
+      for (const w of rows) process.stdout.write(`${describeWebhook(w)}\n`);
     } else if (action === 'rotate') {
       const { webhook, secret } = await rotateSecret(database.db, target!, Number(values['overlap-hours'] ?? 24));
       process.stdout.write(`rotated webhook ${webhook.id}; the old secret signs too until ${webhook.previousSecretUntil?.toISOString()}\n${secret}\n`);

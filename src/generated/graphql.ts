@@ -556,8 +556,11 @@ export type Webhook = {
   filter: WebhookFilter;
   format: WebhookFormat;
   id: Scalars['ID']['output'];
+  /** Batches not sent yet, soonest first. */
+  pendingBatches: Array<WebhookPendingBatch>;
   /** Until when the secret before the last rotation still signs (beside the new one). */
   previousSecretValidUntil: Maybe<Scalars['DateTime']['output']>;
+  schedule: WebhookSchedule;
   url: Scalars['String']['output'];
 };
 
@@ -571,9 +574,14 @@ export type WebhookDeliveriesArgs = {
 export type WebhookDelivery = {
   __typename?: 'WebhookDelivery';
   attempts: Scalars['Int']['output'];
+  /** Set when the delivery is (part of) a HOURLY or DAILY batch. */
+  batch: Maybe<WebhookDeliveryBatch>;
   createdAt: Scalars['DateTime']['output'];
   deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  /** The event delivered; for a batch, its last event (eventIds has them all). */
   eventId: Scalars['String']['output'];
+  /** Every event the message carries: one, or a batch's. */
+  eventIds: Array<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   lastError: Maybe<Scalars['String']['output']>;
   lastLatencyMs: Maybe<Scalars['Int']['output']>;
@@ -583,6 +591,25 @@ export type WebhookDelivery = {
   nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
   status: WebhookDeliveryStatus;
 };
+
+/** Which part of a HOURLY or DAILY batch a delivery carries (a batch too big for one message is split). */
+export type WebhookDeliveryBatch = {
+  __typename?: 'WebhookDeliveryBatch';
+  mode: WebhookDeliveryMode;
+  part: Scalars['Int']['output'];
+  parts: Scalars['Int']['output'];
+  windowEnd: Scalars['DateTime']['output'];
+  windowStart: Scalars['DateTime']['output'];
+};
+
+/** When an endpoint gets the items of one importance. */
+export type WebhookDeliveryMode =
+  /** The items of 24 hours together, in one message, at dailyHourUtc:00 UTC. */
+  | 'DAILY'
+  /** The items of each clock hour (UTC) together, in one message, when the hour ends. */
+  | 'HOURLY'
+  /** Each item as soon as it is published (the default). */
+  | 'IMMEDIATE';
 
 export type WebhookDeliveryStatus =
   /** Every attempt failed, or the endpoint answered 410: see lastError; redeliver sends it again. */
@@ -616,14 +643,48 @@ export type WebhookInput = {
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
   filter?: InputMaybe<ItemFilter>;
   format: WebhookFormat;
+  /** Default: every item IMMEDIATE. */
+  schedule?: InputMaybe<WebhookScheduleInput>;
   /** https only (plain http, and private addresses, only for hosts in WEBHOOK_ALLOW_HOSTS). */
   url: Scalars['String']['input'];
+};
+
+/** Items waiting for the end of their HOURLY or DAILY window. */
+export type WebhookPendingBatch = {
+  __typename?: 'WebhookPendingBatch';
+  /** Matched events waiting (an item changed twice in the window counts twice, and is sent once). */
+  itemCount: Scalars['Int']['output'];
+  mode: WebhookDeliveryMode;
+  /** When the window ends and its message is sent. */
+  sendsAt: Scalars['DateTime']['output'];
+  windowStart: Scalars['DateTime']['output'];
+};
+
+/** Delivery mode per importance. Items without an importance (digests that do not rate them) follow low. */
+export type WebhookSchedule = {
+  __typename?: 'WebhookSchedule';
+  /** The UTC hour (0-23) at which DAILY batches are sent. */
+  dailyHourUtc: Scalars['Int']['output'];
+  high: WebhookDeliveryMode;
+  low: WebhookDeliveryMode;
+  medium: WebhookDeliveryMode;
+};
+
+/** Each field left out keeps its current value (IMMEDIATE and 0 on creation). */
+export type WebhookScheduleInput = {
+  /** 0-23. */
+  dailyHourUtc?: InputMaybe<Scalars['Int']['input']>;
+  high?: InputMaybe<WebhookDeliveryMode>;
+  low?: InputMaybe<WebhookDeliveryMode>;
+  medium?: InputMaybe<WebhookDeliveryMode>;
 };
 
 export type WebhookUpdateInput = {
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
   filter?: InputMaybe<ItemFilter>;
   format?: InputMaybe<WebhookFormat>;
+  /** Changes apply to items matched from now on; items already waiting keep their window. */
+  schedule?: InputMaybe<WebhookScheduleInput>;
   url?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -743,10 +804,15 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Webhook: ResolverTypeWrapper<WebhookRecord>;
   WebhookDelivery: ResolverTypeWrapper<DeliveryRecord>;
+  WebhookDeliveryBatch: ResolverTypeWrapper<WebhookDeliveryBatch>;
+  WebhookDeliveryMode: WebhookDeliveryMode;
   WebhookDeliveryStatus: WebhookDeliveryStatus;
   WebhookFilter: ResolverTypeWrapper<WebhookFilter>;
   WebhookFormat: WebhookFormat;
   WebhookInput: WebhookInput;
+  WebhookPendingBatch: ResolverTypeWrapper<WebhookPendingBatch>;
+  WebhookSchedule: ResolverTypeWrapper<WebhookSchedule>;
+  WebhookScheduleInput: WebhookScheduleInput;
   WebhookUpdateInput: WebhookUpdateInput;
 };
 
@@ -791,8 +857,12 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   Webhook: WebhookRecord;
   WebhookDelivery: DeliveryRecord;
+  WebhookDeliveryBatch: WebhookDeliveryBatch;
   WebhookFilter: WebhookFilter;
   WebhookInput: WebhookInput;
+  WebhookPendingBatch: WebhookPendingBatch;
+  WebhookSchedule: WebhookSchedule;
+  WebhookScheduleInput: WebhookScheduleInput;
   WebhookUpdateInput: WebhookUpdateInput;
 };
 
@@ -997,15 +1067,19 @@ export type WebhookResolvers<ContextType = GraphQLContext, ParentType extends Re
   filter?: Resolver<ResolversTypes['WebhookFilter'], ParentType, ContextType>;
   format?: Resolver<ResolversTypes['WebhookFormat'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  pendingBatches?: Resolver<Array<ResolversTypes['WebhookPendingBatch']>, ParentType, ContextType>;
   previousSecretValidUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  schedule?: Resolver<ResolversTypes['WebhookSchedule'], ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type WebhookDeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = {
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  batch?: Resolver<Maybe<ResolversTypes['WebhookDeliveryBatch']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  eventIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastLatencyMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1013,6 +1087,14 @@ export type WebhookDeliveryResolvers<ContextType = GraphQLContext, ParentType ex
   messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+};
+
+export type WebhookDeliveryBatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDeliveryBatch'] = ResolversParentTypes['WebhookDeliveryBatch']> = {
+  mode?: Resolver<ResolversTypes['WebhookDeliveryMode'], ParentType, ContextType>;
+  part?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  parts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windowEnd?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  windowStart?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type WebhookFilterResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookFilter'] = ResolversParentTypes['WebhookFilter']> = {
@@ -1023,6 +1105,20 @@ export type WebhookFilterResolvers<ContextType = GraphQLContext, ParentType exte
   sections?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   tags?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type WebhookPendingBatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookPendingBatch'] = ResolversParentTypes['WebhookPendingBatch']> = {
+  itemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['WebhookDeliveryMode'], ParentType, ContextType>;
+  sendsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  windowStart?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type WebhookScheduleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookSchedule'] = ResolversParentTypes['WebhookSchedule']> = {
+  dailyHourUtc?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  high?: Resolver<ResolversTypes['WebhookDeliveryMode'], ParentType, ContextType>;
+  low?: Resolver<ResolversTypes['WebhookDeliveryMode'], ParentType, ContextType>;
+  medium?: Resolver<ResolversTypes['WebhookDeliveryMode'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
@@ -1051,6 +1147,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Subscription?: SubscriptionResolvers<ContextType>;
   Webhook?: WebhookResolvers<ContextType>;
   WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookDeliveryBatch?: WebhookDeliveryBatchResolvers<ContextType>;
   WebhookFilter?: WebhookFilterResolvers<ContextType>;
+  WebhookPendingBatch?: WebhookPendingBatchResolvers<ContextType>;
+  WebhookSchedule?: WebhookScheduleResolvers<ContextType>;
 };
 

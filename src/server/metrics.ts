@@ -19,7 +19,7 @@ export interface MetricSources {
   /** In use and waiting, when the pool is gated (Postgres). */
   dbPool?: () => { inUse: number; waiting: number; max: number } | null;
   /** Pending webhook deliveries and the age of the oldest (read from the outbox at scrape time). */
-  webhookQueue?: () => Promise<{ pending: number; oldestSeconds: number }>;
+  webhookQueue?: () => Promise<{ pending: number; oldestSeconds: number; batched: number }>;
 }
 
 /**
@@ -114,6 +114,14 @@ export class Metrics {
         registers,
         async collect() {
           this.set((await queue().catch(() => ({ oldestSeconds: NaN }))).oldestSeconds);
+        },
+      });
+      new Gauge({
+        name: 'digestql_webhook_batched_items',
+        help: 'Matched events waiting for the end of their HOURLY or DAILY window',
+        registers,
+        async collect() {
+          this.set((await queue().catch(() => ({ batched: NaN }))).batched);
         },
       });
     }

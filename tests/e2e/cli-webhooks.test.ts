@@ -41,4 +41,24 @@ describe('digestql webhooks (the real CLI)', () => {
     expect(badFilter.code).toBe(1);
     expect(badFilter.stderr).toContain('input.filter.minImportance');
   }, 90_000);
+
+  it('sets a delivery schedule on create and changes it with update; refuses a bad one', async () => {
+    const created = await runCli(['webhooks', 'create', '--url', 'https://93.184.216.34/daily', '--format', 'DISCORD', '--schedule', '{"medium":"HOURLY","low":"DAILY","dailyHourUtc":8}'], env);
+    expect(created.code).toBe(0);
+    const id = /created webhook ([0-9a-f-]{36})/.exec(created.stdout)![1]!;
+    expect((await runCli(['webhooks', 'list'], env)).stdout).toContain(`${id}  DISCORD  enabled   https://93.184.216.34/daily  filter {}  HIGH IMMEDIATE, MEDIUM HOURLY, LOW DAILY at 08:00 UTC`);
+    const updated = await runCli(['webhooks', 'update', id, '--schedule', '{"medium":"DAILY","high":"DAILY"}', '--disable'], env);
+    expect(updated.stderr).toBe('');
+    expect(updated.stdout).toContain(`${id}  DISCORD  disabled  https://93.184.216.34/daily  filter {}  DAILY at 08:00 UTC`);
+    const bad = await runCli(['webhooks', 'update', id, '--schedule', '{"low":"WEEKLY"}'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('digestql webhooks: input.schedule.low: unknown delivery mode WEEKLY (IMMEDIATE, HOURLY or DAILY)\n');
+    const notJson = await runCli(['webhooks', 'update', id, '--schedule', '{low'], env);
+    expect(notJson.code).toBe(1);
+    expect(notJson.stderr).toMatch(/^digestql webhooks: --schedule is not valid JSON/);
+    const missing = await runCli(['webhooks', 'update', '00000000-0000-0000-0000-000000000001', '--enable'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no webhook with id "00000000-0000-0000-0000-000000000001"');
+    expect((await runCli(['webhooks', 'delete', id], env)).code).toBe(0);
+  }, 90_000);
 });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createApiKey } from '../../src/modules/auth/api-keys';
 import { verifyWebhook } from '../../src/modules/webhooks/signing';
 import { checkWebhookUrl } from '../../src/modules/webhooks/ssrf';
+import { closeBatches } from '../../src/modules/webhooks/batches';
 import { WebhookWorker } from '../../src/modules/webhooks/webhook-worker';
 import { claimDue, dispatchOnce, ensureCursor } from '../../src/modules/webhooks/webhooks.service';
 import { createLogger } from '../../src/server/logger';
@@ -212,6 +213,201 @@ describe('webhooks', () => {
     expect([0xe53935, 0xffb300]).toContain(embed.color);
     await Promise.all([slack.close(), discord.close()]);
   }, 30_000);
+
+  const batchView = async (id: string) =>
+    (await gql<{
+      webhook: {
+        schedule: { high: string; medium: string; low: string; dailyHourUtc: number };
+        pendingBatches: { mode: string; windowStart: string; sendsAt: string; itemCount: number }[];
+        deliveries: { status: string; eventIds: string[]; batch: { mode: string; part: number; parts: number; windowEnd: string } | null }[];
+      };
+    }>(
+      ctx.server.url,
+      `query($id: ID!) { webhook(id: $id) { schedule { high medium low dailyHourUtc } pendingBatches { mode windowStart sendsAt itemCount }
+        deliveries(first: 100) { status eventIds batch { mode part parts windowEnd } } } }`,
+      { id },
+      admin,
+    )).data!.webhook;
+
+  it('sends HIGH at once and batches MEDIUM hourly and LOW daily, one signed message per window', async () => {
+    const r = await receiver();
+    const res = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(
+      ctx.server.url,
+      CREATE,
+      { input: { url: r.url, format: 'JSON', schedule: { medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 } } },
+      admin,
+    );
+    expect(res.errors).toBeUndefined();
+    const { secret, webhook } = res.data!.createWebhook;
+    let clock = new Date();
+    await worker({ now: () => clock });
+    const publishedAt = Date.now();
+    await store(ctx.db, exampleReport('2026-11-20-ai-intel')); // 2 HIGH, 3 MEDIUM, 1 LOW
+    await until(() => r.got.length >= 2, 'the two HIGH items');
+    await sleep(500);
+    expect(r.got.map((g) => (JSON.parse(g.body) as { data: { item: { importance: string } } }).data.item.importance)).toEqual(['HIGH', 'HIGH']);
+
+    const waiting = await batchView(webhook.id);
+    expect(waiting.schedule).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 });
+    const hourEnd = Math.floor(publishedAt / 3_600_000) * 3_600_000 + 3_600_000;
+    const [hourly, daily] = waiting.pendingBatches;
+    expect(hourly).toMatchObject({ mode: 'HOURLY', itemCount: 3 });
+    expect([hourEnd, hourEnd + 3_600_000]).toContain(Date.parse(hourly!.sendsAt)); // (an hour may turn during the test)
+    expect(daily).toMatchObject({ mode: 'DAILY', itemCount: 1 });
+    expect(new Date(daily!.sendsAt).getUTCHours()).toBe(8);
+    expect(Date.parse(daily!.sendsAt) - Date.parse(daily!.windowStart)).toBe(86_400_000);
+    let metrics = await (await fetch(`${ctx.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^digestql_webhook_batched_items 4$/m);
+
+    // The hour ends: one message with the three MEDIUM items.
+    clock = new Date(hourly!.sendsAt);
+    await until(() => r.got.length >= 3, 'the hourly batch');
+    const batch = JSON.parse(r.got[2]!.body) as { type: string; id: string; data: { mode: string; part: number; parts: number; window: { end: string }; events: { type: string; id: string; data: { item: { importance: string } } }[] } };
+    expect(verifyWebhook(secret, r.got[2]!.headers, r.got[2]!.body)).toBe(true);
+    expect(batch).toMatchObject({ type: 'item.batch', data: { mode: 'HOURLY', part: 1, parts: 1, window: { end: hourly!.sendsAt } } });
+    expect(batch.data.events.map((e) => [e.type, e.data.item.importance])).toEqual([
+      ['item.published', 'MEDIUM'],
+      ['item.published', 'MEDIUM'],
+      ['item.published', 'MEDIUM'],
+    ]);
+    await sleep(300);
+    expect(r.got).toHaveLength(3);
+
+    // The day ends: the LOW item, alone.
+    clock = new Date(daily!.sendsAt);
+    await until(() => r.got.length >= 4, 'the daily batch');
+    const dayBatch = JSON.parse(r.got[3]!.body) as { data: { mode: string; events: { data: { item: { importance: string } } }[] } };
+    expect(dayBatch.data.mode).toBe('DAILY');
+    expect(dayBatch.data.events.map((e) => e.data.item.importance)).toEqual(['LOW']);
+
+    const after = await batchView(webhook.id);
+    expect(after.pendingBatches).toEqual([]);
+    const batched = after.deliveries.filter((d) => d.batch);
+    expect(batched.map((d) => [d.batch!.mode, d.eventIds.length, d.status]).sort()).toEqual([
+      ['DAILY', 1, 'SUCCEEDED'],
+      ['HOURLY', 3, 'SUCCEEDED'],
+    ]);
+    expect(batched.find((d) => d.batch!.mode === 'HOURLY')!.eventIds).toEqual(batch.data.events.map((e) => e.id));
+    metrics = await (await fetch(`${ctx.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^digestql_webhook_batched_items 0$/m);
+    await r.close();
+  });
+
+  it('sends an item changed within its window once, as it is now, and leaves out one published and removed in it', async () => {
+    const r = await receiver();
+    const res = await gql<{ createWebhook: { webhook: { id: string } } }>(
+      ctx.server.url,
+      CREATE,
+      { input: { url: r.url, format: 'JSON', schedule: { high: 'HOURLY', medium: 'HOURLY', low: 'HOURLY' } } },
+      admin,
+    );
+    const { webhook } = res.data!.createWebhook;
+    let clock = new Date();
+    await worker({ now: () => clock });
+    const report = exampleReport('2026-11-20-ai-intel');
+    await store(ctx.db, report);
+    const [first, second] = report.sections[0]!.items;
+    const changed = {
+      ...report,
+      sections: report.sections.map((s, i) => (i === 0 ? { ...s, items: [{ ...first!, summary: 'Rewritten within the hour.' }, ...s.items.slice(2)] } : s)),
+    };
+    expect(second).toBeDefined();
+    await store(ctx.db, changed);
+    let pending: Awaited<ReturnType<typeof batchView>>['pendingBatches'] = [];
+    for (let i = 0; i < 100 && pending.reduce((n, b) => n + b.itemCount, 0) < 8; i++, await sleep(50)) pending = (await batchView(webhook.id)).pendingBatches;
+    // 6 published, 1 updated, 1 removed: eight events wait (or two windows' worth, if the hour turned).
+    expect(pending.reduce((n, b) => n + b.itemCount, 0)).toBe(8);
+    clock = new Date(Math.max(...pending.map((b) => Date.parse(b.sendsAt))));
+    await until(() => r.got.length >= pending.length, 'the batch');
+    await sleep(300);
+    const events = r.got.flatMap((g) => (JSON.parse(g.body) as { data: { events: { type: string; data: { item: { title: string; summary: string } } }[] } }).data.events);
+    expect(events).toHaveLength(5);
+    expect(events.every((e) => e.type === 'item.published')).toBe(true);
+    expect(events.find((e) => e.data.item.title === first!.title)!.data.item.summary).toBe('Rewritten within the hour.');
+    expect(events.some((e) => e.data.item.title === second!.title)).toBe(false);
+    await r.close();
+  });
+
+  it('splits a daily Slack batch of 30 items into messages within Slack\'s limits, each item once', async () => {
+    const r = await receiver();
+    const res = await gql<{ createWebhook: { webhook: { id: string } } }>(
+      ctx.server.url,
+      CREATE,
+      { input: { url: r.url, format: 'SLACK', schedule: { high: 'DAILY', medium: 'DAILY', low: 'DAILY' } } },
+      admin,
+    );
+    const { webhook } = res.data!.createWebhook;
+    let clock = new Date();
+    await worker({ now: () => clock, linkTemplate: 'https://digest.example/{slug}#{id}' });
+    await store(ctx.db, syntheticReport('daily-slack', 30));
+    let pending: Awaited<ReturnType<typeof batchView>>['pendingBatches'] = [];
+    for (let i = 0; i < 100 && pending.reduce((n, b) => n + b.itemCount, 0) < 30; i++, await sleep(50)) pending = (await batchView(webhook.id)).pendingBatches;
+    expect(pending).toHaveLength(1);
+    clock = new Date(pending[0]!.sendsAt);
+    // The window's parts are written together, as deliveries, when it closes.
+    await until(() => r.got.length > 0, 'the first part');
+    const parts = (await batchView(webhook.id)).deliveries.filter((d) => d.batch);
+    expect(parts.every((d) => d.batch!.parts === parts.length)).toBe(true);
+    expect(parts.length).toBeGreaterThan(1);
+    await until(() => r.got.length >= parts.length, 'every part', 30_000);
+    const titles: string[] = [];
+    for (const [i, g] of r.got.entries()) {
+      const m = JSON.parse(g.body) as { text: string; blocks: { type: string; text?: { text: string }; elements?: { text: string }[] }[] };
+      expect(m.blocks.length).toBeLessThanOrEqual(50);
+      expect(m.text.length).toBeLessThanOrEqual(3000);
+      expect(m.blocks[0]!.type).toBe('context');
+      expect(m.blocks[0]!.elements![0]!.text).toMatch(new RegExp(`^Daily digest · .* · part ${i + 1} of ${parts.length}$`));
+      for (const b of m.blocks) {
+        if (b.type === 'header') {
+          expect(b.text!.text.length).toBeLessThanOrEqual(150);
+          titles.push(b.text!.text);
+        }
+        if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+      }
+    }
+    expect(titles).toHaveLength(30);
+    expect(new Set(titles).size).toBe(30);
+    // Paced: about one message a second to one Slack webhook.
+    for (let i = 1; i < r.got.length; i++) expect(r.got[i]!.at - r.got[i - 1]!.at).toBeGreaterThanOrEqual(900);
+    await r.close();
+  }, 30_000);
+
+  it('closes each window once when several workers close batches at the same moment', async () => {
+    const r = await receiver();
+    const res = await gql<{ createWebhook: { webhook: { id: string } } }>(
+      ctx.server.url,
+      CREATE,
+      { input: { url: r.url, format: 'JSON', schedule: { high: 'HOURLY', medium: 'HOURLY', low: 'HOURLY' } } },
+      admin,
+    );
+    const { webhook } = res.data!.createWebhook;
+    await ensureCursor(ctx.db.db);
+    await store(ctx.db, exampleReport('2026-11-20-ai-intel'));
+    while ((await dispatchOnce(ctx.db.db)) > 0);
+    const later = new Date(Date.now() + 2 * 3_600_000);
+    const written = await Promise.all([0, 1, 2, 3].map(() => closeBatches(ctx.db.db, later, null)));
+    const deliveries = (await batchView(webhook.id)).deliveries;
+    expect(written.reduce((a, b) => a + b, 0)).toBe(deliveries.length);
+    expect(deliveries.flatMap((d) => d.eventIds)).toHaveLength(6);
+    expect(new Set(deliveries.flatMap((d) => d.eventIds)).size).toBe(6);
+    expect(await closeBatches(ctx.db.db, later, null)).toBe(0);
+    await r.close();
+  });
+
+  it('refuses a bad schedule, naming the field, and changes a schedule field by field', async () => {
+    const url = 'http://127.0.0.1:9/hook';
+    const bad = await gql(ctx.server.url, CREATE, { input: { url, format: 'JSON', schedule: { dailyHourUtc: 24 } } }, admin);
+    expect(bad.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'input.schedule.dailyHourUtc' } });
+    expect(bad.errors![0]!.message).toMatch(/0 to 23/);
+    const created = await gql<{ createWebhook: { webhook: { id: string } } }>(ctx.server.url, CREATE, { input: { url, format: 'JSON', schedule: { low: 'DAILY' } } }, admin);
+    const id = created.data!.createWebhook.webhook.id;
+    const update = (schedule: unknown) =>
+      gql<{ updateWebhook: { schedule: Record<string, unknown> } }>(ctx.server.url, 'mutation($id: ID!, $s: WebhookScheduleInput!) { updateWebhook(id: $id, input: { schedule: $s }) { schedule { high medium low dailyHourUtc } } }', { id, s: schedule }, admin);
+    expect((await update({ medium: 'HOURLY' })).data!.updateWebhook.schedule).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 0 });
+    expect((await update({ low: 'IMMEDIATE', dailyHourUtc: 6 })).data!.updateWebhook.schedule).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'IMMEDIATE', dailyHourUtc: 6 });
+    const unknown = await update({ medium: 'WEEKLY' });
+    expect(unknown.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+  });
 
   it('needs an admin key', async () => {
     const res = await gql(ctx.server.url, CREATE, { input: { url: 'https://example.com/hook', format: 'JSON' } });

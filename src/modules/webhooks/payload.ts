@@ -27,6 +27,27 @@ export interface WebhookPayload {
   };
 }
 
+/**
+ * A HOURLY or DAILY batch: the window's events (each exactly as an immediate delivery would carry
+ * it, so one handler serves both), one message per part when a batch needs several.
+ */
+export interface WebhookBatchPayload {
+  type: 'item.batch';
+  /** `batch_<first event>_<last event>`: stable for the part, across retries. */
+  id: string;
+  createdAt: string;
+  version: 1;
+  data: {
+    mode: 'HOURLY' | 'DAILY';
+    window: { start: string; end: string };
+    part: number;
+    parts: number;
+    events: WebhookPayload[];
+  };
+}
+
+export type AnyWebhookPayload = WebhookPayload | WebhookBatchPayload;
+
 const TYPE = { ITEM_PUBLISHED: 'item.published', ITEM_UPDATED: 'item.updated', ITEM_REMOVED: 'item.removed' } as const;
 const IMPORTANCE = [null, 'LOW', 'MEDIUM', 'HIGH'] as const;
 

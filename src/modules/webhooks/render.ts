@@ -9,7 +9,7 @@ import type { WebhookPayload } from './payload';
 type Item = WebhookPayload['data']['item'];
 
 export const SLACK = { header: 150, section: 3000, blocks: 50 } as const;
-export const DISCORD = { title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, embeds: 10, total: 6000 } as const;
+export const DISCORD = { title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, embeds: 10, total: 6000, content: 2000 } as const;
 
 /** `text` in at most `max` UTF-16 units (what both platforms count, conservatively). */
 export function cut(text: string, max: number): string {
@@ -58,20 +58,43 @@ function slackBlocks(item: Item, link: string | null): unknown[] {
   ];
 }
 
-/** Slack messages for the items: blocks of whole items, at most 50 blocks a message. */
-export function slackMessages(items: Item[], linkTemplate: string | null): { text: string; blocks: unknown[] }[] {
-  const out: { text: string; blocks: unknown[] }[] = [];
+/**
+ * Whole items packed into messages in order: a new message starts when the next item's part does
+ * not fit beside what the current one holds. `parts` are what each message is built from.
+ */
+function pack<P>(items: Item[], part: (item: Item) => P, fits: (held: P[], next: P) => boolean): { items: Item[]; parts: P[] }[] {
+  const out: { items: Item[]; parts: P[] }[] = [];
   for (const item of items) {
-    const blocks = slackBlocks(item, itemLink(item, linkTemplate));
+    const p = part(item);
     const last = out[out.length - 1];
-    if (last && last.blocks.length + blocks.length <= SLACK.blocks) {
-      last.blocks.push(...blocks);
-      last.text = cut(`${last.text} · ${item.title}`, SLACK.section);
+    if (last && fits(last.parts, p)) {
+      last.items.push(item);
+      last.parts.push(p);
     } else {
-      out.push({ text: cut(`${mark(item)}: ${item.title}`, SLACK.section), blocks });
+      out.push({ items: [item], parts: [p] });
     }
   }
   return out;
+}
+
+/** A batch's heading (HOURLY/DAILY delivery): a context block atop each Slack message, Discord's `content`. */
+export type Heading = string | null;
+
+function slackGroups(items: Item[], linkTemplate: string | null, heading: Heading) {
+  const room = SLACK.blocks - (heading ? 1 : 0);
+  return pack(
+    items,
+    (item) => slackBlocks(item, itemLink(item, linkTemplate)),
+    (held, next) => held.reduce((n, b) => n + b.length, 0) + next.length <= room,
+  );
+}
+
+/** Slack messages for the items: blocks of whole items, at most 50 blocks a message. */
+export function slackMessages(items: Item[], linkTemplate: string | null, heading: Heading = null): { text: string; blocks: unknown[] }[] {
+  return slackGroups(items, linkTemplate, heading).map(({ items: held, parts }) => ({
+    text: cut(heading ? `${heading}: ${held.map((i) => i.title).join(' · ')}` : `${mark(held[0]!)}: ${held.map((i) => i.title).join(' · ')}`, SLACK.section),
+    blocks: [...(heading ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: cut(slackEscape(heading), SLACK.section) }] }] : []), ...parts.flat()],
+  }));
 }
 
 function discordEmbed(item: Item, link: string | null): { embed: Record<string, unknown>; size: number } {
@@ -95,18 +118,30 @@ function discordEmbed(item: Item, link: string | null): { embed: Record<string, 
   return { embed, size: title.length + description.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0) };
 }
 
-/** Discord messages: at most 10 embeds and 6,000 characters each. */
-export function discordMessages(items: Item[], linkTemplate: string | null): { embeds: Record<string, unknown>[] }[] {
-  const out: { embeds: Record<string, unknown>[]; size: number }[] = [];
-  for (const item of items) {
-    const { embed, size } = discordEmbed(item, itemLink(item, linkTemplate));
-    const last = out[out.length - 1];
-    if (last && last.embeds.length < DISCORD.embeds && last.size + size <= DISCORD.total) {
-      last.embeds.push(embed);
-      last.size += size;
-    } else {
-      out.push({ embeds: [embed], size });
-    }
-  }
-  return out.map(({ embeds }) => ({ embeds }));
+function discordGroups(items: Item[], linkTemplate: string | null) {
+  return pack(
+    items,
+    (item) => discordEmbed(item, itemLink(item, linkTemplate)),
+    (held, next) => held.length < DISCORD.embeds && held.reduce((n, e) => n + e.size, 0) + next.size <= DISCORD.total,
+  );
+}
+
+/** Discord messages: at most 10 embeds and 6,000 characters each (a heading goes in `content`, ≤ 2,000). */
+export function discordMessages(items: Item[], linkTemplate: string | null, heading: Heading = null): { content?: string; embeds: Record<string, unknown>[] }[] {
+  return discordGroups(items, linkTemplate).map(({ parts }) => ({ ...(heading ? { content: cut(heading, DISCORD.content) } : {}), embeds: parts.map((p) => p.embed) }));
+}
+
+/** Events in one JSON batch message: receivers' body limits stay comfortable (a few hundred KB). */
+export const JSON_BATCH_MAX = 100;
+
+/**
+ * How a batch's items split into messages for `format`: each group renders as exactly one message
+ * (with a heading). The batch is cut this way when its window closes, one delivery per message.
+ */
+export function batchGroups(format: 'JSON' | 'SLACK' | 'DISCORD', items: Item[], linkTemplate: string | null): Item[][] {
+  if (format === 'SLACK') return slackGroups(items, linkTemplate, 'heading').map((g) => g.items);
+  if (format === 'DISCORD') return discordGroups(items, linkTemplate).map((g) => g.items);
+  const out: Item[][] = [];
+  for (let i = 0; i < items.length; i += JSON_BATCH_MAX) out.push(items.slice(i, i + JSON_BATCH_MAX));
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/client';
 import type { Logger } from '../../server/logger';
-import type { WebhookPayload } from './payload';
+import { closeBatches } from './batches';
+import type { AnyWebhookPayload, WebhookBatchPayload } from './payload';
 import { discordMessages, slackMessages } from './render';
 import { signatureHeader } from './signing';
 import { post } from './sender';
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   retryScale?: number;
   /** Where Slack and Discord messages link an item: `{slug}` and `{id}` are replaced; unset: its first source. */
   linkTemplate?: string | null;
+  /** The clock batch windows are closed by (tests move it; the real one otherwise). */
+  now?: () => Date;
   /** Counts outcomes for /metrics. */
   onAttempt?: (outcome: 'succeeded' | 'failed' | 'gone', latencyMs: number) => void;
 }
@@ -60,6 +63,7 @@ export class WebhookWorker {
     const { database, log } = this.options;
     try {
       while ((await dispatchOnce(database.db)) === 500);
+      await closeBatches(database.db, this.options.now?.() ?? new Date(), this.options.linkTemplate ?? null);
       const room = (this.options.concurrency ?? 8) - this.inFlight.size;
       if (room <= 0) return;
       const lease = (this.options.timeoutMs ?? 10_000) + 30_000;
@@ -86,11 +90,18 @@ export class WebhookWorker {
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
 
-  private render(format: string, payload: WebhookPayload): string {
-    const item = payload.data.item;
-    if (format === 'SLACK') return JSON.stringify(slackMessages([item], this.options.linkTemplate ?? null)[0]);
-    if (format === 'DISCORD') return JSON.stringify(discordMessages([item], this.options.linkTemplate ?? null)[0]);
-    return JSON.stringify(payload);
+  /**
+   * The request bodies for a delivery: one, except when a batch cut for one format is sent after
+   * the endpoint switched to another whose limits split it; then its messages go one by one.
+   */
+  private render(format: string, payload: AnyWebhookPayload): string[] {
+    if (format === 'JSON') return [JSON.stringify(payload)];
+    const link = this.options.linkTemplate ?? null;
+    const batch = payload.type === 'item.batch';
+    const items = batch ? payload.data.events.map((e) => e.data.item) : [payload.data.item];
+    const heading = batch ? batchHeading(payload) : null;
+    const messages = format === 'SLACK' ? slackMessages(items, link, heading) : discordMessages(items, link, heading);
+    return messages.map((m) => JSON.stringify(m));
   }
 
   private async deliver(d: DeliveryRecord): Promise<void> {
@@ -98,13 +109,17 @@ export class WebhookWorker {
     try {
       const hook = await webhookById(database.db, d.webhookId);
       if (!hook) return;
-      const body = this.render(hook.format, d.payload as WebhookPayload);
-      await this.pace(hook.id, hook.format);
-      const timestamp = Math.floor(Date.now() / 1000);
+      const bodies = this.render(hook.format, d.payload as AnyWebhookPayload);
       const secrets = [hook.secret, ...(hook.previousSecret && hook.previousSecretUntil && hook.previousSecretUntil > new Date() ? [hook.previousSecret] : [])];
-      const id = `msg_${d.id}`;
-      const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body) };
-      const outcome = await post(new URL(hook.url), body, headers, policy, this.options.timeoutMs ?? 10_000);
+      let outcome!: Awaited<ReturnType<typeof post>>;
+      for (const [i, body] of bodies.entries()) {
+        await this.pace(hook.id, hook.format);
+        const timestamp = Math.floor(Date.now() / 1000);
+        const id = i === 0 ? `msg_${d.id}` : `msg_${d.id}_${i + 1}`;
+        const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body) };
+        outcome = await post(new URL(hook.url), body, headers, policy, this.options.timeoutMs ?? 10_000);
+        if (outcome.status === null || outcome.status < 200 || outcome.status >= 300) break;
+      }
       await recordAttempt(database.db, d, outcome, this.options.retryScale ?? 1);
       const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
       this.options.onAttempt?.(ok ? 'succeeded' : outcome.status === 410 ? 'gone' : 'failed', outcome.latencyMs);
@@ -114,4 +129,14 @@ export class WebhookWorker {
       log.warn({ err, delivery: d.id }, 'webhook attempt could not be recorded; it will be retried');
     }
   }
+}
+
+const UTC_TIME = (iso: string) => iso.slice(11, 16);
+
+/** "Hourly digest · 2026-11-29 05:00–06:00 UTC · 12 items · part 1 of 2" */
+export function batchHeading(batch: WebhookBatchPayload): string {
+  const { mode, window, part, parts, events } = batch.data;
+  const span = mode === 'HOURLY' ? `${window.start.slice(0, 10)} ${UTC_TIME(window.start)}–${UTC_TIME(window.end)} UTC` : `${window.start.slice(0, 16).replace('T', ' ')} – ${window.end.slice(0, 16).replace('T', ' ')} UTC`;
+  const count = `${events.length} item${events.length === 1 ? '' : 's'}`;
+  return `${mode === 'HOURLY' ? 'Hourly' : 'Daily'} digest · ${span} · ${count}${parts > 1 ? ` · part ${part} of ${parts}` : ''}`;
 }

@@ -2,6 +2,9 @@ import type { MutationResolvers, QueryResolvers, WebhookDeliveryResolvers, Webho
 import { requireScope } from '../auth/auth.service';
 import type { ItemFilterInput } from '../items/item-filter';
 import type { GraphQLContext } from '../../server/context';
+import { pendingBatches } from './batches';
+import type { AnyWebhookPayload } from './payload';
+import { describeSchedule } from './schedule';
 import * as service from './webhooks.service';
 
 const admin = (ctx: GraphQLContext, what: string) => requireScope(ctx.auth, 'admin', what);
@@ -43,6 +46,8 @@ export const webhookMutations: Pick<MutationResolvers, 'createWebhook' | 'update
 
 export const Webhook: WebhookResolvers = {
   filter: (w) => w.filter as never,
+  schedule: (w) => describeSchedule(w.schedule),
+  pendingBatches: (w, _a, ctx) => pendingBatches(ctx.db, w.id),
   previousSecretValidUntil: (w) => (w.previousSecretUntil && w.previousSecretUntil > new Date() ? w.previousSecretUntil : null),
   deliveries: (w, { first }, ctx) => service.deliveriesOf(ctx.db, w.id, Math.min(Math.max(first ?? 20, 0), ctx.limits.maxPageSize)),
 };
@@ -50,5 +55,15 @@ export const Webhook: WebhookResolvers = {
 export const WebhookDelivery: WebhookDeliveryResolvers = {
   messageId: (d) => `msg_${d.id}`,
   eventId: (d) => `evt_${d.eventSeq}`,
+  eventIds: (d) => {
+    const p = d.payload as AnyWebhookPayload;
+    return p.type === 'item.batch' ? p.data.events.map((e) => e.id) : [`evt_${d.eventSeq}`];
+  },
+  batch: (d) => {
+    const p = d.payload as AnyWebhookPayload;
+    if (p.type !== 'item.batch') return null;
+    const { mode, window, part, parts } = p.data;
+    return { mode, windowStart: new Date(window.start), windowEnd: new Date(window.end), part, parts };
+  },
   nextAttemptAt: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null),
 };

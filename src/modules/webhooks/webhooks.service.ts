@@ -1,11 +1,13 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { rowsOf } from '../../db/migrations';
-import { webhookCursor, webhookDeliveries, webhooks } from '../../db/tables';
+import { webhookBatchItems, webhookCursor, webhookDeliveries, webhooks } from '../../db/tables';
 import { ApiError, ErrorCode, badUserInput } from '../../server/errors';
 import { head, itemFactsOf, readAfter, type EventRecord } from '../events/events.repository';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
+import { batchRow } from './batches';
 import { buildPayloads } from './payload';
+import { mergeSchedule, modeFor, type ScheduleInput } from './schedule';
 import { newSecret } from './signing';
 import { checkWebhookUrl, type SsrfPolicy } from './ssrf';
 
@@ -28,6 +30,8 @@ export interface WebhookInput {
   format: WebhookFormat;
   filter?: ItemFilterInput | null;
   enabled?: boolean | null;
+  /** Immediate or HOURLY/DAILY batches per importance (default: everything immediate). */
+  schedule?: ScheduleInput | null;
 }
 
 function checkFormat(format: WebhookFormat): void {
@@ -35,33 +39,42 @@ function checkFormat(format: WebhookFormat): void {
 }
 
 export async function createWebhook(db: Executor, input: WebhookInput, policy: SsrfPolicy): Promise<{ webhook: WebhookRecord; secret: string }> {
-  await checkWebhookUrl(input.url, policy, 'input.url');
+  // What is checked without the network first; the URL's check resolves its host.
   checkFormat(input.format);
   normaliseItemFilter(input.filter, 'input.filter');
+  const schedule = mergeSchedule({}, input.schedule, 'input.schedule');
+  await checkWebhookUrl(input.url, policy, 'input.url');
   const secret = newSecret();
   const [webhook] = await db
     .insert(webhooks)
-    .values({ url: input.url, format: input.format, filter: input.filter ?? {}, enabled: input.enabled ?? true, secret })
+    .values({ url: input.url, format: input.format, filter: input.filter ?? {}, enabled: input.enabled ?? true, schedule, secret })
     .returning();
   return { webhook: webhook!, secret };
 }
 
 export async function updateWebhook(db: Executor, id: string, input: Partial<WebhookInput>, policy: SsrfPolicy): Promise<WebhookRecord> {
-  if (input.url != null) await checkWebhookUrl(input.url, policy, 'input.url');
   if (input.format != null) checkFormat(input.format);
   if (input.filter !== undefined) normaliseItemFilter(input.filter, 'input.filter');
-  const [row] = await db
-    .update(webhooks)
-    .set({
-      ...(input.url != null ? { url: input.url } : {}),
-      ...(input.format != null ? { format: input.format } : {}),
-      ...(input.filter !== undefined ? { filter: input.filter ?? {} } : {}),
-      ...(input.enabled != null ? { enabled: input.enabled, disabledReason: null } : {}),
-    })
-    .where(eq(webhooks.id, isUuid(id) ? id : '00000000-0000-0000-0000-000000000000'))
-    .returning();
-  if (!row) throw notFound('webhook', id);
-  return row;
+  if (input.schedule) mergeSchedule({}, input.schedule, 'input.schedule');
+  if (input.url != null) await checkWebhookUrl(input.url, policy, 'input.url');
+  const key = isUuid(id) ? id : '00000000-0000-0000-0000-000000000000';
+  return db.transaction(async (tx) => {
+    // A schedule changes field by field: read and write it under the row's lock.
+    const [current] = await tx.select().from(webhooks).where(eq(webhooks.id, key)).for('update');
+    if (!current) throw notFound('webhook', id);
+    const [row] = await tx
+      .update(webhooks)
+      .set({
+        ...(input.schedule ? { schedule: mergeSchedule(current.schedule, input.schedule, 'input.schedule') } : {}),
+        ...(input.url != null ? { url: input.url } : {}),
+        ...(input.format != null ? { format: input.format } : {}),
+        ...(input.filter !== undefined ? { filter: input.filter ?? {} } : {}),
+        ...(input.enabled != null ? { enabled: input.enabled, disabledReason: null } : {}),
+      })
+      .where(eq(webhooks.id, key))
+      .returning();
+    return row!;
+  });
 }
 
 /** A new secret; the old one keeps signing (beside it) for `overlapHours`. */
@@ -124,18 +137,25 @@ export async function dispatchOnce(db: Executor, batchSize = 500): Promise<numbe
     if (batch.length === 0) return 0;
     const hooks = await tx.select().from(webhooks).where(eq(webhooks.enabled, true));
     const filters = hooks.map((h) => ({ hook: h, filter: normaliseItemFilter(h.filter) }));
-    const matched: { hook: WebhookRecord; event: EventRecord }[] = [];
+    const matched: { hook: WebhookRecord; event: EventRecord; rank: number }[] = [];
     for (const e of batch) {
       const facts = itemFactsOf(e);
       if (!facts) continue;
-      for (const { hook, filter } of filters) if (e.createdAt >= hook.createdAt && matchesItem(filter, facts)) matched.push({ hook, event: e });
+      for (const { hook, filter } of filters) if (e.createdAt >= hook.createdAt && matchesItem(filter, facts)) matched.push({ hook, event: e, rank: facts.importanceRank });
     }
     if (matched.length) {
       const payloads = await buildPayloads(tx, [...new Map(matched.map((m) => [m.event.seq, m.event])).values()]);
-      await tx
-        .insert(webhookDeliveries)
-        .values(matched.filter((m) => payloads.has(m.event.seq)).map((m) => ({ webhookId: m.hook.id, eventSeq: m.event.seq, payload: payloads.get(m.event.seq)! })))
-        .onConflictDoNothing();
+      const immediate: (typeof webhookDeliveries.$inferInsert)[] = [];
+      const batched: (typeof webhookBatchItems.$inferInsert)[] = [];
+      for (const { hook, event, rank } of matched) {
+        const payload = payloads.get(event.seq);
+        if (!payload) continue;
+        const mode = modeFor(hook.schedule, rank);
+        if (mode === 'IMMEDIATE') immediate.push({ webhookId: hook.id, eventSeq: event.seq, payload });
+        else batched.push(batchRow(hook.id, hook.schedule, mode, event, payload));
+      }
+      if (immediate.length) await tx.insert(webhookDeliveries).values(immediate).onConflictDoNothing();
+      if (batched.length) await tx.insert(webhookBatchItems).values(batched).onConflictDoNothing();
     }
     const last = batch[batch.length - 1]!;
     await tx.update(webhookCursor).set({ tx: last.tx, seq: last.seq }).where(eq(webhookCursor.id, 1));
@@ -195,10 +215,12 @@ export async function recordAttempt(db: Executor, d: DeliveryRecord, o: AttemptO
     .where(and(eq(webhookDeliveries.id, d.id), eq(webhookDeliveries.status, 'PENDING')));
 }
 
-/** Pending deliveries and the age of the oldest, for /metrics. */
-export async function outboxStats(db: Executor): Promise<{ pending: number; oldestSeconds: number }> {
-  const [row] = rowsOf<{ n: number; age: number | null }>(
-    await db.execute(sql`SELECT count(*)::int AS n, extract(epoch from now() - min(created_at))::float8 AS age FROM ${webhookDeliveries} WHERE status = 'PENDING'`),
+/** Pending deliveries, the age of the oldest, and events waiting for their batch window, for /metrics. */
+export async function outboxStats(db: Executor): Promise<{ pending: number; oldestSeconds: number; batched: number }> {
+  const [row] = rowsOf<{ n: number; age: number | null; batched: number }>(
+    await db.execute(
+      sql`SELECT count(*)::int AS n, extract(epoch from now() - min(created_at))::float8 AS age, (SELECT count(*)::int FROM ${webhookBatchItems}) AS batched FROM ${webhookDeliveries} WHERE status = 'PENDING'`,
+    ),
   );
-  return { pending: row?.n ?? 0, oldestSeconds: row?.age ?? 0 };
+  return { pending: row?.n ?? 0, oldestSeconds: row?.age ?? 0, batched: row?.batched ?? 0 };
 }

@@ -1,6 +1,6 @@
 import type { Report } from '../../../src/ingest';
 import type { WebhookPayload } from '../../../src/modules/webhooks/payload';
-import { DISCORD, SLACK, cut, discordMessages, slackMessages } from '../../../src/modules/webhooks/render';
+import { DISCORD, JSON_BATCH_MAX, SLACK, batchGroups, cut, discordMessages, slackMessages } from '../../../src/modules/webhooks/render';
 import { corpusAvailable } from '../../support/corpus';
 import { exampleReport, seedReport } from '../../support/fixtures';
 
@@ -91,6 +91,32 @@ describe('Slack and Discord messages stay within every platform limit', () => {
     const slack = slackMessages(batch, null);
     expect(slack.length).toBeGreaterThan(1);
     expect(slack.flatMap((m) => (m.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'header').map((b) => b.text!.text))).toEqual(batch.map((b) => b.title));
+  });
+
+  it.each(['SLACK', 'DISCORD', 'JSON'] as const)('cuts a %s batch into groups that each render as one message with its heading, every item once', (format) => {
+    const batch: Item[] = Array.from({ length: 250 }, (_, i) => ({ ...(i % 7 ? longestReal : extreme), id: `i${i}`, title: `Item ${i}` }));
+    const groups = batchGroups(format, batch, 'https://digest.example/{slug}#{id}');
+    expect(groups.flat().map((i) => i.id)).toEqual(batch.map((i) => i.id));
+    const heading = `Daily digest · 2026-11-20 08:00 – 2026-11-21 08:00 UTC · 250 items · part 12 of 40`;
+    for (const g of groups) {
+      if (format === 'JSON') {
+        expect(g.length).toBeLessThanOrEqual(JSON_BATCH_MAX);
+        continue;
+      }
+      const messages = format === 'SLACK' ? slackMessages(g, 'https://digest.example/{slug}#{id}', heading) : discordMessages(g, 'https://digest.example/{slug}#{id}', heading);
+      expect(messages).toHaveLength(1);
+      if (format === 'SLACK') {
+        const m = messages[0] as { blocks: { type: string }[] };
+        expect(m.blocks.length).toBeLessThanOrEqual(SLACK.blocks);
+        expect(m.blocks[0]!.type).toBe('context');
+      } else {
+        const m = messages[0] as { content: string; embeds: { title: string; description: string; fields: { name: string; value: string }[] }[] };
+        expect(m.content).toBe(heading);
+        expect(m.embeds.length).toBeLessThanOrEqual(DISCORD.embeds);
+        const size = m.embeds.reduce((n, e) => n + e.title.length + e.description.length + e.fields.reduce((k, f) => k + f.name.length + f.value.length, 0), 0);
+        expect(size).toBeLessThanOrEqual(DISCORD.total);
+      }
+    }
   });
 
   it('cuts at a word boundary when one is near, else at a character, never inside a surrogate pair', () => {
