@@ -20,6 +20,7 @@ import { refreshAllEntityStats, storeReport } from '../src/modules/publishing/pu
 import { NEWEST_INDEX, entityName, syntheticDigest } from './corpus';
 import { load, type LoadResult } from './load';
 import { freePort, freshDatabase } from './setup';
+import { FULL_REPORT_PAGE } from '../tests/support/queries';
 
 const ROOT = resolve(__dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -28,13 +29,7 @@ const DB_NAME = 'digestql_bench';
 /** Reports stored for the feed pages' baseline: 7 × 3 HIGH items fill a 20-item page. */
 const FEED_BASELINE_REPORTS = 7;
 
-const REPORT_QUERY = `query($slug: String!) { report(slug: $slug) {
-  id slug title keywords tags stats { articleCount }
-  sections { id key title body sources { url } report { slug }
-    items { id title summary details importance tags
-      entities { id name key mentionCount firstSeen lastSeen }
-      sources { label url kind domain }
-      section { key } report { slug } } } } }`;
+const REPORT_QUERY = FULL_REPORT_PAGE;
 const ITEMS_QUERY = `{ items(first: 20, filter: { minImportance: HIGH }) { totalCount edges { cursor node { id title summary importance tags report { slug } section { key } } } pageInfo { hasNextPage endCursor } } }`;
 const ENTITY_QUERY = `query($name: String!) { entity(name: $name) { name mentionCount firstSeen lastSeen items(first: 20) { edges { node { id title importance report { slug } } } } } }`;
 

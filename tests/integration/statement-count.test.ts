@@ -1,14 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { store, syntheticReport } from '../support/fixtures';
+import { FULL_REPORT_PAGE as FULL_PAGE } from '../support/queries';
 import { gql, startTestServer, type TestServer } from '../support/server';
-
-const FULL_PAGE = `query($slug: String!) { report(slug: $slug) {
-  id slug title keywords tags stats { articleCount }
-  sections { id key title body sources { url } report { slug }
-    items { id title summary details importance tags
-      entities { id name key mentionCount firstSeen lastSeen }
-      sources { label url kind domain }
-      section { key } report { slug } } } } }`;
 
 describe('a full report page costs a constant number of SQL statements (no N+1)', () => {
   let db: TestDatabase;
