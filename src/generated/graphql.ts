@@ -632,11 +632,11 @@ export type WebhookFilter = {
 
 /** How a webhook's messages are written. */
 export type WebhookFormat =
-  /** A Discord webhook: embeds coloured by importance, paced to five messages per two seconds. */
+  /** A Discord webhook: embeds coloured by importance, one message per item (or per batch), paced to five messages per two seconds. */
   | 'DISCORD'
   /** A signed, versioned JSON payload (Standard Webhooks headers). */
   | 'JSON'
-  /** A Slack incoming webhook: Block Kit, one message per item, paced to about one a second. */
+  /** A Slack incoming webhook: Block Kit, one message per item (or per batch), paced to about one a second. */
   | 'SLACK';
 
 export type WebhookInput = {

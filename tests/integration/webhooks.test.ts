@@ -16,6 +16,12 @@ interface Received {
   at: number;
 }
 
+/** Receivers still listening: closed after each test, passed or failed (an open one keeps jest alive). */
+const open = new Set<() => Promise<void>>();
+afterEach(async () => {
+  await Promise.all([...open].map((close) => close()));
+});
+
 /** A local receiver; `answer` decides each response (default 200). */
 async function receiver(answer: (n: number, req: IncomingMessage, res: ServerResponse) => void = (_n, _q, res) => res.writeHead(200).end('ok')) {
   const got: Received[] = [];
@@ -29,7 +35,13 @@ async function receiver(answer: (n: number, req: IncomingMessage, res: ServerRes
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
-  return { got, url: `http://127.0.0.1:${port}/hook`, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const close = () => {
+    open.delete(close);
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  };
+  open.add(close);
+  return { got, url: `http://127.0.0.1:${port}/hook`, port, close };
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
@@ -64,8 +76,8 @@ describe('webhooks', () => {
     workers.push(w);
     return w;
   };
-  const register = async (url: string, filter: Record<string, unknown> = {}) => {
-    const res = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(ctx.server.url, CREATE, { input: { url, format: 'JSON', filter } }, admin);
+  const register = async (url: string, filter: Record<string, unknown> = {}, more: Record<string, unknown> = {}) => {
+    const res = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(ctx.server.url, CREATE, { input: { url, format: 'JSON', filter, ...more } }, admin);
     expect(res.errors).toBeUndefined();
     return res.data!.createWebhook;
   };
@@ -108,7 +120,6 @@ describe('webhooks', () => {
     expect(metrics).toMatch(/^digestql_webhook_attempts_total\{outcome="succeeded"\} 4$/m);
     expect(metrics).toMatch(/^digestql_webhook_pending 0$/m);
     expect(metrics).toMatch(/^digestql_webhook_attempt_duration_seconds_count 4$/m);
-    await r.close();
   });
 
   it('retries a failing receiver with the same webhook-id until it answers 2xx', async () => {
@@ -120,7 +131,6 @@ describe('webhooks', () => {
     expect(new Set(r.got.map((g) => g.headers['webhook-id'])).size).toBe(1);
     const [d] = (await deliveries(webhook.id)).deliveries;
     expect(d).toMatchObject({ status: 'SUCCEEDED', attempts: 4, lastStatusCode: 200 });
-    await r.close();
   });
 
   it('honours Retry-After on 429, does not follow redirects, retries a timeout, and disables an endpoint that answers 410', async () => {
@@ -169,7 +179,6 @@ describe('webhooks', () => {
     const ids = r.got.map((g) => g.headers['webhook-id']);
     expect(ids).toHaveLength(41);
     expect(new Set(ids).size).toBe(41);
-    await r.close();
   }, 30_000);
 
   it('signs with both secrets while a rotation overlaps', async () => {
@@ -184,7 +193,6 @@ describe('webhooks', () => {
     expect(g.headers['webhook-signature']!.split(' ')).toHaveLength(2);
     expect(verifyWebhook(old, g.headers, g.body)).toBe(true);
     expect(verifyWebhook(fresh, g.headers, g.body)).toBe(true);
-    await r.close();
   });
 
   it('posts Slack Block Kit and Discord embeds, paced per endpoint, honouring Discord\'s retry_after', async () => {
@@ -208,10 +216,11 @@ describe('webhooks', () => {
     const [refused, retried] = discord.got.filter((g) => g.headers['webhook-id'] === firstId());
     // retry_after 1.2 s in the body, rounded up: not before 2 s.
     expect(retried!.at - refused!.at).toBeGreaterThanOrEqual(1900);
+    // The endpoint as a whole was told to wait: nothing else went to it before retry_after.
+    for (const g of discord.got.slice(1)) expect(g.at - refused!.at).toBeGreaterThanOrEqual(1150);
     const embed = (JSON.parse(retried!.body) as { embeds: { title: string; color: number }[] }).embeds[0]!;
     expect(embed.title.length).toBeGreaterThan(0);
     expect([0xe53935, 0xffb300]).toContain(embed.color);
-    await Promise.all([slack.close(), discord.close()]);
   }, 30_000);
 
   const batchView = async (id: string) =>
@@ -231,14 +240,7 @@ describe('webhooks', () => {
 
   it('sends HIGH at once and batches MEDIUM hourly and LOW daily, one signed message per window', async () => {
     const r = await receiver();
-    const res = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(
-      ctx.server.url,
-      CREATE,
-      { input: { url: r.url, format: 'JSON', schedule: { medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 } } },
-      admin,
-    );
-    expect(res.errors).toBeUndefined();
-    const { secret, webhook } = res.data!.createWebhook;
+    const { secret, webhook } = await register(r.url, {}, { schedule: { medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 } });
     let clock = new Date();
     await worker({ now: () => clock });
     const publishedAt = Date.now();
@@ -290,18 +292,11 @@ describe('webhooks', () => {
     expect(batched.find((d) => d.batch!.mode === 'HOURLY')!.eventIds).toEqual(batch.data.events.map((e) => e.id));
     metrics = await (await fetch(`${ctx.server.url}/metrics`)).text();
     expect(metrics).toMatch(/^digestql_webhook_batched_items 0$/m);
-    await r.close();
   });
 
   it('sends an item changed within its window once, as it is now, and leaves out one published and removed in it', async () => {
     const r = await receiver();
-    const res = await gql<{ createWebhook: { webhook: { id: string } } }>(
-      ctx.server.url,
-      CREATE,
-      { input: { url: r.url, format: 'JSON', schedule: { high: 'HOURLY', medium: 'HOURLY', low: 'HOURLY' } } },
-      admin,
-    );
-    const { webhook } = res.data!.createWebhook;
+    const { webhook } = await register(r.url, {}, { schedule: { high: 'HOURLY', medium: 'HOURLY', low: 'HOURLY' } });
     let clock = new Date();
     await worker({ now: () => clock });
     const report = exampleReport('2026-11-20-ai-intel');
@@ -325,18 +320,11 @@ describe('webhooks', () => {
     expect(events.every((e) => e.type === 'item.published')).toBe(true);
     expect(events.find((e) => e.data.item.title === first!.title)!.data.item.summary).toBe('Rewritten within the hour.');
     expect(events.some((e) => e.data.item.title === second!.title)).toBe(false);
-    await r.close();
   });
 
   it('splits a daily Slack batch of 30 items into messages within Slack\'s limits, each item once', async () => {
     const r = await receiver();
-    const res = await gql<{ createWebhook: { webhook: { id: string } } }>(
-      ctx.server.url,
-      CREATE,
-      { input: { url: r.url, format: 'SLACK', schedule: { high: 'DAILY', medium: 'DAILY', low: 'DAILY' } } },
-      admin,
-    );
-    const { webhook } = res.data!.createWebhook;
+    const { webhook } = await register(r.url, {}, { format: 'SLACK', schedule: { high: 'DAILY', medium: 'DAILY', low: 'DAILY' } });
     let clock = new Date();
     await worker({ now: () => clock, linkTemplate: 'https://digest.example/{slug}#{id}' });
     await store(ctx.db, syntheticReport('daily-slack', 30));
@@ -369,18 +357,11 @@ describe('webhooks', () => {
     expect(new Set(titles).size).toBe(30);
     // Paced: about one message a second to one Slack webhook.
     for (let i = 1; i < r.got.length; i++) expect(r.got[i]!.at - r.got[i - 1]!.at).toBeGreaterThanOrEqual(900);
-    await r.close();
   }, 30_000);
 
   it('closes each window once when several workers close batches at the same moment', async () => {
     const r = await receiver();
-    const res = await gql<{ createWebhook: { webhook: { id: string } } }>(
-      ctx.server.url,
-      CREATE,
-      { input: { url: r.url, format: 'JSON', schedule: { high: 'HOURLY', medium: 'HOURLY', low: 'HOURLY' } } },
-      admin,
-    );
-    const { webhook } = res.data!.createWebhook;
+    const { webhook } = await register(r.url, {}, { schedule: { high: 'HOURLY', medium: 'HOURLY', low: 'HOURLY' } });
     await ensureCursor(ctx.db.db);
     await store(ctx.db, exampleReport('2026-11-20-ai-intel'));
     while ((await dispatchOnce(ctx.db.db)) > 0);
@@ -391,7 +372,6 @@ describe('webhooks', () => {
     expect(deliveries.flatMap((d) => d.eventIds)).toHaveLength(6);
     expect(new Set(deliveries.flatMap((d) => d.eventIds)).size).toBe(6);
     expect(await closeBatches(ctx.db.db, later, null)).toBe(0);
-    await r.close();
   });
 
   it('refuses a bad schedule, naming the field, and changes a schedule field by field', async () => {
@@ -408,6 +388,18 @@ describe('webhooks', () => {
     const unknown = await update({ medium: 'WEEKLY' });
     expect(unknown.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
+
+  it('paces a Slack endpoint across workers: several processes share its one-a-second slots', async () => {
+    const slack = await receiver();
+    expect((await gql(ctx.server.url, CREATE, { input: { url: slack.url, format: 'SLACK', filter: { minImportance: 'MEDIUM' } } }, admin)).errors).toBeUndefined();
+    await Promise.all([worker(), worker(), worker()]);
+    await store(ctx.db, exampleReport('2026-11-20-ai-intel')); // 5 items of MEDIUM or above
+    await until(() => slack.got.length >= 5, 'five Slack messages', 20_000);
+    const at = slack.got.map((g) => g.at).sort((a, b) => a - b);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(900);
+    await sleep(300);
+    expect(slack.got).toHaveLength(5);
+  }, 30_000);
 
   it('needs an admin key', async () => {
     const res = await gql(ctx.server.url, CREATE, { input: { url: 'https://example.com/hook', format: 'JSON' } });

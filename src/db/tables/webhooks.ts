@@ -32,6 +32,8 @@ export const webhooks = pgTable('webhooks', {
   previousSecret: text('previous_secret'),
   previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true, mode: 'date' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  /** Slack and Discord: the earliest moment the next message may go (send slots shared by every process). */
+  nextSendAt: timestamp('next_send_at', { withTimezone: true, mode: 'date' }),
 });
 
 /**

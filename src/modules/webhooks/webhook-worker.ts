@@ -6,7 +6,19 @@ import { discordMessages, slackMessages } from './render';
 import { signatureHeader } from './signing';
 import { post } from './sender';
 import type { SsrfPolicy } from './ssrf';
-import { claimDue, dispatchOnce, ensureCursor, recordAttempt, webhookById, type DeliveryRecord } from './webhooks.service';
+import {
+  SEND_GAP_MS,
+  claimDue,
+  dispatchOnce,
+  ensureCursor,
+  extendClaims,
+  recordAttempt,
+  reserveSendSlot,
+  webhookById,
+  webhooksByIds,
+  type DeliveryRecord,
+  type WebhookFormat,
+} from './webhooks.service';
 
 export interface WorkerOptions {
   database: Database;
@@ -36,6 +48,8 @@ export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private inFlight = new Set<Promise<void>>();
+  /** Deliveries claimed by this process and not yet recorded. */
+  private claimed = 0;
 
   constructor(private readonly options: WorkerOptions) {}
 
@@ -64,11 +78,14 @@ export class WebhookWorker {
     try {
       while ((await dispatchOnce(database.db)) === 500);
       await closeBatches(database.db, this.options.now?.() ?? new Date(), this.options.linkTemplate ?? null);
-      const room = (this.options.concurrency ?? 8) - this.inFlight.size;
+      const room = (this.options.concurrency ?? 8) - this.claimed;
       if (room <= 0) return;
-      const lease = (this.options.timeoutMs ?? 10_000) + 30_000;
-      for (const d of await claimDue(database.db, room, lease)) {
-        const p = this.deliver(d).finally(() => this.inFlight.delete(p));
+      const due = await claimDue(database.db, room, this.lease());
+      this.claimed += due.length;
+      for (const chain of await this.chains(due)) {
+        const p = (async () => {
+          for (const d of chain) await this.deliver(d).finally(() => this.claimed--);
+        })().finally(() => this.inFlight.delete(p));
         this.inFlight.add(p);
       }
     } catch (err) {
@@ -78,16 +95,35 @@ export class WebhookWorker {
     }
   }
 
-  private readonly nextSend = new Map<string, number>();
+  /**
+   * How claimed deliveries are sent: JSON ones each on its own, side by side; a Slack or Discord
+   * endpoint's one after another in event order (a batch's parts arrive in order, each waiting for
+   * its send slot), with the claims held long enough for the chain to reach the last one.
+   */
+  private async chains(due: DeliveryRecord[]): Promise<DeliveryRecord[][]> {
+    const formats = new Map((await webhooksByIds(this.options.database.db, [...new Set(due.map((d) => d.webhookId))])).map((w) => [w.id, w.format]));
+    const out: DeliveryRecord[][] = [];
+    const paced = new Map<string, DeliveryRecord[]>();
+    for (const d of [...due].sort((a, b) => a.eventSeq - b.eventSeq)) {
+      if (!SEND_GAP_MS[formats.get(d.webhookId) ?? 'JSON']) out.push([d]);
+      else if (paced.has(d.webhookId)) paced.get(d.webhookId)!.push(d);
+      else paced.set(d.webhookId, [d]);
+    }
+    for (const chain of paced.values()) {
+      if (chain.length > 1) await extendClaims(this.options.database.db, chain.map((d) => d.id), this.lease() * chain.length);
+      out.push(chain);
+    }
+    return out;
+  }
 
-  /** Slack takes about one message a second per webhook, Discord five per two seconds: wait our turn. */
-  private async pace(webhookId: string, format: string): Promise<void> {
-    const gap = format === 'SLACK' ? 1000 : format === 'DISCORD' ? 400 : 0;
-    if (!gap) return;
-    const now = Date.now();
-    const at = Math.max(now, this.nextSend.get(webhookId) ?? 0);
-    this.nextSend.set(webhookId, at + gap);
-    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  /** Waits for the endpoint's next send slot (shared by every process: see reserveSendSlot). */
+  private async pace(hook: { id: string; format: WebhookFormat }, deliveryId: string): Promise<void> {
+    const wait = await reserveSendSlot(this.options.database.db, hook.id, hook.format, deliveryId, this.lease());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+
+  private lease(): number {
+    return (this.options.timeoutMs ?? 10_000) + 30_000;
   }
 
   /**
@@ -113,7 +149,7 @@ export class WebhookWorker {
       const secrets = [hook.secret, ...(hook.previousSecret && hook.previousSecretUntil && hook.previousSecretUntil > new Date() ? [hook.previousSecret] : [])];
       let outcome!: Awaited<ReturnType<typeof post>>;
       for (const [i, body] of bodies.entries()) {
-        await this.pace(hook.id, hook.format);
+        await this.pace(hook, d.id);
         const timestamp = Math.floor(Date.now() / 1000);
         const id = i === 0 ? `msg_${d.id}` : `msg_${d.id}_${i + 1}`;
         const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body) };

@@ -104,6 +104,16 @@ export async function webhookById(db: Executor, id: string): Promise<WebhookReco
   return row ?? null;
 }
 
+export const webhooksByIds = (db: Executor, ids: string[]): Promise<WebhookRecord[]> => (ids.length ? db.select().from(webhooks).where(inArray(webhooks.id, ids)) : Promise.resolve([]));
+
+/** Holds claims `ms` from now (a chain of paced sends takes longer than one lease). */
+export async function extendClaims(db: Executor, deliveryIds: string[], ms: number): Promise<void> {
+  await db
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: sql`now() + make_interval(secs => ${ms / 1000})` })
+    .where(and(inArray(webhookDeliveries.id, deliveryIds), eq(webhookDeliveries.status, 'PENDING')));
+}
+
 export const deliveriesOf = (db: Executor, webhookId: string, limit: number): Promise<DeliveryRecord[]> =>
   db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhookId)).orderBy(desc(webhookDeliveries.createdAt)).limit(limit);
 
@@ -163,6 +173,33 @@ export async function dispatchOnce(db: Executor, batchSize = 500): Promise<numbe
   });
 }
 
+/** Gap between two messages to one endpoint: Slack about one a second, Discord five per two seconds. */
+export const SEND_GAP_MS: Record<WebhookFormat, number> = { JSON: 0, SLACK: 1000, DISCORD: 400 };
+/** A paced endpoint's deliveries are claimed only while its next send slot is this close. */
+const PACING_HORIZON_MS = 2000;
+
+/**
+ * Reserves the next send slot of a paced endpoint (Slack, Discord) and returns the wait for it (ms). The slot
+ * lives on the endpoint's row, so every process shares one pace. The delivery's claim is extended
+ * to cover the wait, so no other worker takes it meanwhile.
+ */
+export async function reserveSendSlot(db: Executor, webhookId: string, format: WebhookFormat, deliveryId: string, leaseMs: number): Promise<number> {
+  const gap = SEND_GAP_MS[format];
+  if (!gap) return 0;
+  return db.transaction(async (tx) => {
+    // The wait is reckoned on the database's clock, which every process shares.
+    const [row] = rowsOf<{ wait_ms: number }>(
+      await tx.execute(sql`
+        UPDATE ${webhooks} SET next_send_at = greatest(coalesce(next_send_at, now()), now()) + make_interval(secs => ${gap / 1000})
+        WHERE id = ${webhookId} RETURNING (extract(epoch FROM next_send_at - now()) * 1000)::float8 - ${gap} AS wait_ms`),
+    );
+    if (!row) return 0;
+    const wait = Math.max(0, Number(row.wait_ms));
+    await tx.execute(sql`UPDATE ${webhookDeliveries} SET next_attempt_at = now() + make_interval(secs => ${(wait + leaseMs) / 1000}) WHERE id = ${deliveryId}`);
+    return wait;
+  });
+}
+
 /**
  * Claims up to `limit` due deliveries of enabled endpoints: each claim counts an attempt and moves
  * its next attempt `leaseMs` ahead in the same statement, so no other worker (SKIP LOCKED) claims
@@ -174,7 +211,8 @@ export async function claimDue(db: Executor, limit: number, leaseMs: number): Pr
     FROM (
       SELECT wd.id FROM ${webhookDeliveries} wd JOIN ${webhooks} w ON w.id = wd.webhook_id
       WHERE wd.status = 'PENDING' AND wd.next_attempt_at <= now() AND w.enabled
-      ORDER BY wd.next_attempt_at LIMIT ${limit} FOR UPDATE OF wd SKIP LOCKED
+        AND (w.format = 'JSON' OR w.next_send_at IS NULL OR w.next_send_at <= now() + make_interval(secs => ${PACING_HORIZON_MS / 1000}))
+      ORDER BY wd.next_attempt_at, wd.event_seq LIMIT ${limit} FOR UPDATE OF wd SKIP LOCKED
     ) due
     WHERE d.id = due.id
     RETURNING d.id`);
@@ -201,6 +239,10 @@ export async function recordAttempt(db: Executor, d: DeliveryRecord, o: AttemptO
     await db.update(webhookDeliveries).set({ ...common, status: 'DEAD', lastError: 'the endpoint answered 410 Gone: it was disabled' }).where(eq(webhookDeliveries.id, d.id));
     await db.update(webhooks).set({ enabled: false, disabledReason: `410 Gone at ${new Date().toISOString()}` }).where(eq(webhooks.id, d.webhookId));
     return;
+  }
+  if (o.status === 429 && o.retryAfterSeconds !== null) {
+    // The endpoint is rate-limited as a whole: its other messages wait too (in every process).
+    await db.execute(sql`UPDATE ${webhooks} SET next_send_at = greatest(coalesce(next_send_at, now()), now() + make_interval(secs => ${o.retryAfterSeconds})) WHERE id = ${d.webhookId}`);
   }
   if (d.attempts >= MAX_ATTEMPTS) {
     await db.update(webhookDeliveries).set({ ...common, status: 'DEAD' }).where(eq(webhookDeliveries.id, d.id));
