@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-const TSX = require.resolve('tsx/cli');
+/**
+ * The CLI runs from source in one node process with tsx's loader (not through tsx's own CLI, which
+ * runs node as a child: a SIGKILL would stop the parent and leave the real process running).
+ */
+const FROM_SOURCE = ['--import', 'tsx', resolve(ROOT, 'src/cli.ts')];
 
 export interface CliResult {
   code: number | null;
@@ -13,7 +17,7 @@ export interface CliResult {
 /** Runs the real `digestql` CLI (from source, through tsx) in a child process. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [TSX, resolve(ROOT, 'src/cli.ts'), ...args], {
+    const child = spawn(process.execPath, [...FROM_SOURCE, ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,7 +47,7 @@ export interface ServeProcess {
 /** Starts `digestql serve` on a free port and waits for it to say where it listens. */
 export function startServeProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ServeProcess> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [TSX, resolve(ROOT, 'src/cli.ts'), 'serve'], {
+    const child = spawn(process.execPath, [...FROM_SOURCE, 'serve'], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
