@@ -1,5 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
+import type { DirectSender } from '../server/context';
 
 /**
  * Sending a group's serialised result without serialising it again per socket.
@@ -42,6 +43,7 @@ export const SEND_HIGH_WATER_BYTES = 64 * 1024;
  */
 export function prepareSocketSend(socket: WebSocket, highWaterBytes = SEND_HIGH_WATER_BYTES): void {
   const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
+  plainSend.set(socket, send);
   socket.send = ((data: unknown, ...rest: unknown[]) => {
     const text = typeof data === 'string' ? expand(socket, data) : data;
     const cb = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as (err?: Error) => void) : null;
@@ -53,6 +55,40 @@ export function prepareSocketSend(socket: WebSocket, highWaterBytes = SEND_HIGH_
 }
 
 const noop = (): void => undefined;
+
+const plainSend = new WeakMap<WebSocket, (data: unknown, ...rest: unknown[]) => void>();
+
+/**
+ * Unsent bytes past which a group member's socket counts as backed up after a direct write: the
+ * member then leaves its group and reads on from the log at its own pace (see subscription-groups).
+ */
+export const DIRECT_BACKLOG_BYTES = 256 * 1024;
+
+/**
+ * The fast path for a subscription group's members: the group's serialised results go out as
+ * graphql-ws `next` messages written here, byte for byte what graphql-ws writes
+ * (`{"id":…,"type":"next","payload":…}`), without graphql-ws's per-message promise chain. A burst
+ * leaves in one `writev` (cork/uncork around it), so what is unsent afterwards is what the
+ * peer's connection did not take. graphql-ws still owns the subscription: it completes it, and
+ * its `complete` from the client ends it (the group stops writing at once).
+ */
+export function directSender(socket: WebSocket, id: string, onSent: (n: number) => void, backlogBytes = DIRECT_BACKLOG_BYTES): DirectSender {
+  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    send(jsons) {
+      const send = plainSend.get(socket) ?? (socket.send.bind(socket) as (data: unknown) => void);
+      const raw = (socket as unknown as { _socket?: Corkable })._socket;
+      raw?.cork();
+      try {
+        for (const json of jsons) send(prefix + json + '}');
+      } finally {
+        raw?.uncork();
+      }
+      onSent(jsons.length);
+      return socket.bufferedAmount > backlogBytes;
+    },
+  };
+}
 
 type Corkable = { cork(): void; uncork(): void };
 /** Sockets written in this turn of the event loop, and whether their writes are being held. */

@@ -130,21 +130,40 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     this.queue = new BoundedQueue<Delivery>(capacity);
   }
 
-  /** From the group's loop: queue the result, or leave the group when full. */
-  offer(d: Delivery): void {
+  /**
+   * From the group's loop, a burst of results in log order. Over graphql-ws they are written to
+   * the socket at once (the direct path); otherwise queued for graphql-ws to take. A member whose
+   * socket stays backed up, or whose queue is full, leaves the group.
+   */
+  offer(burst: readonly Delivery[]): void {
     if (this.alone) return;
+    let from = 0;
     // The group's events come in log order: once one is past the join, all later ones are.
     if (!this.joined) {
-      if (comparePositions(d.position, this.position) <= 0) return;
+      while (from < burst.length && comparePositions(burst[from]!.position, this.position) <= 0) from++;
+      if (from === burst.length) return;
       this.joined = true;
     }
-    if (this.queue.push(d)) {
-      this.position = d.position;
+    const direct = (this.args.contextValue as GraphQLContext).realtime.direct;
+    if (direct) {
+      const mine = from ? burst.slice(from) : burst;
+      const backedUp = direct.send(mine.map((d) => sharedJson(d.result)!));
+      this.position = mine[mine.length - 1]!.position;
+      if (backedUp) this.goAlone();
       return;
     }
-    // Full: leave the group and continue alone from the last event queued. The subscription
-    // starts now, so its reader is watched by the hub's slow-consumer checks from this moment
-    // (a member that stopped reading is closed with 4503); its events follow the queued ones.
+    for (let i = from; i < burst.length; i++) {
+      if (!this.queue.push(burst[i]!)) return this.goAlone();
+      this.position = burst[i]!.position;
+    }
+  }
+
+  /**
+   * Leaves the group and continues alone from the last event given (queued or written). The
+   * subscription starts now, so its reader is watched by the hub's slow-consumer checks from this
+   * moment (a member that stopped reading is closed with 4503); its events follow the queued ones.
+   */
+  private goAlone(): void {
     this.group.leave(this);
     const ctx = this.args.contextValue as GraphQLContext;
     const contextValue: GraphQLContext = {
@@ -155,6 +174,8 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     void this.alone.then((it) => {
       if (this.returned && isStream(it)) void it.return?.();
     });
+    // A reader waiting on the (empty, direct-path) queue wakes and reads on alone.
+    this.queue.end();
   }
 
   /** The group's reader fell too far behind: close this member's connection as a slow consumer. */
@@ -171,9 +192,12 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   async next(): Promise<IteratorResult<ExecutionResult>> {
     if (!this.alone || this.queue.size > 0) {
       const r = await this.queue.next();
-      if (r.done) return r;
-      this.aloneReader?.pulled(false);
-      return { value: r.value.result, done: false };
+      if (!r.done) {
+        this.aloneReader?.pulled(false);
+        return { value: r.value.result, done: false };
+      }
+      // Ended: the group ended (or closed this member), unless the member left it to read alone.
+      if (!this.alone || this.returned) return r;
     }
     const alone = await this.alone;
     if (isStream(alone)) return alone.next();
@@ -263,12 +287,12 @@ class Group {
         const batch = [next.value as EventRecord, ...(source.takeReady?.(BATCH_MAX) ?? [])];
         const results = await Promise.all(batch.map((event) => execute({ ...this.args, rootValue: event }) as Promise<ExecutionResult>));
         if (this.stopped) break;
-        batch.forEach((event, i) => {
+        const burst = batch.map((event, i) => {
           const result = format(results[i]!, (this.args.contextValue as GraphQLContext).requestId);
           shared.set(result, { result, json: null });
-          const delivery = { result, position: { tx: event.tx, seq: event.seq } };
-          for (const m of this.members) m.offer(delivery);
+          return { result, position: { tx: event.tx, seq: event.seq } };
         });
+        for (const m of this.members) m.offer(burst);
       }
       for (const m of this.members) m.end();
     } catch (err) {

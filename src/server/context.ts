@@ -40,4 +40,12 @@ export interface RealtimeContext {
   startAt?: LogPosition | null;
   /** Told the subscription's log reader once attached (a group member reports progress through it). */
   onReader?: (reader: ReaderHandle) => void;
+  /** graphql-ws only: writes this subscription's `next` messages straight to its socket (see shared-payloads). */
+  direct?: DirectSender;
+}
+
+/** Sends already-serialised results as `next` messages of one subscription. */
+export interface DirectSender {
+  /** Writes one `next` message per result, in one socket write; true when the socket is now backed up. */
+  send(jsons: readonly string[]): boolean;
 }

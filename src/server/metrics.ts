@@ -145,8 +145,8 @@ export class Metrics {
     this.errors.inc({ transport, code: String(e.extensions?.code ?? 'UNKNOWN') });
   }
 
-  eventDelivered(): void {
-    this.delivered.inc();
+  eventDelivered(n = 1): void {
+    this.delivered.inc(n);
   }
 
   webhookAttempt(outcome: 'succeeded' | 'failed' | 'gone', latencyMs: number): void {

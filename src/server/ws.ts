@@ -9,7 +9,7 @@ import type { Db } from '../db/client';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
 import { SubscriptionGroups, sharedJson } from '../realtime/subscription-groups';
-import { prepareSocketSend, sharedPayload } from '../realtime/shared-payloads';
+import { directSender, prepareSocketSend, sharedPayload } from '../realtime/shared-payloads';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
@@ -125,7 +125,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       auth: member.auth,
       ip: null,
       webhookPolicy: options.webhookPolicy,
-      realtime: { ...member.realtime, onSlowConsumer, isBackedUp: () => false },
+      realtime: { ...member.realtime, onSlowConsumer, isBackedUp: () => false, direct: undefined },
     }),
   });
 
@@ -179,7 +179,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         }
         return { schema: options.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables };
       },
-      context: (ctx): GraphQLContext => {
+      context: (ctx, id): GraphQLContext => {
         const socket = ctx.extra.socket;
         // Loaders are made on first use: a subscription in a group never executes with its own context.
         let loaders: Loaders | null = null;
@@ -205,6 +205,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
               socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
             },
             isBackedUp: () => socket.bufferedAmount > 0,
+            direct: directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
           },
         };
       },

@@ -64,6 +64,44 @@ describe('shared execution of identical subscriptions', () => {
     await until(() => ctx.server.app.subscriptionGroups().groups === 0, 'groups to close with their last member');
   });
 
+  it('writes a member\'s messages byte for byte as graphql-ws writes a lone subscription\'s', async () => {
+    const watcher = subscribe<Ev>(ctx.server.url, SUB, {});
+    await until(() => ctx.server.app.subscriptionGroups().members === 1, 'the watcher');
+    await publish(ZH);
+    const cursor = (await watcher.waitFor(6)).at(-1)!.data!.itemPublished.cursor;
+    // The same selection: one peer joins the watcher's group, the other replays from a cursor (never grouped).
+    const grouped = await rawSubscriber(ctx.server.url, SUB, {});
+    const lone = await rawSubscriber(ctx.server.url, SUB.replace('($filter: ItemFilter)', '($filter: ItemFilter, $after: String)').replace('(filter: $filter)', '(filter: $filter, after: $after)'), { after: cursor });
+    await until(() => ctx.server.app.subscriptionGroups().members === 2, 'the grouped peer');
+    await publish(EN);
+    await until(() => grouped.messages.length === 7 && lone.messages.length === 7, 'six messages each');
+    expect(grouped.messages.slice(1)).toEqual(lone.messages.slice(1));
+    expect(grouped.messages[1]).toMatch(/^\{"id":"raw-1","type":"next","payload":\{"data":\{"itemPublished":\{"cursor":"/);
+    await watcher.dispose();
+    grouped.socket.close();
+    lone.socket.close();
+  });
+
+  it('stops writing to a member the moment it completes, while the rest of its group goes on', async () => {
+    const stays = subscribe<Ev>(ctx.server.url, SUB, {});
+    const leaves = await rawSubscriber(ctx.server.url, SUB, {});
+    await until(() => ctx.server.app.subscriptionGroups().members === 2, 'two members');
+    await store(ctx.db, syntheticReport('burst-before-complete', 300));
+    await until(() => leaves.messages.length > 1, 'the first message');
+    leaves.socket.send(JSON.stringify({ id: 'raw-1', type: 'complete' }));
+    await until(() => ctx.server.app.subscriptionGroups().members === 1, 'the member to leave');
+    const atComplete = leaves.messages.length;
+    await publish(EN);
+    await stays.waitFor(306);
+    await sleep(200);
+    // Nothing published after the complete reached it (what was already on the wire may trail in).
+    expect(leaves.messages.slice(atComplete).every((m) => !m.includes('2026-11-21-ai-digest-en'))).toBe(true);
+    expect(leaves.messages.length).toBeLessThanOrEqual(301);
+    expect(leaves.socket.readyState).toBe(WebSocket.OPEN);
+    await stays.dispose();
+    leaves.socket.close();
+  });
+
   it('costs the same database work for five members as for one', async () => {
     const statementsFor = async (n: number, md: string): Promise<number> => {
       const subs = Array.from({ length: n }, () => subscribe<Ev>(ctx.server.url, SUB, {}));
