@@ -224,7 +224,7 @@ Filters: a quarter each HIGH only, one of 10 tags, one of 50 entities, everythin
 | idle memory per connected subscriber (RSS) | ${(apiPerSub / 1024).toFixed(1)} KiB | ${(ceilingPerSub / 1024).toFixed(1)} KiB | ${(apiPerSub / ceilingPerSub).toFixed(2)}× | ≤ 2× |
 | server CPU per delivery (burst) | ${((cpuBurst / total) * 1e6).toFixed(1)} µs | ${((cCpu / expected) * 1e6).toFixed(1)} µs | ${(cpuBurst / total / (cCpu / expected)).toFixed(2)}× | |
 
-How digestql gets there (src/realtime/subscription-groups.ts, shared-payloads.ts): subscriptions with the same
+How digestql gets there (src/realtime/subscription-groups.ts, socket-send.ts): subscriptions with the same
 document, variables and scopes form one group (${SUBSCRIBERS} subscribers here make ${groups} groups): one log reader, one
 execution per event, with the events already queued executed together on one set of DataLoaders, one JSON
 serialisation; per subscriber, the burst's \`next\` messages (byte for byte graphql-ws's) are written straight to

@@ -24,12 +24,15 @@ import { comparePositions } from './event-cursor';
  *
  * Five thousand bots asking for `itemPublished(filter: {minImportance: HIGH}) { … }` with the
  * same selection set want the same bytes for every event. Subscriptions with the same document,
- * operation, variables and principal form a group: the group holds one reader of the event log,
+ * operation, variables and scopes form a group: the group holds one reader of the event log,
  * executes each event once (fresh DataLoaders per event, as for a lone subscription), formats
- * and serialises the result once, and hands that one result to each member's bounded queue.
- * graphql-ws's protocol is untouched: each member is an ordinary async iterator of results.
+ * and serialises the result once. Over graphql-ws each member's burst of `next` messages is written
+ * straight to its socket (byte for byte what graphql-ws writes: see socket-send.ts); graphql-ws
+ * still owns the subscription (each member is the async iterator it completes). Elsewhere the
+ * results go through each member's bounded queue.
  *
- * A member that cannot keep up (its queue of `queueMax` results is full) leaves the group and
+ * A member that cannot keep up (its socket keeps more than 256 KB unsent after a burst, or its
+ * queue of `queueMax` results is full) leaves the group and
  * continues as a lone subscription from the last event it was given: it reads the rest from the
  * log at its own pace and falls under the usual slow-consumer rules (closed with 4503 when stalled
  * or too far behind). Subscriptions with `after` replay from their own cursor and are never grouped.
@@ -58,6 +61,9 @@ export interface SharedResult {
 const BATCH_MAX = 100;
 
 const shared = new WeakMap<ExecutionResult, SharedResult>();
+
+/** Whether a result was executed (and formatted) once for a group. */
+export const isShared = (result: ExecutionResult): boolean => shared.has(result);
 
 /** The shared serialisation of a group's result, or null for a result of a lone subscription. */
 export function sharedJson(result: ExecutionResult): string | null {

@@ -40,7 +40,7 @@ export interface RealtimeContext {
   startAt?: LogPosition | null;
   /** Told the subscription's log reader once attached (a group member reports progress through it). */
   onReader?: (reader: ReaderHandle) => void;
-  /** graphql-ws only: writes this subscription's `next` messages straight to its socket (see shared-payloads). */
+  /** graphql-ws only: writes this subscription's `next` messages straight to its socket (see socket-send). */
   direct?: DirectSender;
 }
 

@@ -8,8 +8,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Db } from '../db/client';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
-import { SubscriptionGroups, sharedJson } from '../realtime/subscription-groups';
-import { directSender, prepareSocketSend, sharedPayload } from '../realtime/shared-payloads';
+import { SubscriptionGroups, isShared } from '../realtime/subscription-groups';
+import { directSender, prepareSocketSend } from '../realtime/socket-send';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
@@ -228,8 +228,9 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // a group's result was formatted and is serialised once for all its members.
       onNext: (ctx, _id, _payload, args, result) => {
         if (isSubscription(args.document)) options.metrics.eventDelivered();
-        const json = sharedJson(result as ExecutionResult);
-        return json === null ? formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId) : sharedPayload(ctx.extra.socket, json);
+        // A group's results were formatted once for all members (they are written directly, see
+        // socket-send; this path only sees one if a member has no socket to write to).
+        return isShared(result as ExecutionResult) ? (result as ExecutionResult) : formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId);
       },
     },
     wss,

@@ -1,38 +1,16 @@
-import type { FormattedExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { DirectSender } from '../server/context';
 
 /**
- * Sending a group's serialised result without serialising it again per socket.
- *
- * graphql-ws builds every `next` message with JSON.stringify, which cannot embed text that is
- * already JSON. So `onNext` hands graphql-ws a placeholder payload, `{"extensions":{"__dqShared":<n>}}`, and
- * keeps the serialised result under `n` for that socket; the socket's `send` swaps the
- * placeholder for the text on the way out. The message on the wire is exactly what graphql-ws
- * would have sent, byte for byte, and the per-subscriber cost is a string concatenation.
+ * How subscription messages leave a socket: a group member's burst is written directly (below),
+ * everything else through graphql-ws, whose sends are wrapped once per socket (prepareSocketSend).
  */
-const MARKER = '{"extensions":{"__dqShared":';
-
-const pendingBySocket = new WeakMap<WebSocket, { next: number; texts: Map<number, string> }>();
-
-/** The placeholder payload for `json` on `socket` (see above). */
-export function sharedPayload(socket: WebSocket, json: string): FormattedExecutionResult {
-  let pending = pendingBySocket.get(socket);
-  if (!pending) {
-    pending = { next: 0, texts: new Map() };
-    pendingBySocket.set(socket, pending);
-  }
-  const n = pending.next++;
-  pending.texts.set(n, json);
-  return { extensions: { __dqShared: n } };
-}
 
 /** Below this much unsent data a send counts as done at once (see prepareSocketSend). */
 export const SEND_HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * Wraps `socket.send` once per socket, before graphql-ws uses it:
- * - placeholders become their shared text (above);
  * - the messages of a burst leave together (`cork`, below);
  * - graphql-ws waits for each send's callback before the next message of a subscription, and
  *   `ws` calls it only once the bytes reached the kernel: one write syscall per message, where a
@@ -45,11 +23,10 @@ export function prepareSocketSend(socket: WebSocket, highWaterBytes = SEND_HIGH_
   const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
   plainSend.set(socket, send);
   socket.send = ((data: unknown, ...rest: unknown[]) => {
-    const text = typeof data === 'string' ? expand(socket, data) : data;
     const cb = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as (err?: Error) => void) : null;
     cork(socket);
-    if (!cb || socket.bufferedAmount >= highWaterBytes) return send(text, ...rest, ...(cb ? [cb] : []));
-    send(text, ...rest, noop);
+    if (!cb || socket.bufferedAmount >= highWaterBytes) return send(data, ...rest, ...(cb ? [cb] : []));
+    send(data, ...rest, noop);
     process.nextTick(cb);
   }) as WebSocket['send'];
 }
@@ -115,18 +92,4 @@ function cork(socket: WebSocket): void {
   if (state.corked) return;
   state.corked = true;
   raw.cork();
-}
-
-function expand(socket: WebSocket, data: string): string {
-  const pending = pendingBySocket.get(socket);
-  if (!pending || pending.texts.size === 0) return data;
-  // The placeholder is the payload, the last member of the message: `…,"payload":{"extensions":{"__dqShared":7}}}`.
-  // A client-chosen id cannot fake it: its quotes are escaped inside the id string.
-  const at = data.lastIndexOf(MARKER);
-  if (at < 0 || !data.endsWith('}}}')) return data;
-  const n = Number(data.slice(at + MARKER.length, -3));
-  const text = pending.texts.get(n);
-  if (text === undefined) return data;
-  pending.texts.delete(n);
-  return data.slice(0, at) + text + '}';
 }
