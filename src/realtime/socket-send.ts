@@ -53,6 +53,8 @@ export function directSender(socket: WebSocket, id: string, onSent: (n: number) 
   const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   return {
     send(jsons) {
+      // Closing: graphql-ws is about to end the subscription; nothing more goes out.
+      if (socket.readyState !== socket.OPEN) return false;
       const send = plainSend.get(socket) ?? (socket.send.bind(socket) as (data: unknown) => void);
       const raw = (socket as unknown as { _socket?: Corkable })._socket;
       raw?.cork();
