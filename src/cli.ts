@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv } from './config/env';
 import { collectMarkdownFiles, ingestFiles, type FileOutcome } from './modules/publishing/ingest-files';
 import { publishFile } from './modules/publishing/publish-client';
+import { DataDirInUseError } from './db/data-dir-lock';
 import { databaseFromEnv, startServer, VERSION } from './main';
 import { createLogger } from './server/logger';
 import { GraphQLError } from 'graphql';
@@ -371,7 +372,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`digestql: ${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof DataDirInUseError) process.stderr.write(`digestql: ${err.message}\n`);
     else process.stderr.write(`digestql: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   },

@@ -256,6 +256,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     hideSchemaDetailsFromClientErrors: hideSchemaDetails,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    // The process owns SIGTERM/SIGINT (src/cli.ts: close sockets with 1001, drain, close the
+    // database, exit 0). Apollo's own handler would stop Apollo and re-raise the signal, killing the
+    // process mid-shutdown (exit 143, the embedded database left open) outside NODE_ENV=test.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       // The token limit is a parse error in graphql-js: say it like the other limits.
       const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitMessage(formatted.message, limits.maxTokens) : null;

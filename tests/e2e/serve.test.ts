@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServeProcess } from '../support/cli';
+import { runCli, startServeProcess } from '../support/cli';
 import { sleep, subscribe } from '../support/ws-client';
 
 describe('digestql serve on the embedded database (the README quick start)', () => {
@@ -9,7 +9,8 @@ describe('digestql serve on the embedded database (the README quick start)', () 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves the sample digests on first start, keeps them across restarts, and stops cleanly on SIGTERM', async () => {
-    const env = { DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
+    // NODE_ENV as deployed: Apollo, for one, treats signals differently under NODE_ENV=test.
+    const env = { DATA_DIR: join(dir, 'data'), DATABASE_URL: '', NODE_ENV: 'production' };
     const first = await startServeProcess(env);
     try {
       expect(await (await fetch(`${first.url}/healthz`)).json()).toEqual({ status: 'ok' });
@@ -27,10 +28,16 @@ describe('digestql serve on the embedded database (the README quick start)', () 
         { slug: '2026-11-20-ai-intel', itemCount: 6 },
       ]);
       expect(first.output()).toContain('first start: loaded the example digests');
+      // The embedded database is the server's alone: a CLI command on it is refused, not let in to corrupt it.
+      const refused = await runCli(['keys', 'list'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`is open in another process (pid `);
+      expect(refused.stderr).toContain('stop that process first, or do this through its GraphQL API');
     } finally {
       const stopped = await first.stop();
       expect(stopped.code).toBe(0);
       expect(stopped.ms).toBeLessThan(10_000);
+      expect(existsSync(join(dir, 'data', 'digestql.pid'))).toBe(false);
     }
     const second = await startServeProcess(env);
     const subscriber = subscribe(second.url, 'subscription { itemPublished { cursor } }');
