@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, loadEnv } from './config/env';
+import { ConfigError, loadEnv, type Env } from './config/env';
 import { collectMarkdownFiles, ingestFiles, type FileOutcome } from './modules/publishing/ingest-files';
 import { publishFile } from './modules/publishing/publish-client';
+import type { Database } from './db/client';
 import { DataDirInUseError } from './db/data-dir-lock';
 import { databaseFromEnv, startServer, VERSION } from './main';
 import { createLogger } from './server/logger';
@@ -239,9 +240,7 @@ async function keys(args: string[]): Promise<number> {
     printHelp('keys');
     return 2;
   }
-  const database = await databaseFromEnv(loadEnv());
-  try {
-    if (database.kind === 'pglite') await database.migrate();
+  return withDatabase('keys', loadEnv(), async (database) => {
     if (action === 'create') {
       const expiresAt = values.expires ? new Date(values.expires) : null;
       const { key, record } = await createApiKey(database.db, { name: values.name!, scopes: values.scopes!.split(',').map((s) => s.trim()).filter(Boolean), expiresAt });
@@ -260,10 +259,22 @@ async function keys(args: string[]): Promise<number> {
       const k = await revokeApiKey(database.db, target!);
       process.stdout.write(`revoked API key "${k.name}" (id ${k.id})\n`);
     }
+  });
+}
+
+/**
+ * Runs an admin command on the configured database (the embedded one migrated first): an API
+ * error (bad input, not found) is printed on one line and exits 1; the database is closed.
+ */
+async function withDatabase(command: string, env: Env, run: (database: Database) => Promise<void>): Promise<number> {
+  const database = await databaseFromEnv(env);
+  try {
+    if (database.kind === 'pglite') await database.migrate();
+    await run(database);
     return 0;
   } catch (err) {
     if (err instanceof GraphQLError) {
-      process.stderr.write(`digestql keys: ${err.message}\n`);
+      process.stderr.write(`digestql ${command}: ${err.message}\n`);
       return 1;
     }
     throw err;
@@ -319,10 +330,8 @@ async function webhooksCommand(args: string[]): Promise<number> {
     }
   }
   const env = loadEnv();
-  const database = await databaseFromEnv(env);
   const policy = { allow: env.WEBHOOK_ALLOW_HOSTS };
-  try {
-    if (database.kind === 'pglite') await database.migrate();
+  return withDatabase('webhooks', env, async (database) => {
     if (action === 'create') {
       const format = values.format!.toUpperCase() as WebhookFormat;
       const { webhook, secret } = await createWebhook(database.db, { url: values.url!, format, filter: filter as ItemFilterInput, schedule: schedule as ScheduleInput }, policy);
@@ -355,16 +364,7 @@ async function webhooksCommand(args: string[]): Promise<number> {
       const d = await redeliver(database.db, target!);
       process.stdout.write(`delivery ${d.id} will be sent again\n`);
     }
-    return 0;
-  } catch (err) {
-    if (err instanceof GraphQLError) {
-      process.stderr.write(`digestql webhooks: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 main(process.argv.slice(2)).then(

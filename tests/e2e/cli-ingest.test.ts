@@ -1,51 +1,36 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/db/client';
 import { listReports } from '../../src/modules/reports/reports.repository';
-import { runCli } from '../support/cli';
+import { cliDatabase, runCli } from '../support/cli';
 import { corpusAvailable, EXAMPLES_DIR, SEED_FILE } from '../support/corpus';
-import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
 import { gql, startTestServer } from '../support/server';
 
 describe('digestql ingest (the real CLI)', () => {
-  let dir: string;
-  let testDb: TestDatabase | undefined;
-  let env: Record<string, string>;
+  const cli = cliDatabase('ingest');
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'digestql-cli-'));
-    if (onRealPostgres) {
-      testDb = await createTestDatabase();
-      env = { DATABASE_URL: testDb.url! };
-    } else {
-      env = { DATA_DIR: join(dir, 'data') };
-    }
+  beforeAll(() => {
     const good = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
-    writeFileSync(join(dir, 'bad.md'), good.replace('**重要性**：高', '**重要性**：超級高'));
-  });
-  afterAll(async () => {
-    await testDb?.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(join(cli.dir, 'bad.md'), good.replace('**重要性**：高', '**重要性**：超級高'));
   });
 
   /** Reads back through the service layer, after the CLI process has exited. */
   async function storedSlugs(): Promise<string[]> {
-    const database: Database = testDb ?? (await openDatabase({ dataDir: join(dir, 'data') }));
+    const database: Database = cli.testDb ?? (await openDatabase({ dataDir: join(cli.dir, 'data') }));
     try {
       const rows = await listReports(database.db, { tags: null, from: null, to: null }, 100, null);
       return rows.map((r) => r.slug).sort();
     } finally {
-      if (!testDb) await database.close();
+      if (!cli.testDb) await database.close();
     }
   }
 
-  const inputs = (): string[] => [EXAMPLES_DIR, ...(corpusAvailable ? [SEED_FILE] : []), join(dir, 'bad.md')];
+  const inputs = (): string[] => [EXAMPLES_DIR, ...(corpusAvailable ? [SEED_FILE] : []), join(cli.dir, 'bad.md')];
   const goodCount = corpusAvailable ? 3 : 2;
 
   it('stores the good files, reports the bad one with line and field, and exits 1', async () => {
-    if (onRealPostgres) expect((await runCli(['migrate'], env)).code).toBe(0);
-    const res = await runCli(['ingest', ...inputs()], env);
+    if (cli.testDb) expect((await runCli(['migrate'], cli.env)).code).toBe(0);
+    const res = await runCli(['ingest', ...inputs()], cli.env);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/FAIL .*bad\.md:line \d+: importance: unknown importance "超級高"/);
     expect(res.stdout).toContain(`${goodCount} stored, 1 failed`);
@@ -55,7 +40,7 @@ describe('digestql ingest (the real CLI)', () => {
   });
 
   (corpusAvailable ? it : it.skip)('the seed ingested by the CLI reads back through GraphQL with its exact counts', async () => {
-    const database: Database = testDb ?? (await openDatabase({ dataDir: join(dir, 'data') }));
+    const database: Database = cli.testDb ?? (await openDatabase({ dataDir: join(cli.dir, 'data') }));
     const server = await startTestServer(database);
     try {
       const res = await gql<{ report: { itemCount: number; stats: unknown; keywords: string[]; sections: { items: { importance: string }[] }[] } }>(
@@ -69,12 +54,12 @@ describe('digestql ingest (the real CLI)', () => {
       expect(r.stats).toEqual({ articleCount: 254, topicCount: 30 });
     } finally {
       await server.close();
-      if (!testDb) await database.close();
+      if (!cli.testDb) await database.close();
     }
   });
 
   it('re-ingesting is idempotent', async () => {
-    const res = await runCli(['ingest', EXAMPLES_DIR], env);
+    const res = await runCli(['ingest', EXAMPLES_DIR], cli.env);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('(+0 ~0 -0)');
     expect(res.stdout).toContain('2 stored, 0 failed, 0 items added or updated');
@@ -84,10 +69,10 @@ describe('digestql ingest (the real CLI)', () => {
     const help = await runCli(['ingest', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: digestql ingest <file\|dir>/);
-    const none = await runCli(['ingest'], env);
+    const none = await runCli(['ingest'], cli.env);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('name at least one file or folder');
-    const missing = await runCli(['ingest', join(dir, 'no-such.md')], env);
+    const missing = await runCli(['ingest', join(cli.dir, 'no-such.md')], cli.env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no-such.md');
     const unknown = await runCli(['frobnicate']);

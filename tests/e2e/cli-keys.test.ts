@@ -1,31 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli, startServeProcess } from '../support/cli';
-import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
+import { cliDatabase, runCli, startServeProcess } from '../support/cli';
 
 describe('digestql keys (the real CLI)', () => {
-  let dir: string;
-  let testDb: TestDatabase | undefined;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'digestql-keys-'));
-    if (onRealPostgres) {
-      testDb = await createTestDatabase();
-      env = { DATABASE_URL: testDb.url! };
-    } else {
-      env = { DATA_DIR: join(dir, 'data'), SEED_EXAMPLES: 'false' };
-    }
-  });
-  afterAll(async () => {
-    await testDb?.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const cli = cliDatabase('keys');
 
   /** Reads through a real server; the embedded database allows one process at a time, so it is stopped after. */
   async function readWith(key: string): Promise<number> {
-    const server = await startServeProcess(env);
+    const server = await startServeProcess(cli.env);
     try {
       const res = await fetch(`${server.url}/graphql`, {
         method: 'POST',
@@ -39,7 +19,7 @@ describe('digestql keys (the real CLI)', () => {
   }
 
   it('creates a key (printed alone on the last line), lists it, and revokes it: then it is refused', async () => {
-    const created = await runCli(['keys', 'create', '--name', 'slack-bot', '--scopes', 'read,publish'], env);
+    const created = await runCli(['keys', 'create', '--name', 'slack-bot', '--scopes', 'read,publish'], cli.env);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const lines = created.stdout.trim().split('\n');
@@ -47,29 +27,29 @@ describe('digestql keys (the real CLI)', () => {
     expect(key).toMatch(/^dq_live_[A-Za-z0-9_-]{43}$/);
     expect(lines[0]).toMatch(/^created API key "slack-bot" \(id [0-9a-f-]{36}, scopes read,publish\)$/);
 
-    const listed = await runCli(['keys', 'list'], env);
+    const listed = await runCli(['keys', 'list'], cli.env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`${key.slice(0, 14)}…  live +read,publish +slack-bot`));
     expect(listed.stdout).not.toContain(key);
 
     expect(await readWith(key)).toBe(200);
-    const revoked = await runCli(['keys', 'revoke', 'slack-bot'], env);
+    const revoked = await runCli(['keys', 'revoke', 'slack-bot'], cli.env);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toMatch(/^revoked API key "slack-bot"/);
     expect(await readWith(key)).toBe(401);
-    expect((await runCli(['keys', 'list'], env)).stdout).toMatch(/revoked +read,publish +slack-bot/);
+    expect((await runCli(['keys', 'list'], cli.env)).stdout).toMatch(/revoked +read,publish +slack-bot/);
   }, 120_000);
 
   it('explains bad input and changes nothing', async () => {
-    const bad = await runCli(['keys', 'create', '--name', 'x', '--scopes', 'read,write'], env);
+    const bad = await runCli(['keys', 'create', '--name', 'x', '--scopes', 'read,write'], cli.env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('scopes: unknown scope "write"; use read, publish, admin');
-    const missing = await runCli(['keys', 'create', '--scopes', 'read'], env);
+    const missing = await runCli(['keys', 'create', '--scopes', 'read'], cli.env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('create needs --name and --scopes');
-    const unknown = await runCli(['keys', 'revoke', 'nobody'], env);
+    const unknown = await runCli(['keys', 'revoke', 'nobody'], cli.env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no live API key with id, name or prefix "nobody"');
-    expect((await runCli(['keys', 'list'], env)).stdout).not.toMatch(/ x \(created/);
+    expect((await runCli(['keys', 'list'], cli.env)).stdout).not.toMatch(/ x \(created/);
   }, 60_000);
 });

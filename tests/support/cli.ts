@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, onRealPostgres, type TestDatabase } from './db';
 
 export const ROOT = resolve(__dirname, '../..');
 /**
@@ -83,4 +86,32 @@ export function startServeProcess(env: Record<string, string | undefined>, timeo
       fail(new Error(`serve exited with ${code} before listening:\n${out}`));
     });
   });
+}
+
+export interface CliDatabase {
+  /** A temporary directory, removed after the file's tests. */
+  dir: string;
+  /** The environment that points the CLI at the database. */
+  env: Record<string, string>;
+  /** The real Postgres test database, when TEST_DATABASE_URL is set. */
+  testDb: TestDatabase | undefined;
+}
+
+/**
+ * The database CLI processes of one test file work on: a fresh Postgres database when
+ * TEST_DATABASE_URL is set, else an embedded one in a temporary directory (no example digests).
+ * Filled in beforeAll, removed in afterAll.
+ */
+export function cliDatabase(prefix: string): CliDatabase {
+  const ctx = { env: {} } as CliDatabase;
+  beforeAll(async () => {
+    ctx.dir = mkdtempSync(join(tmpdir(), `digestql-${prefix}-`));
+    ctx.testDb = onRealPostgres ? await createTestDatabase() : undefined;
+    ctx.env = ctx.testDb ? { DATABASE_URL: ctx.testDb.url! } : { DATA_DIR: join(ctx.dir, 'data'), SEED_EXAMPLES: 'false' };
+  });
+  afterAll(async () => {
+    await ctx.testDb?.dispose();
+    rmSync(ctx.dir, { recursive: true, force: true });
+  });
+  return ctx;
 }

@@ -1,3 +1,4 @@
+import type { StoreResult } from './publishing.service';
 import { readFile } from 'node:fs/promises';
 import { DigestParseError, parseDigest } from '../../ingest';
 
@@ -5,15 +6,8 @@ const MUTATION = `mutation Publish($markdown: String!, $slug: String) {
   publishMarkdown(markdown: $markdown, slug: $slug) { slug created draft added updated removed unchanged }
 }`;
 
-interface PublishPayload {
-  slug: string;
-  created: boolean;
-  draft: boolean;
-  added: string[];
-  updated: string[];
-  removed: string[];
-  unchanged: number;
-}
+/** What publishMarkdown returns: the store result, as the API shows it. */
+type PublishPayload = Omit<StoreResult, 'reportId' | 'eventCount'>;
 
 /**
  * The generator's side of publishing: check the file here (so a bad file is named with its
