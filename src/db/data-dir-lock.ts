@@ -19,6 +19,8 @@ export class DataDirInUseError extends Error {
 }
 
 const LOCK_FILE = 'digestql.pid';
+/** Directories this process holds (a pid file with our own pid is otherwise a previous life's). */
+const held = new Set<string>();
 
 function alive(pid: number): boolean {
   try {
@@ -32,6 +34,7 @@ function alive(pid: number): boolean {
 /** Takes the data directory for this process; returns the release (also run at exit). */
 export function lockDataDir(dir: string): () => void {
   const file = join(dir, LOCK_FILE);
+  if (held.has(file)) throw new DataDirInUseError(dir, process.pid, file);
   for (;;) {
     try {
       const fd = openSync(file, 'wx');
@@ -46,7 +49,9 @@ export function lockDataDir(dir: string): () => void {
       } catch {
         continue; // removed meanwhile: try again
       }
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new DataDirInUseError(dir, pid, file);
+      // Our own pid in a file we do not hold: left by an earlier run that had the same pid (a
+      // container restarted after a kill: the server is pid 1 again).
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new DataDirInUseError(dir, pid, file);
       try {
         unlinkSync(file); // left by a process that is gone
       } catch {
@@ -54,10 +59,12 @@ export function lockDataDir(dir: string): () => void {
       }
     }
   }
+  held.add(file);
   let released = false;
   const release = (): void => {
     if (released) return;
     released = true;
+    held.delete(file);
     process.off('exit', release);
     try {
       if (Number.parseInt(readFileSync(file, 'utf8'), 10) === process.pid) unlinkSync(file);

@@ -21,6 +21,13 @@ describe('the embedded data directory is one process\'s', () => {
     lockDataDir(dir)();
   });
 
+  it('takes over a lock with its own pid that it does not hold (a restarted container\'s server is pid 1 again)', () => {
+    writeFileSync(join(dir, 'digestql.pid'), `${process.pid}\n`);
+    const release = lockDataDir(dir);
+    expect(() => lockDataDir(dir)).toThrow(DataDirInUseError);
+    release();
+  });
+
   it('takes over a lock left by a process that is gone', () => {
     // A pid that existed and has exited: a child that ran and ended.
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
