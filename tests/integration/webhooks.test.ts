@@ -240,7 +240,9 @@ describe('webhooks', () => {
 
   it('sends HIGH at once and batches MEDIUM hourly and LOW daily, one signed message per window', async () => {
     const r = await receiver();
-    const { secret, webhook } = await register(r.url, {}, { schedule: { medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 } });
+    // Daily batches go out half a day from now: never at the same moment as the hourly one.
+    const dailyHour = (new Date().getUTCHours() + 12) % 24;
+    const { secret, webhook } = await register(r.url, {}, { schedule: { medium: 'HOURLY', low: 'DAILY', dailyHourUtc: dailyHour } });
     let clock = new Date();
     await worker({ now: () => clock });
     const publishedAt = Date.now();
@@ -250,13 +252,13 @@ describe('webhooks', () => {
     expect(r.got.map((g) => (JSON.parse(g.body) as { data: { item: { importance: string } } }).data.item.importance)).toEqual(['HIGH', 'HIGH']);
 
     const waiting = await batchView(webhook.id);
-    expect(waiting.schedule).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 });
+    expect(waiting.schedule).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'DAILY', dailyHourUtc: dailyHour });
     const hourEnd = Math.floor(publishedAt / 3_600_000) * 3_600_000 + 3_600_000;
     const [hourly, daily] = waiting.pendingBatches;
     expect(hourly).toMatchObject({ mode: 'HOURLY', itemCount: 3 });
     expect([hourEnd, hourEnd + 3_600_000]).toContain(Date.parse(hourly!.sendsAt)); // (an hour may turn during the test)
     expect(daily).toMatchObject({ mode: 'DAILY', itemCount: 1 });
-    expect(new Date(daily!.sendsAt).getUTCHours()).toBe(8);
+    expect(new Date(daily!.sendsAt).getUTCHours()).toBe(dailyHour);
     expect(Date.parse(daily!.sendsAt) - Date.parse(daily!.windowStart)).toBe(86_400_000);
     let metrics = await (await fetch(`${ctx.server.url}/metrics`)).text();
     expect(metrics).toMatch(/^digestql_webhook_batched_items 4$/m);
