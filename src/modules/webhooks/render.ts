@@ -1,4 +1,4 @@
-import type { WebhookPayload } from './payload';
+import type { AnyWebhookPayload, WebhookBatchPayload, WebhookPayload } from './payload';
 
 /**
  * Slack (Block Kit) and Discord (embeds) messages for webhook items, within every limit the two
@@ -144,4 +144,27 @@ export function batchGroups(format: 'JSON' | 'SLACK' | 'DISCORD', items: Item[],
   const out: Item[][] = [];
   for (let i = 0; i < items.length; i += JSON_BATCH_MAX) out.push(items.slice(i, i + JSON_BATCH_MAX));
   return out;
+}
+
+/**
+ * The request bodies for a delivery: one, except when a batch cut for one format is sent after
+ * the endpoint switched to another whose limits split it; then its messages go one by one.
+ */
+export function messageBodies(format: 'JSON' | 'SLACK' | 'DISCORD', payload: AnyWebhookPayload, linkTemplate: string | null): string[] {
+  if (format === 'JSON') return [JSON.stringify(payload)];
+  const batch = payload.type === 'item.batch';
+  const items = batch ? payload.data.events.map((e) => e.data.item) : [payload.data.item];
+  const heading = batch ? batchHeading(payload) : null;
+  const messages = format === 'SLACK' ? slackMessages(items, linkTemplate, heading) : discordMessages(items, linkTemplate, heading);
+  return messages.map((m) => JSON.stringify(m));
+}
+
+const UTC_TIME = (iso: string) => iso.slice(11, 16);
+
+/** "Hourly digest · 2026-11-29 05:00–06:00 UTC · 12 items · part 1 of 2" */
+export function batchHeading(batch: WebhookBatchPayload): string {
+  const { mode, window, part, parts, events } = batch.data;
+  const span = mode === 'HOURLY' ? `${window.start.slice(0, 10)} ${UTC_TIME(window.start)}–${UTC_TIME(window.end)} UTC` : `${window.start.slice(0, 16).replace('T', ' ')} – ${window.end.slice(0, 16).replace('T', ' ')} UTC`;
+  const count = `${events.length} item${events.length === 1 ? '' : 's'}`;
+  return `${mode === 'HOURLY' ? 'Hourly' : 'Daily'} digest · ${span} · ${count}${parts > 1 ? ` · part ${part} of ${parts}` : ''}`;
 }

@@ -2,8 +2,10 @@ import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import ipaddr from 'ipaddr.js';
-import type { SsrfPolicy } from './ssrf';
+import { allowListed, isPublic, type SsrfPolicy } from './ssrf';
+
+/** A 2xx answer: the delivery succeeded (anything else, or no answer, is a failed attempt). */
+export const succeeded = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
 
 export interface SendResult {
   status: number | null;
@@ -22,19 +24,8 @@ function guardedLookup(host: string, policy: SsrfPolicy): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as unknown as { address: string; family: number }[];
-      const allowed = policy.allow.some((entry) => {
-        if (!entry.includes('/')) return entry.toLowerCase() === host.toLowerCase();
-        try {
-          const [range, bits] = ipaddr.parseCIDR(entry);
-          return list.every((a) => {
-            const ip = ipaddr.process(a.address);
-            return ip.kind() === range.kind() && ip.match(range, bits);
-          });
-        } catch {
-          return false;
-        }
-      });
-      const bad = allowed ? undefined : list.find((a) => ipaddr.process(a.address).range() !== 'unicast');
+      // The same rules as at registration (ssrf.ts), on the addresses this connection will use.
+      const bad = allowListed(host, list.map((a) => a.address), policy) ? undefined : list.find((a) => !isPublic(a.address));
       if (bad) return callback(Object.assign(new Error(`refused: ${hostname} resolves to internal address ${bad.address}`), { code: 'SSRF_REFUSED' }), '', 0);
       const first = list[0]!;
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);

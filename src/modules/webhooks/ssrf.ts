@@ -16,13 +16,15 @@ export interface SsrfPolicy {
 
 const ALLOWED_RANGES = new Set(['unicast']);
 
-function isPublic(address: string): boolean {
+/** Whether an address (any notation, IPv4-mapped included) is an ordinary public unicast one. */
+export function isPublic(address: string): boolean {
   let ip = ipaddr.parse(address);
   if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
   return ALLOWED_RANGES.has(ip.range());
 }
 
-function allowListed(host: string, addresses: readonly string[], policy: SsrfPolicy): boolean {
+/** Whether the host is allow-listed by name, or every address it resolves to lies in an allow-listed CIDR. */
+export function allowListed(host: string, addresses: readonly string[], policy: SsrfPolicy): boolean {
   return policy.allow.some((entry) => {
     if (!entry.includes('/')) return entry.toLowerCase() === host.toLowerCase();
     try {

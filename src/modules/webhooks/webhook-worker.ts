@@ -1,10 +1,10 @@
 import type { Database } from '../../db/client';
 import type { Logger } from '../../server/logger';
 import { closeBatches } from './batches';
-import type { AnyWebhookPayload, WebhookBatchPayload } from './payload';
-import { discordMessages, slackMessages } from './render';
+import type { AnyWebhookPayload } from './payload';
+import { messageBodies } from './render';
+import { post, succeeded } from './sender';
 import { signatureHeader } from './signing';
-import { post } from './sender';
 import type { SsrfPolicy } from './ssrf';
 import {
   SEND_GAP_MS,
@@ -14,10 +14,9 @@ import {
   extendClaims,
   recordAttempt,
   reserveSendSlot,
-  webhookById,
   webhooksByIds,
   type DeliveryRecord,
-  type WebhookFormat,
+  type WebhookRecord,
 } from './webhooks.service';
 
 export interface WorkerOptions {
@@ -82,9 +81,9 @@ export class WebhookWorker {
       if (room <= 0) return;
       const due = await claimDue(database.db, room, this.lease());
       this.claimed += due.length;
-      for (const chain of await this.chains(due)) {
+      for (const { hook, chain } of await this.chains(due)) {
         const p = (async () => {
-          for (const d of chain) await this.deliver(d).finally(() => this.claimed--);
+          for (const d of chain) await this.deliver(d, hook).finally(() => this.claimed--);
         })().finally(() => this.inFlight.delete(p));
         this.inFlight.add(p);
       }
@@ -100,24 +99,25 @@ export class WebhookWorker {
    * endpoint's one after another in event order (a batch's parts arrive in order, each waiting for
    * its send slot), with the claims held long enough for the chain to reach the last one.
    */
-  private async chains(due: DeliveryRecord[]): Promise<DeliveryRecord[][]> {
-    const formats = new Map((await webhooksByIds(this.options.database.db, [...new Set(due.map((d) => d.webhookId))])).map((w) => [w.id, w.format]));
-    const out: DeliveryRecord[][] = [];
-    const paced = new Map<string, DeliveryRecord[]>();
+  private async chains(due: DeliveryRecord[]): Promise<{ hook: WebhookRecord | null; chain: DeliveryRecord[] }[]> {
+    const hooks = new Map((await webhooksByIds(this.options.database.db, [...new Set(due.map((d) => d.webhookId))])).map((w) => [w.id, w]));
+    const out: { hook: WebhookRecord | null; chain: DeliveryRecord[] }[] = [];
+    const paced = new Map<string, { hook: WebhookRecord; chain: DeliveryRecord[] }>();
     for (const d of [...due].sort((a, b) => a.eventSeq - b.eventSeq)) {
-      if (!SEND_GAP_MS[formats.get(d.webhookId) ?? 'JSON']) out.push([d]);
-      else if (paced.has(d.webhookId)) paced.get(d.webhookId)!.push(d);
-      else paced.set(d.webhookId, [d]);
+      const hook = hooks.get(d.webhookId) ?? null;
+      if (!hook || !SEND_GAP_MS[hook.format]) out.push({ hook, chain: [d] });
+      else if (paced.has(hook.id)) paced.get(hook.id)!.chain.push(d);
+      else paced.set(hook.id, { hook, chain: [d] });
     }
-    for (const chain of paced.values()) {
-      if (chain.length > 1) await extendClaims(this.options.database.db, chain.map((d) => d.id), this.lease() * chain.length);
-      out.push(chain);
+    for (const p of paced.values()) {
+      if (p.chain.length > 1) await extendClaims(this.options.database.db, p.chain.map((d) => d.id), this.lease() * p.chain.length);
+      out.push(p);
     }
     return out;
   }
 
   /** Waits for the endpoint's next send slot (shared by every process: see reserveSendSlot). */
-  private async pace(hook: { id: string; format: WebhookFormat }, deliveryId: string): Promise<void> {
+  private async pace(hook: WebhookRecord, deliveryId: string): Promise<void> {
     const wait = await reserveSendSlot(this.options.database.db, hook.id, hook.format, deliveryId, this.lease());
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
@@ -126,26 +126,12 @@ export class WebhookWorker {
     return (this.options.timeoutMs ?? 10_000) + 30_000;
   }
 
-  /**
-   * The request bodies for a delivery: one, except when a batch cut for one format is sent after
-   * the endpoint switched to another whose limits split it; then its messages go one by one.
-   */
-  private render(format: string, payload: AnyWebhookPayload): string[] {
-    if (format === 'JSON') return [JSON.stringify(payload)];
-    const link = this.options.linkTemplate ?? null;
-    const batch = payload.type === 'item.batch';
-    const items = batch ? payload.data.events.map((e) => e.data.item) : [payload.data.item];
-    const heading = batch ? batchHeading(payload) : null;
-    const messages = format === 'SLACK' ? slackMessages(items, link, heading) : discordMessages(items, link, heading);
-    return messages.map((m) => JSON.stringify(m));
-  }
-
-  private async deliver(d: DeliveryRecord): Promise<void> {
+  /** One attempt at a delivery of `hook` (read when the delivery was claimed; null: deleted since). */
+  private async deliver(d: DeliveryRecord, hook: WebhookRecord | null): Promise<void> {
     const { database, log, policy } = this.options;
     try {
-      const hook = await webhookById(database.db, d.webhookId);
       if (!hook) return;
-      const bodies = this.render(hook.format, d.payload as AnyWebhookPayload);
+      const bodies = messageBodies(hook.format, d.payload as AnyWebhookPayload, this.options.linkTemplate ?? null);
       const secrets = [hook.secret, ...(hook.previousSecret && hook.previousSecretUntil && hook.previousSecretUntil > new Date() ? [hook.previousSecret] : [])];
       let outcome!: Awaited<ReturnType<typeof post>>;
       for (const [i, body] of bodies.entries()) {
@@ -154,11 +140,10 @@ export class WebhookWorker {
         const id = i === 0 ? `msg_${d.id}` : `msg_${d.id}_${i + 1}`;
         const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body) };
         outcome = await post(new URL(hook.url), body, headers, policy, this.options.timeoutMs ?? 10_000);
-        if (outcome.status === null || outcome.status < 200 || outcome.status >= 300) break;
+        if (!succeeded(outcome.status)) break;
       }
       await recordAttempt(database.db, d, outcome, this.options.retryScale ?? 1);
-      const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
-      this.options.onAttempt?.(ok ? 'succeeded' : outcome.status === 410 ? 'gone' : 'failed', outcome.latencyMs);
+      this.options.onAttempt?.(succeeded(outcome.status) ? 'succeeded' : outcome.status === 410 ? 'gone' : 'failed', outcome.latencyMs);
       log.info({ delivery: d.id, webhook: hook.id, attempt: d.attempts, status: outcome.status, ms: outcome.latencyMs, error: outcome.error }, 'webhook attempt');
     } catch (err) {
       // The claim's lease runs out and the attempt is made again: nothing is lost.
@@ -167,12 +152,3 @@ export class WebhookWorker {
   }
 }
 
-const UTC_TIME = (iso: string) => iso.slice(11, 16);
-
-/** "Hourly digest · 2026-11-29 05:00–06:00 UTC · 12 items · part 1 of 2" */
-export function batchHeading(batch: WebhookBatchPayload): string {
-  const { mode, window, part, parts, events } = batch.data;
-  const span = mode === 'HOURLY' ? `${window.start.slice(0, 10)} ${UTC_TIME(window.start)}–${UTC_TIME(window.end)} UTC` : `${window.start.slice(0, 16).replace('T', ' ')} – ${window.end.slice(0, 16).replace('T', ' ')} UTC`;
-  const count = `${events.length} item${events.length === 1 ? '' : 's'}`;
-  return `${mode === 'HOURLY' ? 'Hourly' : 'Daily'} digest · ${span} · ${count}${parts > 1 ? ` · part ${part} of ${parts}` : ''}`;
-}

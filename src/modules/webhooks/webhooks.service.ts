@@ -7,6 +7,7 @@ import { head, itemFactsOf, readAfter, type EventRecord } from '../events/events
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
 import { batchRow } from './batches';
 import { buildPayloads } from './payload';
+import { succeeded } from './sender';
 import { mergeSchedule, modeFor, type ScheduleInput } from './schedule';
 import { newSecret } from './signing';
 import { checkWebhookUrl, type SsrfPolicy } from './ssrf';
@@ -24,6 +25,8 @@ export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 
 const notFound = (what: string, id: string) => new ApiError(ErrorCode.NOT_FOUND, `no ${what} with id "${id}"`, { argument: 'id' });
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+/** An id to look up: a client's non-UUID matches nothing (instead of a Postgres cast error). */
+const lookupId = (s: string) => (isUuid(s) ? s : '00000000-0000-0000-0000-000000000000');
 
 export interface WebhookInput {
   url: string;
@@ -57,7 +60,7 @@ export async function updateWebhook(db: Executor, id: string, input: Partial<Web
   if (input.filter !== undefined) normaliseItemFilter(input.filter, 'input.filter');
   if (input.schedule) mergeSchedule({}, input.schedule, 'input.schedule');
   if (input.url != null) await checkWebhookUrl(input.url, policy, 'input.url');
-  const key = isUuid(id) ? id : '00000000-0000-0000-0000-000000000000';
+  const key = lookupId(id);
   return db.transaction(async (tx) => {
     // A schedule changes field by field: read and write it under the row's lock.
     const [current] = await tx.select().from(webhooks).where(eq(webhooks.id, key)).for('update');
@@ -84,7 +87,7 @@ export async function rotateSecret(db: Executor, id: string, overlapHours: numbe
   const [row] = await db
     .update(webhooks)
     .set({ previousSecret: webhooks.secret, previousSecretUntil: sql`now() + make_interval(secs => ${overlapHours * 3600})`, secret })
-    .where(eq(webhooks.id, isUuid(id) ? id : '00000000-0000-0000-0000-000000000000'))
+    .where(eq(webhooks.id, lookupId(id)))
     .returning();
   if (!row) throw notFound('webhook', id);
   return { webhook: row, secret };
@@ -122,7 +125,7 @@ export async function redeliver(db: Executor, deliveryId: string): Promise<Deliv
   const [row] = await db
     .update(webhookDeliveries)
     .set({ status: 'PENDING', attempts: 0, nextAttemptAt: sql`now()`, lastError: null })
-    .where(eq(webhookDeliveries.id, isUuid(deliveryId) ? deliveryId : '00000000-0000-0000-0000-000000000000'))
+    .where(eq(webhookDeliveries.id, lookupId(deliveryId)))
     .returning();
   if (!row) throw notFound('delivery', deliveryId);
   return row;
@@ -231,7 +234,7 @@ export interface AttemptOutcome {
 /** Records an attempt: success, a retry at the schedule's next step (or Retry-After), dead, or the endpoint gone (410). */
 export async function recordAttempt(db: Executor, d: DeliveryRecord, o: AttemptOutcome, retryScale = 1): Promise<void> {
   const common = { lastStatusCode: o.status, lastError: o.error, lastLatencyMs: o.latencyMs };
-  if (o.status !== null && o.status >= 200 && o.status < 300) {
+  if (succeeded(o.status)) {
     await db.update(webhookDeliveries).set({ ...common, lastError: null, status: 'SUCCEEDED', deliveredAt: sql`now()` }).where(eq(webhookDeliveries.id, d.id));
     return;
   }

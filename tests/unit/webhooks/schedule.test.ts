@@ -1,7 +1,7 @@
 import { collapse } from '../../../src/modules/webhooks/batches';
 import type { WebhookBatchPayload, WebhookPayload } from '../../../src/modules/webhooks/payload';
 import { describeSchedule, mergeSchedule, modeFor, windowOf } from '../../../src/modules/webhooks/schedule';
-import { batchHeading } from '../../../src/modules/webhooks/webhook-worker';
+import { batchHeading } from '../../../src/modules/webhooks/render';
 
 const at = (iso: string) => new Date(iso);
 const iso = (w: { start: Date; end: Date }) => [w.start.toISOString(), w.end.toISOString()];
