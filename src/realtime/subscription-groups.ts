@@ -13,8 +13,7 @@ import {
 } from 'graphql';
 import type { EventRecord, LogPosition } from '../modules/events/events.repository';
 import type { EventStream } from '../modules/realtime/realtime.service';
-import type { ReaderHandle } from './event-hub';
-import type { GraphQLContext } from '../server/context';
+import type { DirectSender, GraphQLContext } from '../server/context';
 import type { Logger } from '../server/logger';
 import { BoundedQueue } from './async-queue';
 import { comparePositions } from './event-cursor';
@@ -28,19 +27,17 @@ import { comparePositions } from './event-cursor';
  * executes each event once (fresh DataLoaders per event, as for a lone subscription), formats
  * and serialises the result once. Over graphql-ws each member's burst of `next` messages is written
  * straight to its socket (byte for byte what graphql-ws writes: see socket-send.ts); graphql-ws
- * still owns the subscription (each member is the async iterator it completes). Elsewhere the
- * results go through each member's bounded queue.
+ * still owns the subscription (each member is the async iterator it completes).
  *
- * A member that cannot keep up (its socket keeps more than 256 KB unsent after a burst, or its
- * queue of `queueMax` results is full) leaves the group and
- * continues as a lone subscription from the last event it was given: it reads the rest from the
- * log at its own pace and falls under the usual slow-consumer rules (closed with 4503 when stalled
- * or too far behind). Subscriptions with `after` replay from their own cursor and are never grouped.
+ * A member that cannot keep up (its socket keeps more than 256 KB unsent after a burst) leaves
+ * the group and continues as a lone subscription from the last event it was given: it reads the
+ * rest from the log at its own pace and falls under the usual slow-consumer rules (closed with
+ * 4503 when stalled or too far behind). Subscriptions with `after` replay from their own cursor
+ * and are never grouped.
  */
 
 export interface GroupsOptions {
   log: Logger;
-  queueMax: number;
   /**
    * A context for executing a group's events, from its first member's: no socket of its own,
    * never "backed up"; `onSlowConsumer` when the group's reader falls more than the hub's
@@ -51,30 +48,12 @@ export interface GroupsOptions {
   format(result: ExecutionResult, requestId: string): ExecutionResult;
 }
 
-/** A result executed once for a group; `json` is its serialisation, made on first use. */
-export interface SharedResult {
-  result: ExecutionResult;
-  json: string | null;
-}
-
 /** Events a group executes together at most. */
 const BATCH_MAX = 100;
 
-const shared = new WeakMap<ExecutionResult, SharedResult>();
-
-/** Whether a result was executed (and formatted) once for a group. */
-export const isShared = (result: ExecutionResult): boolean => shared.has(result);
-
-/** The shared serialisation of a group's result, or null for a result of a lone subscription. */
-export function sharedJson(result: ExecutionResult): string | null {
-  const s = shared.get(result);
-  if (!s) return null;
-  s.json ??= JSON.stringify(s.result);
-  return s.json;
-}
-
+/** One event's result for a group: formatted and serialised once for all its members. */
 interface Delivery {
-  result: ExecutionResult;
+  json: string;
   position: LogPosition;
 }
 
@@ -116,30 +95,30 @@ const ENDED: Stream = { next: () => Promise.resolve({ value: undefined, done: tr
 const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x as Partial<Stream>).next === 'function';
 
 class Member implements AsyncIterableIterator<ExecutionResult> {
-  readonly queue: BoundedQueue<Delivery>;
+  /**
+   * Never holds a value: the member's results go straight to its socket. graphql-ws waits on it
+   * until the group ends or fails, closes the member, or hands it over to its own subscription.
+   */
+  private readonly released = new BoundedQueue<never>(0);
   /** Events at or before the join are not this member's: it subscribed after them. */
   private position: LogPosition;
   private joined = false;
   /** Set once the member left the group: its own subscription, reading on from `position`. */
   private alone: Promise<Stream | ExecutionResult> | null = null;
-  /** That subscription's reader: told of progress while the member drains what the group gave it. */
-  private aloneReader: ReaderHandle | null = null;
   private returned = false;
 
   constructor(
     private readonly group: Group,
     private readonly args: ExecutionArgs,
+    private readonly direct: DirectSender,
     joinedAt: LogPosition,
-    capacity: number,
   ) {
     this.position = joinedAt;
-    this.queue = new BoundedQueue<Delivery>(capacity);
   }
 
   /**
-   * From the group's loop, a burst of results in log order. Over graphql-ws they are written to
-   * the socket at once (the direct path); otherwise queued for graphql-ws to take. A member whose
-   * socket stays backed up, or whose queue is full, leaves the group.
+   * From the group's loop, a burst of results in log order, written to the member's socket at
+   * once. A member whose socket stays backed up leaves the group.
    */
   offer(burst: readonly Delivery[]): void {
     if (this.alone) return;
@@ -150,58 +129,43 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
       if (from === burst.length) return;
       this.joined = true;
     }
-    const direct = (this.args.contextValue as GraphQLContext).realtime.direct;
-    if (direct) {
-      const mine = from ? burst.slice(from) : burst;
-      const backedUp = direct.send(mine.map((d) => sharedJson(d.result)!));
-      this.position = mine[mine.length - 1]!.position;
-      if (backedUp) this.goAlone();
-      return;
-    }
-    for (let i = from; i < burst.length; i++) {
-      if (!this.queue.push(burst[i]!)) return this.goAlone();
-      this.position = burst[i]!.position;
-    }
+    const mine = from ? burst.slice(from) : burst;
+    const backedUp = this.direct.send(mine.map((d) => d.json));
+    this.position = mine[mine.length - 1]!.position;
+    if (backedUp) this.goAlone();
   }
 
   /**
-   * Leaves the group and continues alone from the last event given (queued or written). The
-   * subscription starts now, so its reader is watched by the hub's slow-consumer checks from this
-   * moment (a member that stopped reading is closed with 4503); its events follow the queued ones.
+   * Leaves the group and continues alone from the last event written. The subscription starts
+   * now, so its reader is watched by the hub's slow-consumer checks from this moment (a member
+   * that stopped reading is closed with 4503).
    */
   private goAlone(): void {
     this.group.leave(this);
     const ctx = this.args.contextValue as GraphQLContext;
-    const contextValue: GraphQLContext = {
-      ...ctx,
-      realtime: { ...ctx.realtime, startAt: this.position, onReader: (reader) => (this.aloneReader = reader) },
-    };
+    const contextValue: GraphQLContext = { ...ctx, realtime: { ...ctx.realtime, startAt: this.position } };
     this.alone = Promise.resolve(subscribe({ ...this.args, contextValue }));
     void this.alone.then((it) => {
       if (this.returned && isStream(it)) void it.return?.();
     });
-    // A reader waiting on the (empty, direct-path) queue wakes and reads on alone.
-    this.queue.end();
+    // graphql-ws, waiting on `released`, wakes and reads on from the member's own subscription.
+    this.released.end();
   }
 
   /** The group's reader fell too far behind: close this member's connection as a slow consumer. */
   slow(): void {
-    this.queue.end();
+    this.released.end();
     (this.args.contextValue as GraphQLContext).realtime.onSlowConsumer();
   }
 
   end(err?: unknown): void {
-    if (err === undefined) this.queue.end();
-    else this.queue.fail(err);
+    if (err === undefined) this.released.end();
+    else this.released.fail(err);
   }
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
-    if (!this.alone || this.queue.size > 0) {
-      const r = await this.queue.next();
-      if (!r.done) {
-        this.aloneReader?.pulled(false);
-        return { value: r.value.result, done: false };
-      }
+    if (!this.alone) {
+      const r = await this.released.next();
       // Ended: the group ended (or closed this member), unless the member left it to read alone.
       if (!this.alone || this.returned) return r;
     }
@@ -215,7 +179,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.returned = true;
     this.group.leave(this);
-    await this.queue.return();
+    await this.released.return();
     const alone = await this.alone;
     if (alone && isStream(alone)) await alone.return?.();
     return { value: undefined, done: true };
@@ -256,8 +220,8 @@ class Group {
     return null;
   }
 
-  join(args: ExecutionArgs, hubPosition: LogPosition): Member {
-    const m = new Member(this, args, hubPosition, this.owner.options.queueMax);
+  join(args: ExecutionArgs, direct: DirectSender, hubPosition: LogPosition): Member {
+    const m = new Member(this, args, direct, hubPosition);
     this.members.add(m);
     return m;
   }
@@ -295,8 +259,7 @@ class Group {
         if (this.stopped) break;
         const burst = batch.map((event, i) => {
           const result = format(results[i]!, (this.args.contextValue as GraphQLContext).requestId);
-          shared.set(result, { result, json: null });
-          return { result, position: { tx: event.tx, seq: event.seq } };
+          return { json: JSON.stringify(result), position: { tx: event.tx, seq: event.seq } };
         });
         for (const m of this.members) m.offer(burst);
       }
@@ -319,7 +282,9 @@ export class SubscriptionGroups {
   /** graphql-ws's `subscribe`: joins (or opens) the group for these arguments, or runs alone. */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const key = groupKey(args);
-    if (key === null) return subscribe(args);
+    const direct = (args.contextValue as GraphQLContext).realtime.direct;
+    // Grouped members write to their own socket; without one (or replaying from `after`) a subscription runs alone.
+    if (key === null || !direct) return subscribe(args);
     // The join position is taken before any await: events after it are the member's.
     const joinedAt = (args.contextValue as GraphQLContext).realtime.hub.stats().position;
     for (;;) {
@@ -331,7 +296,7 @@ export class SubscriptionGroups {
       const refused = await group.ready;
       if (refused) return refused;
       // Stopped while this member waited (its last member left): open a new one.
-      if (!group.stopped) return group.join(args, joinedAt);
+      if (!group.stopped) return group.join(args, direct, joinedAt);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import type { EventHub, ReaderHandle } from '../realtime/event-hub';
+import type { EventHub } from '../realtime/event-hub';
 import type { LogPosition } from '../modules/events/events.repository';
 import type { Loaders } from '../modules/loading/loaders';
 import type { Scope } from '../modules/auth/api-keys';
@@ -38,8 +38,6 @@ export interface RealtimeContext {
   isBackedUp: () => boolean;
   /** Where a subscription without `after` starts reading the log (default: the live head). */
   startAt?: LogPosition | null;
-  /** Told the subscription's log reader once attached (a group member reports progress through it). */
-  onReader?: (reader: ReaderHandle) => void;
   /** graphql-ws only: writes this subscription's `next` messages straight to its socket (see socket-send). */
   direct?: DirectSender;
 }

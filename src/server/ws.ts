@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Db } from '../db/client';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
-import { SubscriptionGroups, isShared } from '../realtime/subscription-groups';
+import { SubscriptionGroups } from '../realtime/subscription-groups';
 import { directSender, prepareSocketSend } from '../realtime/socket-send';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
@@ -115,7 +115,6 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
 
   const groups = new SubscriptionGroups({
     log,
-    queueMax: options.queueMax,
     format: formatResult,
     groupContext: (member, onSlowConsumer) => ({
       db: member.db,
@@ -224,13 +223,11 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       onOperation: (_ctx, _id, _payload, args) => {
         options.metrics.count('ws', getOperationAST(args.document, args.operationName)?.name?.value, undefined);
       },
-      // Every result on this transport (queries and each subscription event) passes the one error formatter;
-      // a group's result was formatted and is serialised once for all its members.
-      onNext: (ctx, _id, _payload, args, result) => {
+      // Every result graphql-ws sends (queries, lone subscriptions' events) passes the one error
+      // formatter; a group formats its results itself and writes them directly (socket-send.ts).
+      onNext: (_ctx, _id, _payload, args, result) => {
         if (isSubscription(args.document)) options.metrics.eventDelivered();
-        // A group's results were formatted once for all members (they are written directly, see
-        // socket-send; this path only sees one if a member has no socket to write to).
-        return isShared(result as ExecutionResult) ? (result as ExecutionResult) : formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId);
+        return formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId);
       },
     },
     wss,

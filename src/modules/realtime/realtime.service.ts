@@ -34,7 +34,6 @@ function eventStream(ctx: GraphQLContext, after: string | null | undefined, acce
     },
     from,
   );
-  ctx.realtime.onReader?.(handle);
   const resumeAt = Math.max(1, Math.floor(ctx.realtime.queueMax / 2));
   return {
     next: async () => {
