@@ -8,7 +8,7 @@ import type { Database } from '../db/client';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 import { outboxStats } from '../modules/webhooks/webhooks.service';
 import { pendingMigrations } from '../db/migrations';
-import { rateLimitHeaders, rateLimitedError, subjectOf, take, type RateDecision, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
+import { charge, rateLimitHeaders, rateLimitedError, type RateDecision, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { createLoaders } from '../modules/loading/loaders';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import type { EventHub } from '../realtime/event-hub';
@@ -207,11 +207,8 @@ function costAndRatePlugin(maxCost: number, rate: RateLimitConfig | null, metric
             const e = costError(cost, maxCost);
             throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });
           }
-          if (!rate) return;
-          const { subject, perMinute } = subjectOf(contextValue.auth, contextValue.ip);
-          if (perMinute(rate) <= 0) return;
-          decision = await take(contextValue.db, subject, perMinute(rate), Math.max(1, cost));
-          if (!decision.granted) {
+          decision = await charge(contextValue.db, rate, contextValue.auth, contextValue.ip, cost);
+          if (decision && !decision.granted) {
             metrics.limited('http');
             const e = rateLimitedError(decision, Math.max(1, cost));
             throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 429, headers: new HeaderMap(Object.entries(rateLimitHeaders(decision))) } } });

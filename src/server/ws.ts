@@ -17,7 +17,7 @@ import { formatError, isDatabaseUnavailable } from './format-error';
 import { runWithRequestId } from './request-scope';
 import type { Metrics } from './metrics';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
-import { rateLimitedError, subjectOf, take, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
+import { charge, rateLimitedError, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 
@@ -167,14 +167,10 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         }
         const cost = operationCost(options.schema, prepared.document, payload.operationName, payload.variables);
         if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
-        const rate = options.rateLimits;
-        const { subject, perMinute } = subjectOf(peer.auth, peer.ip);
-        if (rate && perMinute(rate) > 0) {
-          const decision = await take(options.db, subject, perMinute(rate), Math.max(1, cost));
-          if (!decision.granted) {
-            options.metrics.limited('ws');
-            return [rateLimitedError(decision, Math.max(1, cost))];
-          }
+        const decision = await charge(options.db, options.rateLimits, peer.auth, peer.ip, cost);
+        if (decision && !decision.granted) {
+          options.metrics.limited('ws');
+          return [rateLimitedError(decision, Math.max(1, cost))];
         }
         return { schema: options.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables };
       },

@@ -29,7 +29,7 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
-export function subjectOf(auth: Auth, ip: string | null): { subject: string; perMinute: (c: RateLimitConfig) => number } {
+function subjectOf(auth: Auth, ip: string | null): { subject: string; perMinute: (c: RateLimitConfig) => number } {
   if (auth.keyId) return { subject: `key:${auth.keyId}`, perMinute: (c) => c.keyPerMinute };
   if (auth.principal !== 'anonymous') return { subject: auth.principal, perMinute: (c) => c.keyPerMinute };
   return { subject: `ip:${ip ?? 'unknown'}`, perMinute: (c) => c.anonymousPerMinute };
@@ -57,6 +57,17 @@ export async function take(db: Executor, subject: string, perMinute: number, cos
     resetSeconds: Math.ceil((capacity - tokens) / rate),
     retryAfterSeconds: row!.granted ? 0 : Math.max(1, Math.ceil((cost - tokens) / rate)),
   };
+}
+
+/**
+ * Charges an operation of `cost` (at least 1 point) to its caller's bucket, the same way on every
+ * transport; null when no limit applies (limits off, or 0 per minute for this kind of caller).
+ */
+export async function charge(db: Executor, config: RateLimitConfig | null, auth: Auth, ip: string | null, cost: number): Promise<RateDecision | null> {
+  if (!config) return null;
+  const { subject, perMinute } = subjectOf(auth, ip);
+  const limit = perMinute(config);
+  return limit > 0 ? take(db, subject, limit, Math.max(1, cost)) : null;
 }
 
 /** Forgets buckets idle long enough to be full again anyway. */
