@@ -11,6 +11,13 @@ export function operationNameOf(rc: { operationName?: string | null; request: { 
 }
 
 /** What /metrics reads when scraped, from the parts that own the numbers. */
+/** The webhook outbox as /metrics shows it. */
+export interface WebhookQueueStats {
+  pending: number;
+  oldestSeconds: number;
+  batched: number;
+}
+
 export interface MetricSources {
   hub: EventHub;
   wsConnections(): number;
@@ -19,7 +26,7 @@ export interface MetricSources {
   /** In use and waiting, when the pool is gated (Postgres). */
   dbPool?: () => { inUse: number; waiting: number; max: number } | null;
   /** Pending webhook deliveries and the age of the oldest (read from the outbox at scrape time). */
-  webhookQueue?: () => Promise<{ pending: number; oldestSeconds: number; batched: number }>;
+  webhookQueue?: () => Promise<WebhookQueueStats>;
 }
 
 /**
@@ -105,25 +112,20 @@ export class Metrics {
         },
       });
     }
-    const queue = sources.webhookQueue;
-    if (queue) {
-      new Gauge({ name: 'digestql_webhook_pending', help: 'Webhook deliveries waiting to be sent (or retried)', registers, async collect() { this.set((await queue().catch(() => ({ pending: NaN }))).pending); } });
-      new Gauge({
-        name: 'digestql_webhook_oldest_pending_seconds',
-        help: 'Age of the oldest pending webhook delivery',
-        registers,
-        async collect() {
-          this.set((await queue().catch(() => ({ oldestSeconds: NaN }))).oldestSeconds);
-        },
-      });
-      new Gauge({
-        name: 'digestql_webhook_batched_items',
-        help: 'Matched events waiting for the end of their HOURLY or DAILY window',
-        registers,
-        async collect() {
-          this.set((await queue().catch(() => ({ batched: NaN }))).batched);
-        },
-      });
+    const readQueue = sources.webhookQueue;
+    if (readQueue) {
+      // A scrape collects the three gauges at once: they share one read of the outbox.
+      let reading: Promise<WebhookQueueStats> | null = null;
+      const queue = (): Promise<WebhookQueueStats> =>
+        (reading ??= readQueue()
+          .catch(() => ({ pending: NaN, oldestSeconds: NaN, batched: NaN }))
+          .finally(() => (reading = null)));
+      const gauge = (name: string, help: string, pick: (q: WebhookQueueStats) => number): void => {
+        new Gauge({ name, help, registers, async collect() { this.set(pick(await queue())); } });
+      };
+      gauge('digestql_webhook_pending', 'Webhook deliveries waiting to be sent (or retried)', (q) => q.pending);
+      gauge('digestql_webhook_oldest_pending_seconds', 'Age of the oldest pending webhook delivery', (q) => q.oldestSeconds);
+      gauge('digestql_webhook_batched_items', 'Matched events waiting for the end of their HOURLY or DAILY window', (q) => q.batched);
     }
     if (sources.dbPoolMax !== null) new Gauge({ name: 'digestql_db_pool_max', help: 'Connections the Postgres pool may open', registers }).set(sources.dbPoolMax);
   }
