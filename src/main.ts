@@ -70,8 +70,6 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
     const retentionMs = env.EVENT_RETENTION_DAYS * 86_400_000;
     const purger = startRetention(database, retentionMs, log);
     const webhookPolicy = { allow: env.WEBHOOK_ALLOW_HOSTS };
-    const webhooks = new WebhookWorker({ database, log, policy: webhookPolicy, pollMs: env.WEBHOOK_POLL_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS, linkTemplate: env.ITEM_LINK_TEMPLATE ?? null });
-    await webhooks.start();
     const app = await createApp({
       database,
       schema: buildSchema(VERSION),
@@ -83,10 +81,8 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       publicRead: env.PUBLIC_READ,
       corsOrigins: env.CORS_ORIGINS,
       webhookPolicy,
-      rateLimits:
-        env.RATE_LIMIT_KEY_PER_MINUTE > 0 || env.RATE_LIMIT_ANON_PER_MINUTE > 0
-          ? { keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE, anonymousPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE }
-          : null,
+      // 0 per minute turns a limit off (rate-limit.ts charge).
+      rateLimits: { keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE, anonymousPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE },
       retentionMs,
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       keepAliveMs: env.WS_KEEPALIVE_MS,
@@ -96,7 +92,16 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST },
       hideSuggestions: env.NODE_ENV === 'production',
     });
-    webhooks.countAttempts((outcome, ms) => app.metrics.webhookAttempt(outcome, ms));
+    const webhooks = new WebhookWorker({
+      database,
+      log,
+      policy: webhookPolicy,
+      pollMs: env.WEBHOOK_POLL_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      linkTemplate: env.ITEM_LINK_TEMPLATE ?? null,
+      onAttempt: (outcome, ms) => app.metrics.webhookAttempt(outcome, ms),
+    });
+    await webhooks.start();
     const url = await app.listen(env.PORT, env.HOST);
     log.info({ url: `${url}/graphql`, database: database.kind }, 'digestql is serving');
     return {

@@ -52,11 +52,6 @@ export class WebhookWorker {
 
   constructor(private readonly options: WorkerOptions) {}
 
-  /** Where attempt outcomes are counted (the app's metrics exist after the worker starts). */
-  countAttempts(onAttempt: NonNullable<WorkerOptions['onAttempt']>): void {
-    this.options.onAttempt = onAttempt;
-  }
-
   async start(): Promise<void> {
     await ensureCursor(this.options.database.db);
     this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 1000);
