@@ -3,6 +3,7 @@ import { DigestParseError } from './errors';
 import { readFrontMatter, type FrontMatter } from './front-matter';
 import type { Report } from './model';
 import { tidyMarkdown } from './normalise';
+import { linkDefinitions } from './links';
 import { linesToMarkdown, outline, type Line } from './outline';
 import { isKeywordHeading, keywordsFrom, takeFooter, watchlistFrom } from './report-meta';
 import { isValidDigestDate, reportInputSchema, type ReportInput } from './schema';
@@ -33,7 +34,9 @@ function parseOrThrow(input: string | Uint8Array, options: ParseOptions): Report
   const bodyLines: Line[] = lines.slice(fm.bodyStartLine - 1).map((t, i) => ({ text: t, no: fm.bodyStartLine + i }));
   const { footer, rest } = takeFooter(bodyLines);
   const tree = outline(rest);
-  const sections = tree.sections.map(parseSection);
+  // A reference definition applies in every block of the digest, wherever it is written.
+  const definitions = linkDefinitions(linesToMarkdown(rest));
+  const sections = tree.sections.map((block) => parseSection(block, definitions));
   const keywordLines = tree.sections.flatMap((s) => s.subs.filter((sub) => isKeywordHeading(sub.heading)).flatMap((sub) => sub.lines));
   const intro = tidyMarkdown(linesToMarkdown(tree.intro));
 

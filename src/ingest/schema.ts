@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { toEntityRefs } from './entities';
-import type { Item, Report, Section } from './model';
+import type { Item, Report, Section, Source } from './model';
 import { tidyMarkdown } from './normalise';
 import { PROSE_SECTION_KEYS, sectionKey, splitSectionTitle } from './section-keys';
-import { classifySource, dedupeSources } from './sources';
+import { classifySource, dedupeSources, itemTexts, linkSourceInputs } from './sources';
 import { itemTags } from './tags';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -110,6 +110,15 @@ export const reportInputSchema = reportObjectSchema.transform((r): Report => fin
 /** What a publisher may send (structured JSON); `Report` is what it becomes. */
 export type ReportInput = z.input<typeof reportInputSchema>;
 
+/**
+ * A block's listed sources, then every link in its text (a long-form post cites its evidence
+ * inline), each URL once: JSON and Markdown input get the same sources.
+ */
+function withTextLinks(listed: Source[], texts: string[]): Source[] {
+  const linked = linkSourceInputs(texts).map((l) => classifySource(l.label, l.ref));
+  return dedupeSources([...listed, ...linked]);
+}
+
 /** Derived fields, computed the same way for Markdown and JSON input: keys, positions, tags. */
 function finaliseReport(r: z.output<typeof reportObjectSchema>): Report {
   const usedKeys = new Set<string>();
@@ -121,7 +130,7 @@ function finaliseReport(r: z.output<typeof reportObjectSchema>): Report {
     for (let n = 2; usedKeys.has(key); n++) key = `${s.key ?? sectionKey(split.title, split.titleEn)}-${n}`;
     usedKeys.add(key);
     const items: Item[] = s.items.map((it) => {
-      const base = { ...it, entities: toEntityRefs(it.entities), sources: dedupeSources(it.sources) };
+      const base = { ...it, entities: toEntityRefs(it.entities), sources: withTextLinks(it.sources, itemTexts(it)) };
       return { ...base, tags: itemTags(base, tagCandidates), position: ++itemPosition };
     });
     return {
@@ -130,7 +139,7 @@ function finaliseReport(r: z.output<typeof reportObjectSchema>): Report {
       titleEn: split.titleEn,
       prose: s.prose ?? (PROSE_SECTION_KEYS.has(key) && items.length === 0),
       body: s.body,
-      sources: dedupeSources(s.sources),
+      sources: withTextLinks(s.sources, s.body ? [s.body] : []),
       items,
       position: i + 1,
     };
