@@ -9,6 +9,7 @@ import { isKeywordHeading, keywordsFrom, takeFooter, watchlistFrom } from './rep
 import { isValidDigestDate, reportInputSchema, type ReportInput } from './schema';
 import { parseSection } from './sections';
 import { decodeDigest as decode } from './source-text';
+import { unsafeTextReason } from './text-safety';
 
 export interface ParseOptions {
   /** Used for the default slug and in error messages. */
@@ -50,7 +51,7 @@ function parseOrThrow(input: string | Uint8Array, options: ParseOptions): Report
   } satisfies ReportInput;
 
   const parsed = reportInputSchema.safeParse(raw);
-  if (!parsed.success) throw zodToParseError(parsed.error, fm, tree.sections);
+  if (!parsed.success) throw zodToParseError(parsed.error, fm, tree.sections, lines);
   return parsed.data;
 }
 
@@ -98,7 +99,12 @@ function frontMatterFields(fm: FrontMatter, fileName: string | undefined) {
 }
 
 /** The first schema problem, with the line it comes from. */
-function zodToParseError(error: z.ZodError, fm: FrontMatter, sections: ReturnType<typeof outline>['sections']): DigestParseError {
+function zodToParseError(
+  error: z.ZodError,
+  fm: FrontMatter,
+  sections: ReturnType<typeof outline>['sections'],
+  lines: string[],
+): DigestParseError {
   const issue = error.issues[0]!;
   const path = issue.path.map(String);
   let line = fm.keyLines[path[0] ?? ''] ?? 1;
@@ -106,6 +112,11 @@ function zodToParseError(error: z.ZodError, fm: FrontMatter, sections: ReturnTyp
     const section = sections[Number(path[1])];
     line = section?.line ?? line;
     if (path[2] === 'items' && path[3] !== undefined) line = section?.subs[Number(path[3])]?.line ?? line;
+  }
+  if (issue.code === 'custom' && issue.params?.unsafeText) {
+    // The field starts at `line`; the character itself is on the first such line from there.
+    const at = lines.findIndex((l, i) => i >= line - 1 && unsafeTextReason(l) !== null);
+    if (at !== -1) line = at + 1;
   }
   return new DigestParseError(issue.message, line, path.join('.') || null);
 }

@@ -5,6 +5,7 @@ import { tidyMarkdown } from './normalise';
 import { PROSE_SECTION_KEYS, sectionKey, splitSectionTitle } from './section-keys';
 import { classifySource, dedupeSources, itemTexts, linkSourceInputs } from './sources';
 import { itemTags } from './tags';
+import { firstUnsafeText } from './text-safety';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -102,6 +103,10 @@ const reportObjectSchema = z
     watchlist: z.array(name(2000)).max(200).default([]),
     intro: optionalText,
     sections: z.array(sectionInputSchema).max(200),
+  })
+  .superRefine((r, ctx) => {
+    const unsafe = firstUnsafeText(r);
+    if (unsafe) ctx.addIssue({ code: 'custom', path: unsafe.path, message: unsafe.reason, params: { unsafeText: true } });
   });
 
 /** Validates and normalises a report, whether it came from Markdown or from a publisher's JSON. */
