@@ -9,7 +9,6 @@ import { isKeywordHeading, keywordsFrom, takeFooter, watchlistFrom } from './rep
 import { isValidDigestDate, reportInputSchema, type ReportInput } from './schema';
 import { parseSection } from './sections';
 import { decodeDigest as decode } from './source-text';
-import { unsafeTextReason } from './text-safety';
 
 export interface ParseOptions {
   /** Used for the default slug and in error messages. */
@@ -113,9 +112,10 @@ function zodToParseError(
     line = section?.line ?? line;
     if (path[2] === 'items' && path[3] !== undefined) line = section?.subs[Number(path[3])]?.line ?? line;
   }
-  if (issue.code === 'custom' && issue.params?.unsafeText) {
-    // The field starts at `line`; the character itself is on the first such line from there.
-    const at = lines.findIndex((l, i) => i >= line - 1 && unsafeTextReason(l) !== null);
+  const find: unknown = issue.code === 'custom' ? issue.params?.find : undefined;
+  if (typeof find === 'string' && find !== '') {
+    // The field starts at `line`; what is wrong with it is on the first line from there that holds it.
+    const at = lines.findIndex((l, i) => i >= line - 1 && l.includes(find));
     if (at !== -1) line = at + 1;
   }
   return new DigestParseError(issue.message, line, path.join('.') || null);

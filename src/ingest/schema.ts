@@ -5,6 +5,7 @@ import { tidyMarkdown } from './normalise';
 import { PROSE_SECTION_KEYS, sectionKey, splitSectionTitle } from './section-keys';
 import { classifySource, dedupeSources, itemTexts, linkSourceInputs } from './sources';
 import { itemTags } from './tags';
+import { firstUnsafeLink } from './link-safety';
 import { firstUnsafeText } from './text-safety';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -105,8 +106,9 @@ const reportObjectSchema = z
     sections: z.array(sectionInputSchema).max(200),
   })
   .superRefine((r, ctx) => {
-    const unsafe = firstUnsafeText(r);
-    if (unsafe) ctx.addIssue({ code: 'custom', path: unsafe.path, message: unsafe.reason, params: { unsafeText: true } });
+    // `find`: the Markdown path looks for the exact line holding it.
+    const problem = firstUnsafeText(r) ?? firstUnsafeLink(r);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.reason, params: { find: problem.find } });
   });
 
 /** Validates and normalises a report, whether it came from Markdown or from a publisher's JSON. */

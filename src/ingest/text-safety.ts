@@ -15,22 +15,32 @@ export function unsafeTextReason(text: string): string | null {
     : `contains a lone surrogate (U+${code}), which is not valid Unicode text`;
 }
 
-/** The first string (depth first, in key order) inside a value that cannot be stored, with its path. */
-export function firstUnsafeText(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; reason: string } | null {
-  if (typeof value === 'string') {
-    const reason = unsafeTextReason(value);
-    return reason ? { path, reason } : null;
-  }
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) {
-      const found = firstUnsafeText(v, [...path, i]);
-      if (found) return found;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const found = firstUnsafeText(v, [...path, k]);
-      if (found) return found;
-    }
+/** Something in a report that may not be stored: where, why, and the text to find its line by. */
+export interface InputProblem {
+  path: (string | number)[];
+  reason: string;
+  find: string;
+}
+
+/** The first problem `check` finds in the strings of a value (depth first, in key order). */
+export function firstInStrings(
+  value: unknown,
+  check: (text: string, path: (string | number)[]) => InputProblem | null,
+  path: (string | number)[] = [],
+): InputProblem | null {
+  if (typeof value === 'string') return check(value, path);
+  const entries = Array.isArray(value) ? [...value.entries()] : value !== null && typeof value === 'object' ? Object.entries(value) : [];
+  for (const [k, v] of entries) {
+    const found = firstInStrings(v, check, [...path, k]);
+    if (found) return found;
   }
   return null;
+}
+
+/** The first string that cannot be stored, with its path. */
+export function firstUnsafeText(value: unknown): InputProblem | null {
+  return firstInStrings(value, (text, path) => {
+    const reason = unsafeTextReason(text);
+    return reason ? { path, reason, find: UNSAFE.exec(text)![0] } : null;
+  });
 }
