@@ -20,6 +20,7 @@ import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
 import { sendPage, wantsPage } from './pages';
+import { handleFeed, type FeedOptions } from './feeds';
 import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
@@ -52,6 +53,8 @@ export interface AppOptions {
   hideSuggestions?: boolean;
   /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
   dbPoolMax?: number;
+  /** Where feeds link an item (ITEM_LINK_TEMPLATE, `{slug}` and `{id}`); else its first source. */
+  itemLinkTemplate?: string | null;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -342,6 +345,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
   }
 
+  const feeds: FeedOptions = {
+    db: database.db,
+    auth: authConfig,
+    rateLimits,
+    linkTemplate: options.itemLinkTemplate ?? null,
+    onRateLimited: () => metrics.limited('http'),
+  };
+
   const server = createServer((req, res) => {
     const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -353,6 +364,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         } else if (url.pathname === '/graphql') {
           if (applyCors(req, res, options.corsOrigins ?? [])) return;
           await handleGraphQL(req, res, url, requestId);
+        } else if (url.pathname.startsWith('/feeds/')) {
+          await handleFeed(req, res, url, feeds, requestId);
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });
         } else if (url.pathname === '/metrics') {

@@ -30,6 +30,7 @@ export interface TestServerOptions {
   rateLimits?: RateLimitConfig | null;
   corsOrigins?: string[];
   webhookPolicy?: SsrfPolicy;
+  itemLinkTemplate?: string | null;
   /** The server's PUBLISH_TOKEN (default PUBLISH_TOKEN above). */
   publishToken?: string;
 }
@@ -55,6 +56,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     rateLimits: options.rateLimits ?? null,
     corsOrigins: options.corsOrigins,
     webhookPolicy: options.webhookPolicy,
+    itemLinkTemplate: options.itemLinkTemplate,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {
