@@ -64,6 +64,8 @@ const envSchema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),
   MAX_TOKENS: z.coerce.number().int().min(50).max(100_000).default(1000),
   MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
+  /** GraphiQL at /graphql and an index page at / for browsers; unset: on outside production. */
+  EXPLORER: bool.optional(),
   /** Apollo's cache-control plugin (Cache-Control headers from @cacheControl hints): off, it halves throughput on large responses. */
   APOLLO_CACHE_CONTROL: bool.default(false),
 });

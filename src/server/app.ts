@@ -21,6 +21,7 @@ import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
 import { sendPage, wantsPage } from './pages';
 import { handleFeed, type FeedOptions } from './feeds';
+import { sendApiDocs, sendAsset, sendExplorer, sendIndex, sendLive } from './web-pages';
 import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
@@ -53,6 +54,8 @@ export interface AppOptions {
   hideSuggestions?: boolean;
   /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
   dbPoolMax?: number;
+  /** GraphiQL at /graphql and the index page at / for browsers (EXPLORER); off: the static how-to page. */
+  explorer?: boolean;
   /** Where feeds link an item (ITEM_LINK_TEMPLATE, `{slug}` and `{id}`); else its first source. */
   itemLinkTemplate?: string | null;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
@@ -359,8 +362,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     const started = process.hrtime.bigint();
     runWithRequestId(requestId, async () => {
       try {
-        if ((url.pathname === '/graphql' || url.pathname === '/') && wantsPage(req, url)) {
+        const browsing = (url.pathname === '/graphql' || url.pathname === '/') && wantsPage(req, url);
+        if (browsing && options.explorer) {
+          (url.pathname === '/' ? sendIndex : sendExplorer)(req, res);
+        } else if (browsing) {
           sendPage(req, res);
+        } else if (url.pathname === '/live' && (req.method === 'GET' || req.method === 'HEAD')) {
+          sendLive(req, res);
+        } else if (url.pathname === '/docs/api' && (req.method === 'GET' || req.method === 'HEAD')) {
+          sendApiDocs(req, res);
+        } else if (url.pathname.startsWith('/assets/') && (req.method === 'GET' || req.method === 'HEAD') && (await sendAsset(req, res, url.pathname.slice('/assets/'.length)))) {
+          // sent
         } else if (url.pathname === '/graphql') {
           if (applyCors(req, res, options.corsOrigins ?? [])) return;
           await handleGraphQL(req, res, url, requestId);

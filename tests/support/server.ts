@@ -31,6 +31,9 @@ export interface TestServerOptions {
   corsOrigins?: string[];
   webhookPolicy?: SsrfPolicy;
   itemLinkTemplate?: string | null;
+  explorer?: boolean;
+  /** Listen on this port (a restart on the same address); default any free port. */
+  port?: number;
   /** The server's PUBLISH_TOKEN (default PUBLISH_TOKEN above). */
   publishToken?: string;
 }
@@ -57,8 +60,9 @@ export async function startTestServer(database: Database, options: TestServerOpt
     corsOrigins: options.corsOrigins,
     webhookPolicy: options.webhookPolicy,
     itemLinkTemplate: options.itemLinkTemplate,
+    explorer: options.explorer,
   });
-  const url = await app.listen(0, '127.0.0.1');
+  const url = await app.listen(options.port ?? 0, '127.0.0.1');
   return {
     url,
     app,
