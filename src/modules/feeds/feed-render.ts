@@ -44,9 +44,16 @@ function commonLanguage(entries: FeedEntry[]): string | undefined {
 
 const urn = (id: string): string => `urn:uuid:${id}`;
 
+/**
+ * feedsmith indents its XML, also around a CDATA section (which it uses for any text with <, > or
+ * &): the whitespace would then belong to the value, and an atom:id or a link with a query string
+ * would no longer be a valid IRI. A CDATA section is always its element's only content here.
+ */
+const tightCdata = (xml: string): string => xml.replace(/>\s+<!\[CDATA\[/g, '><![CDATA[').replace(/\]\]>\s+</g, ']]><');
+
 export function renderAtom(meta: FeedMeta, data: FeedData): string {
   const language = commonLanguage(data.entries);
-  return generateAtomFeed({
+  return tightCdata(generateAtomFeed({
     id: meta.selfUrl,
     title: { value: meta.title },
     subtitle: { value: meta.description },
@@ -69,12 +76,12 @@ export function renderAtom(meta: FeedMeta, data: FeedData): string {
       categories: e.tags.map((t) => ({ term: t })),
       xml: { lang: e.language },
     })),
-  });
+  }));
 }
 
 export function renderRss(meta: FeedMeta, data: FeedData): string {
   const language = commonLanguage(data.entries);
-  return generateRssFeed({
+  return tightCdata(generateRssFeed({
     title: meta.title,
     link: meta.homeUrl,
     description: meta.description,
@@ -92,7 +99,7 @@ export function renderRss(meta: FeedMeta, data: FeedData): string {
       categories: e.tags.map((t) => ({ name: t })),
       dc: { languages: [e.language] },
     })),
-  });
+  }));
 }
 
 export function renderJson(meta: FeedMeta, data: FeedData): string {
@@ -126,7 +133,7 @@ export interface OpmlOutline {
 }
 
 export function renderOpml(title: string, groups: { title: string; outlines: OpmlOutline[] }[], updated: Date): string {
-  return generateOpml({
+  return tightCdata(generateOpml({
     head: { title, dateModified: updated },
     body: {
       outlines: groups.map((g) => ({
@@ -135,5 +142,5 @@ export function renderOpml(title: string, groups: { title: string; outlines: Opm
         outlines: g.outlines.map((o) => ({ text: o.title, title: o.title, type: 'rss', xmlUrl: o.xmlUrl, htmlUrl: o.htmlUrl })),
       })),
     },
-  });
+  }));
 }
