@@ -90,6 +90,8 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       cacheControl: env.APOLLO_CACHE_CONTROL,
       itemLinkTemplate: env.ITEM_LINK_TEMPLATE ?? null,
       explorer: env.EXPLORER ?? env.NODE_ENV !== 'production',
+      persistedQueryCacheBytes: env.APQ_CACHE_BYTES,
+      getCacheMaxAge: env.GET_CACHE_MAX_AGE,
       dbPoolMax: database.kind === 'postgres' ? env.DB_POOL_MAX : undefined,
       limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST },
       hideSuggestions: env.NODE_ENV === 'production',

@@ -21,6 +21,7 @@ import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
 import { sendPage, wantsPage } from './pages';
 import { handleFeed, type FeedOptions } from './feeds';
+import { getCachePlugin, persistedQueries } from './persisted-queries';
 import { sendApiDocs, sendAsset, sendExplorer, sendIndex, sendLive } from './web-pages';
 import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
 
@@ -54,6 +55,10 @@ export interface AppOptions {
   hideSuggestions?: boolean;
   /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
   dbPoolMax?: number;
+  /** Bytes of documents remembered for automatic persisted queries (0: APQ off); default 8 MiB. */
+  persistedQueryCacheBytes?: number;
+  /** max-age of a successful anonymous query sent by GET (CDN caching; 0: not cacheable); default 60. */
+  getCacheMaxAge?: number;
   /** GraphiQL at /graphql and the index page at / for browsers (EXPLORER); off: the static how-to page. */
   explorer?: boolean;
   /** Where feeds link an item (ITEM_LINK_TEMPLATE, `{slug}` and `{id}`); else its first source. */
@@ -264,6 +269,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // database, exit 0). Apollo's own handler would stop Apollo and re-raise the signal, killing the
     // process mid-shutdown (exit 143, the embedded database left open) outside NODE_ENV=test.
     stopOnTerminationSignals: false,
+    persistedQueries: persistedQueries(options.persistedQueryCacheBytes ?? 8 * 1024 * 1024),
     formatError: (formatted, error) => {
       // The token limit is a parse error in graphql-js: say it like the other limits.
       const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitMessage(formatted.message, limits.maxTokens) : null;
@@ -280,6 +286,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
       unavailablePlugin(),
+      getCachePlugin(options.getCacheMaxAge ?? 60),
     ],
     logger: {
       debug: (m: unknown) => log.debug(m),

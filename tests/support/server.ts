@@ -32,6 +32,8 @@ export interface TestServerOptions {
   webhookPolicy?: SsrfPolicy;
   itemLinkTemplate?: string | null;
   explorer?: boolean;
+  persistedQueryCacheBytes?: number;
+  getCacheMaxAge?: number;
   /** Listen on this port (a restart on the same address); default any free port. */
   port?: number;
   /** The server's PUBLISH_TOKEN (default PUBLISH_TOKEN above). */
@@ -61,6 +63,8 @@ export async function startTestServer(database: Database, options: TestServerOpt
     webhookPolicy: options.webhookPolicy,
     itemLinkTemplate: options.itemLinkTemplate,
     explorer: options.explorer,
+    persistedQueryCacheBytes: options.persistedQueryCacheBytes,
+    getCacheMaxAge: options.getCacheMaxAge,
   });
   const url = await app.listen(options.port ?? 0, '127.0.0.1');
   return {
