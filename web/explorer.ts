@@ -25,19 +25,29 @@ function socketFor(authorization: string | undefined): Client {
   return client;
 }
 
-function isSubscription(p: Params): boolean {
+/**
+ * The operation to run. GraphiQL reads the operation name from the editor after a debounce, so
+ * right after a tab switch or an edit it may still send the previous one ("Unknown operation
+ * named …"): a name the document lacks, in a document of one operation, means that operation.
+ */
+function resolve(p: Params): { params: Params; subscription: boolean } {
   try {
-    return getOperationAST(parse(p.query), p.operationName ?? undefined)?.operation === 'subscription';
+    const doc = parse(p.query);
+    const operations = doc.definitions.filter((d) => d.kind === 'OperationDefinition');
+    const stale = p.operationName && operations.length === 1 && operations[0]!.name?.value !== p.operationName;
+    const params = stale ? { ...p, operationName: operations[0]!.name?.value ?? null } : p;
+    return { params, subscription: getOperationAST(doc, params.operationName ?? undefined)?.operation === 'subscription' };
   } catch {
-    return false; // the server says what is wrong with the document
+    return { params: p, subscription: false }; // the server says what is wrong with the document
   }
 }
 
-function fetcher(params: Params, options: Options) {
+function fetcher(asked: Params, options: Options) {
+  const { params, subscription } = resolve(asked);
   // An empty value (the editor's placeholder) is no header at all.
   const headers = Object.fromEntries(Object.entries(options?.headers ?? {}).filter(([, v]) => v != null && v !== '').map(([k, v]) => [k, String(v)]));
   const authorization = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-  if (isSubscription(params)) {
+  if (subscription) {
     return socketFor(authorization).iterate({ query: params.query, variables: params.variables ?? {}, operationName: params.operationName ?? null });
   }
   return fetch('/graphql', {
