@@ -134,8 +134,10 @@ function connect(filter: Record<string, unknown>, run: number): void {
       },
       error: (err) => {
         const closed = err instanceof CloseEvent ? `connection closed (${err.code}${err.reason ? `: ${err.reason}` : ''})` : err instanceof Event ? 'connection lost' : `error: ${(err as Error[])[0]?.message ?? String(err)}`;
-        // A refused filter or key will be refused again: say so and wait for the visitor.
-        if (!(err instanceof Event)) return setStatus(closed, 'down');
+        // A refused filter or key (an error, or a 44xx close such as 4403) will be refused again:
+        // say so and wait for the visitor. Anything else is the connection: resume.
+        const refused = !(err instanceof Event) || (err instanceof CloseEvent && err.code >= 4400 && err.code < 4500);
+        if (refused) return setStatus(closed, 'down');
         again(closed);
       },
       complete: () => again('the server ended the subscription'),

@@ -81,6 +81,17 @@ describeWithBrowser('in a real browser (Chromium)', () => {
       await server?.close();
     });
 
+    it('says why when the server refuses it: no key, or a bad one', async () => {
+      server = await startTestServer(ctx.db, { publicRead: false });
+      const { page } = browser;
+      await page.goto(`${server.url}/live`);
+      await page.locator('#status[data-state=down]', { hasText: 'needs an API key' }).waitFor();
+      await page.fill('input[name=key]', 'dq_live_not-a-key');
+      await page.click('button[type=submit]');
+      await page.locator('#status[data-state=down]', { hasText: '4403' }).waitFor();
+      expect(browser.foreign).toEqual([]);
+    });
+
     it('shows an item published after it opened within 2 s, and again after the server restarts (resume)', async () => {
       // Its own server, to restart on the same port.
       server = await startTestServer(ctx.db);
