@@ -384,6 +384,8 @@ export async function createApp(options: AppOptions): Promise<App> {
           if (applyCors(req, res, options.corsOrigins ?? [])) return;
           await handleGraphQL(req, res, url, requestId);
         } else if (url.pathname.startsWith('/feeds/')) {
+          // Browser apps may read feeds (JSON Feed above all) from the same origins as the API.
+          if (applyCors(req, res, options.corsOrigins ?? [])) return;
           await handleFeed(req, res, url, feeds, requestId);
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });

@@ -169,7 +169,7 @@ export async function handleFeed(req: IncomingMessage, res: ServerResponse, url:
       // Anyone's copy of a public feed is the same: a CDN may keep it and revalidate (cheaply,
       // with the ETag) after 5 minutes; a new publish changes both validators.
       'cache-control': credential ? 'private, no-cache' : 'public, max-age=300, stale-while-revalidate=60',
-      vary: 'authorization',
+      vary: 'origin, authorization',
     });
     if (notModified(req, etag, feed.updated)) {
       res.writeHead(304, headers).end();

@@ -206,9 +206,13 @@ describe('feeds', () => {
     }
   });
 
-  it('links items through ITEM_LINK_TEMPLATE when set', async () => {
-    const server = await startTestServer(ctx.db, { itemLinkTemplate: 'https://digest.example/{slug}#{id}' });
+  it('links items through ITEM_LINK_TEMPLATE when set, and answers browsers of CORS_ORIGINS', async () => {
+    const server = await startTestServer(ctx.db, { itemLinkTemplate: 'https://digest.example/{slug}#{id}', corsOrigins: ['https://app.example'] });
     try {
+      const cors = await get(`${server.url}/feeds/items.json?limit=1`, { origin: 'https://app.example' });
+      expect(cors.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(cors.headers.get('vary')).toBe('origin, authorization');
+      expect((await get(`${server.url}/feeds/items.json?limit=1`, { origin: 'https://evil.example' })).headers.get('access-control-allow-origin')).toBeNull();
       const feed = parseJsonFeed(await (await get(`${server.url}/feeds/items.json?report=2026-11-20-ai-intel&limit=1`)).text());
       expect(feed.items![0]!.url).toBe(`https://digest.example/2026-11-20-ai-intel#${feed.items![0]!.id}`);
     } finally {
