@@ -19,7 +19,7 @@ import { Metrics, operationNameOf } from './metrics';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
-import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
+import { DEFAULT_LIMITS, costError, operationCost, operationRules, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
   database: Database;
@@ -248,10 +248,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const hideSchemaDetails = options.hideSuggestions ?? false;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
-    validationRules: limitRules(limits),
+    // Introspection is one of our rules (operationRules), so that graphql-ws refuses it alike:
+    // Apollo's own switch stays on to not report it twice.
+    validationRules: operationRules(limits, { introspection: options.introspection }),
     parseOptions: { maxTokens: limits.maxTokens },
     hideSchemaDetailsFromClientErrors: hideSchemaDetails,
-    introspection: options.introspection,
+    introspection: true,
     includeStacktraceInErrorResponses: false,
     // The process owns SIGTERM/SIGINT (src/cli.ts: close sockets with 1001, drain, close the
     // database, exit 0). Apollo's own handler would stop Apollo and re-raise the signal, killing the
@@ -396,6 +398,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxPayloadBytes: maxBody,
     limits,
     hideSuggestions: hideSchemaDetails,
+    introspection: options.introspection,
     metrics,
   }));
 

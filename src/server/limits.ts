@@ -9,6 +9,7 @@ import {
   isListType,
   isObjectType,
   Kind,
+  NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
@@ -57,6 +58,15 @@ export function limitRules(limits: QueryLimits): ValidationRule[] {
     maxAliasesRule({ ...common, n: limits.maxAliases, onReject: [reportAs('maxAliases')] }),
     maxDirectivesRule({ ...common, n: limits.maxDirectives, onReject: [reportAs('maxDirectives')] }),
   ];
+}
+
+/**
+ * Every validation rule beyond graphql-js's own, for both transports: the limits, and no
+ * introspection (`__schema`, `__type`) when it is off. Apollo and the WebSocket's DocumentCache
+ * get this one list, so a document valid on one transport is valid on the other.
+ */
+export function operationRules(limits: QueryLimits, options: { introspection: boolean }): ValidationRule[] {
+  return [...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...limitRules(limits)];
 }
 
 /** A list without a `first` argument is assumed to hold this many: sections of a report, entities of an item. */
@@ -141,9 +151,9 @@ export class DocumentCache {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly limits: QueryLimits,
-    private readonly options: { hideSuggestions: boolean; maxEntries?: number },
+    private readonly options: { hideSuggestions: boolean; introspection: boolean; maxEntries?: number },
   ) {
-    this.rules = [...specifiedRules, ...limitRules(limits)];
+    this.rules = [...specifiedRules, ...operationRules(limits, options)];
   }
 
   prepare(query: string): PreparedDocument | { errors: readonly GraphQLError[] } {

@@ -49,6 +49,8 @@ export interface WsOptions {
   keepAliveMs: number;
   limits: QueryLimits;
   hideSuggestions: boolean;
+  /** Whether `__schema` and `__type` may be queried (off in production unless INTROSPECTION=true). */
+  introspection: boolean;
   metrics: Metrics;
 }
 
@@ -128,7 +130,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     }),
   });
 
-  const documents = new DocumentCache(options.schema, options.limits, { hideSuggestions: options.hideSuggestions });
+  const documents = new DocumentCache(options.schema, options.limits, { hideSuggestions: options.hideSuggestions, introspection: options.introspection });
 
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {

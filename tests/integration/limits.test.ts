@@ -76,12 +76,56 @@ describe('field suggestions', () => {
   });
 
   describe('in production', () => {
-    const ctx = serveTestDatabase({ hideSuggestions: true });
+    const ctx = serveTestDatabase({ hideSuggestions: true, introspection: false });
     it('are cut on both transports', async () => {
       for (const m of await over(ctx.server.url)) {
         expect(m).toMatch(/Cannot query field "latestReprt" on type "Query"\./);
         expect(m).not.toMatch(/Did you mean/);
       }
+    });
+  });
+});
+
+/** A query's errors over HTTP and over WebSocket (a `next` with errors, or an `error` message). */
+async function errorsOnBoth(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ http: Err[]; ws: Err[]; status: number }> {
+  const res = await gql(url, query, variables);
+  const sub = subscribe(url, query, variables);
+  const done = await Promise.race([sub.done, sub.waitFor(1).then(() => ({ error: sub.results[0]!.errors }))]);
+  await sub.dispose();
+  return { http: res.errors ?? [], ws: (done.error as Err[] | undefined) ?? [], status: res.status };
+}
+
+describe('introspection', () => {
+  const introspect = '{ __schema { types { name } } }';
+  const typeQuery = '{ __type(name: "Item") { fields { name } } }';
+
+  describe('when off (production)', () => {
+    const ctx = serveTestDatabase({ hideSuggestions: true, introspection: false });
+    it.each([['__schema', introspect], ['__type', typeQuery]])('refuses %s on HTTP and on WebSocket alike', async (field, query) => {
+      const { http, ws, status } = await errorsOnBoth(ctx.server.url, query);
+      expect(status).toBe(400);
+      for (const errors of [http, ws]) {
+        expect(errors.map((e) => e.message)).toEqual(http.map((e) => e.message));
+        expect(errors[0]!.message).toMatch(new RegExp(`introspection has been disabled.*"${field}"`));
+        expect(errors[0]!.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED' });
+      }
+    });
+
+    it('still answers __typename', async () => {
+      const res = await gql<{ __typename: string }>(ctx.server.url, '{ __typename }');
+      expect(res.data).toEqual({ __typename: 'Query' });
+    });
+  });
+
+  describe('when on', () => {
+    const ctx = serveTestDatabase();
+    it('answers on both transports', async () => {
+      const res = await gql<{ __schema: { types: unknown[] } }>(ctx.server.url, introspect);
+      expect(res.data!.__schema.types.length).toBeGreaterThan(10);
+      const sub = subscribe<{ __schema: { types: unknown[] } }>(ctx.server.url, introspect);
+      const [got] = await sub.waitFor(1);
+      expect(got!.data!.__schema.types).toHaveLength(res.data!.__schema.types.length);
+      await sub.dispose();
     });
   });
 });

@@ -26,6 +26,8 @@ export interface TestServerOptions {
   maxLag?: number;
   stallMs?: number;
   hideSuggestions?: boolean;
+  /** Schema introspection (default on, as in development). */
+  introspection?: boolean;
   publicRead?: boolean;
   rateLimits?: RateLimitConfig | null;
   corsOrigins?: string[];
@@ -43,7 +45,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     hub,
     log,
     maxPageSize: options.maxPageSize ?? 100,
-    introspection: true,
+    introspection: options.introspection ?? true,
     publishToken: PUBLISH_TOKEN,
     retentionMs: options.retentionMs ?? 30 * 86_400_000,
     queueMax: options.queueMax ?? 1000,
