@@ -244,8 +244,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     webhookQueue: () => outboxStats(database.db),
     dbPool: () => database.pool(),
   });
-  const formatHttpError = formatError(log);
   const hideSchemaDetails = options.hideSuggestions ?? false;
+  const formatHttpError = formatError(log, { hideSuggestions: hideSchemaDetails });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
     // Introspection is one of our rules (operationRules), so that graphql-ws refuses it alike:

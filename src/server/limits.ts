@@ -131,7 +131,10 @@ export function tokenLimitMessage(message: string, maxTokens: number): string | 
   return /contains more (?:than|that) \d+ tokens/.test(message) ? `Token limit of ${maxTokens} exceeded.` : null;
 }
 
-/** "Did you mean …?" names schema members the client did not ask about: cut in production. */
+/**
+ * "Did you mean …?" names schema members the client did not ask about: cut in production, by the
+ * one error formatter (format-error.ts), from validation and variable errors on both transports.
+ */
 export function hideSuggestions(message: string): string {
   return message.replace(/ ?Did you mean (.+)\?$/, '');
 }
@@ -151,7 +154,7 @@ export class DocumentCache {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly limits: QueryLimits,
-    private readonly options: { hideSuggestions: boolean; introspection: boolean; maxEntries?: number },
+    private readonly options: { introspection: boolean; maxEntries?: number },
   ) {
     this.rules = [...specifiedRules, ...operationRules(limits, options)];
   }
@@ -189,7 +192,7 @@ export class DocumentCache {
     if (errors.length === 0) return { document };
     return {
       errors: errors.map((e) =>
-        new GraphQLError(this.options.hideSuggestions ? hideSuggestions(e.message) : e.message, {
+        new GraphQLError(e.message, {
           nodes: e.nodes,
           extensions: { ...e.extensions, code: e.extensions.code ?? ErrorCode.GRAPHQL_VALIDATION_FAILED },
         }),

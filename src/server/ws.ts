@@ -106,7 +106,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   options.server.on('upgrade', onUpgrade);
 
   const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
-  const format = formatError(log);
+  const format = formatError(log, { hideSuggestions: options.hideSuggestions });
   // Masked errors carry the operation's request id, as over HTTP (and the log line has it too).
   const formatResult = (result: ExecutionResult, requestId: string): ExecutionResult => (result.errors ? runWithRequestId(requestId, () => formatErrors(result)) : result);
   const formatErrors = (result: ExecutionResult): ExecutionResult => {
@@ -130,7 +130,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     }),
   });
 
-  const documents = new DocumentCache(options.schema, options.limits, { hideSuggestions: options.hideSuggestions, introspection: options.introspection });
+  const documents = new DocumentCache(options.schema, options.limits, { introspection: options.introspection });
 
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {

@@ -75,12 +75,40 @@ describe('field suggestions', () => {
     });
   });
 
+  const byVariable = 'query($f: ItemFilter) { items(first: 1, filter: $f) { totalCount } }';
+  const badVariables: [string, Record<string, unknown>, RegExp][] = [
+    ['a misspelt input field', { f: { minImportanc: 'HIGH' } }, /Field "minImportanc" is not defined by type "ItemFilter"\./],
+    ['a misspelt enum value', { f: { minImportance: 'HIGHH' } }, /Value "HIGHH" does not exist in "Importance" enum\./],
+  ];
+
+  describe('in development', () => {
+    const ctx = serveTestDatabase();
+    it.each(badVariables)('name what the client may have meant in variables: %s', async (_name, variables, message) => {
+      const { http, ws } = await errorsOnBoth(ctx.server.url, byVariable, variables);
+      for (const errors of [http, ws]) {
+        expect(errors[0]!.message).toMatch(message);
+        expect(errors[0]!.message).toMatch(/Did you mean/);
+      }
+    });
+  });
+
   describe('in production', () => {
     const ctx = serveTestDatabase({ hideSuggestions: true, introspection: false });
     it('are cut on both transports', async () => {
       for (const m of await over(ctx.server.url)) {
         expect(m).toMatch(/Cannot query field "latestReprt" on type "Query"\./);
         expect(m).not.toMatch(/Did you mean/);
+      }
+    });
+
+    it.each(badVariables)('are cut from variable errors on both transports: %s', async (_name, variables, message) => {
+      const { http, ws, status } = await errorsOnBoth(ctx.server.url, byVariable, variables);
+      expect(status).toBe(400);
+      for (const errors of [http, ws]) {
+        expect(errors).toHaveLength(1);
+        expect(errors[0]!.message).toMatch(message);
+        expect(errors[0]!.message).not.toMatch(/Did you mean|minImportance"\?|"HIGH"\?/);
+        expect(errors[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
       }
     });
   });
