@@ -89,7 +89,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       maxBodyBytes: env.MAX_BODY_BYTES,
       cacheControl: env.APOLLO_CACHE_CONTROL,
       dbPoolMax: database.kind === 'postgres' ? env.DB_POOL_MAX : undefined,
-      limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST },
+      limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST, maxResponseBytes: env.MAX_RESPONSE_BYTES },
       hideSuggestions: env.NODE_ENV === 'production',
     });
     const webhooks = new WebhookWorker({

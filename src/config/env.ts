@@ -63,7 +63,9 @@ const envSchema = z.object({
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),
   MAX_TOKENS: z.coerce.number().int().min(50).max(100_000).default(1000),
-  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
+  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
+  /** Largest response of one operation (HTTP body, or a WebSocket result of a query or mutation); over it: RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Apollo's cache-control plugin (Cache-Control headers from @cacheControl hints): off, it halves throughput on large responses. */
   APOLLO_CACHE_CONTROL: bool.default(false),
 });

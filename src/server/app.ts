@@ -19,7 +19,7 @@ import { Metrics, operationNameOf } from './metrics';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
-import { DEFAULT_LIMITS, costError, operationCost, operationRules, tokenLimitMessage, type QueryLimits } from './limits';
+import { DEFAULT_LIMITS, costError, operationCost, operationRules, responseTooLargeError, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
   database: Database;
@@ -336,6 +336,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     res.setHeader('x-request-id', requestId);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      const size = Buffer.byteLength(response.body.string);
+      if (size > limits.maxResponseBytes) {
+        // Long texts the cost does not count: the client gets why, not megabytes.
+        log.warn({ requestId, size, maxResponseBytes: limits.maxResponseBytes }, 'response over the size limit refused');
+        const { message, extensions } = responseTooLargeError(size, limits.maxResponseBytes);
+        res.statusCode = 400;
+        res.removeHeader('content-length');
+        res.end(JSON.stringify({ errors: [{ message, extensions }] }));
+        return;
+      }
       res.end(response.body.string);
     } else {
       for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -18,7 +18,7 @@ import { runWithRequestId } from './request-scope';
 import type { Metrics } from './metrics';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 import { charge, rateLimitedError, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
-import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
+import { DocumentCache, costError, operationCost, responseTooLargeError, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
@@ -223,9 +223,18 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       },
       // Every result graphql-ws sends (queries, lone subscriptions' events) passes the one error
       // formatter; a group formats its results itself and writes them directly (socket-send.ts).
+      // A query's or mutation's result over the size limit is replaced by the error that says so;
+      // a subscription's events are bounded by its cost (one item, one report, each at most its caps).
       onNext: (_ctx, _id, _payload, args, result) => {
-        if (isSubscription(args.document)) options.metrics.eventDelivered();
-        return formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId);
+        const formatted = formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId);
+        if (isSubscription(args.document)) {
+          options.metrics.eventDelivered();
+          return formatted;
+        }
+        const size = Buffer.byteLength(JSON.stringify(formatted));
+        if (size <= options.limits.maxResponseBytes) return formatted;
+        log.warn({ size, maxResponseBytes: options.limits.maxResponseBytes }, 'response over the size limit refused');
+        return { errors: [responseTooLargeError(size, options.limits.maxResponseBytes)] };
       },
     },
     wss,

@@ -2,6 +2,7 @@ import type { Database } from '../../src/db/client';
 import type { RateLimitConfig } from '../../src/modules/ratelimit/rate-limit';
 import type { SsrfPolicy } from '../../src/modules/webhooks/ssrf';
 import { createApp, type App } from '../../src/server/app';
+import { DEFAULT_LIMITS, type QueryLimits } from '../../src/server/limits';
 import { createLogger } from '../../src/server/logger';
 import { buildSchema } from '../../src/server/schema';
 import { EventHub } from '../../src/realtime/event-hub';
@@ -26,6 +27,8 @@ export interface TestServerOptions {
   maxLag?: number;
   stallMs?: number;
   hideSuggestions?: boolean;
+  /** Query limits over the defaults. */
+  limits?: Partial<QueryLimits>;
   /** Schema introspection (default on, as in development). */
   introspection?: boolean;
   publicRead?: boolean;
@@ -55,6 +58,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     rateLimits: options.rateLimits ?? null,
     corsOrigins: options.corsOrigins,
     webhookPolicy: options.webhookPolicy,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
   });
   const url = await app.listen(0, '127.0.0.1');
   return {
