@@ -40,6 +40,10 @@ const envSchema = z.object({
   /** graphql-ws pings each socket this often and drops it (1006) when no pong comes within as long again; 0: off. */
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).max(3_600_000).default(12_000),
   SUBSCRIPTION_MAX_LAG: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  /** Operations (subscriptions, queries in flight) one WebSocket may run at once. */
+  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Operations one API key, or one IP without a key, may run at once over all its sockets (per process). */
+  MAX_SUBSCRIPTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   EVENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),

@@ -15,6 +15,7 @@ import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { attachWebSocket, type WebSocketEndpoint } from './ws';
+import type { SubscriptionCaps } from './operation-slots';
 import { Metrics, operationNameOf } from './metrics';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
@@ -41,6 +42,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Depth, aliases, directives, tokens and cost every operation must fit (HTTP and WebSocket). */
   limits?: QueryLimits;
+  /** Operations at once per WebSocket and per client (key, or anonymous IP) on this process. */
+  subscriptionCaps?: SubscriptionCaps;
   /** Cost points per minute per key and per anonymous IP; null: no rate limits. */
   rateLimits?: RateLimitConfig | null;
   /** Which webhook URLs may be registered and reached (SSRF guard). */
@@ -61,6 +64,8 @@ export interface App {
   wsConnections(): number;
   /** Shared subscription groups and their members (see src/realtime/subscription-groups.ts). */
   subscriptionGroups(): { groups: number; members: number };
+  /** Operations running over WebSocket (what the subscription caps count). */
+  wsOperations(): number;
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -409,6 +414,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     limits,
     hideSuggestions: hideSchemaDetails,
     introspection: options.introspection,
+    subscriptionCaps: options.subscriptionCaps,
     metrics,
   }));
 
@@ -417,6 +423,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
     wsConnections: () => ws.connections(),
     subscriptionGroups: () => ws.subscriptionGroups(),
+    wsOperations: () => ws.operations(),
     listen: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -3,6 +3,7 @@ import type { RateLimitConfig } from '../../src/modules/ratelimit/rate-limit';
 import type { SsrfPolicy } from '../../src/modules/webhooks/ssrf';
 import { createApp, type App } from '../../src/server/app';
 import { DEFAULT_LIMITS, type QueryLimits } from '../../src/server/limits';
+import type { SubscriptionCaps } from '../../src/server/operation-slots';
 import { createLogger } from '../../src/server/logger';
 import { buildSchema } from '../../src/server/schema';
 import { EventHub } from '../../src/realtime/event-hub';
@@ -27,6 +28,8 @@ export interface TestServerOptions {
   maxLag?: number;
   stallMs?: number;
   hideSuggestions?: boolean;
+  /** Operations at once per socket and per client. */
+  subscriptionCaps?: SubscriptionCaps;
   /** Query limits over the defaults. */
   limits?: Partial<QueryLimits>;
   /** Schema introspection (default on, as in development). */
@@ -59,6 +62,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     corsOrigins: options.corsOrigins,
     webhookPolicy: options.webhookPolicy,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    subscriptionCaps: options.subscriptionCaps,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {
