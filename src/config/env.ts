@@ -70,6 +70,10 @@ const envSchema = z.object({
   MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
   /** Largest response of one operation (HTTP body, or a WebSocket result of a query or mutation); over it: RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Serve /metrics on this port (on HOST) instead of the API's port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** /metrics requires Authorization: Bearer <METRICS_TOKEN>. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Apollo's cache-control plugin (Cache-Control headers from @cacheControl hints): off, it halves throughput on large responses. */
   APOLLO_CACHE_CONTROL: bool.default(false),
 });

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 import { outboxStats } from '../modules/webhooks/webhooks.service';
@@ -54,6 +54,10 @@ export interface AppOptions {
   hideSuggestions?: boolean;
   /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
   dbPoolMax?: number;
+  /** /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** /metrics only on its own listener (App.listenMetrics, METRICS_PORT), not on the API's port. */
+  metricsOwnPort?: boolean;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -67,6 +71,8 @@ export interface App {
   /** Operations running over WebSocket (what the subscription caps count). */
   wsOperations(): number;
   listen(port: number, host?: string): Promise<string>;
+  /** Serves /metrics alone on another port (when `metricsOwnPort`); its URL. */
+  listenMetrics(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -77,6 +83,8 @@ class HttpError extends Error {
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  // A declared length over the limit is refused before a byte of the body is read.
+  if (Number(req.headers['content-length']) > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -180,6 +188,44 @@ function applyCors(req: IncomingMessage, res: ServerResponse, origins: readonly 
   return true;
 }
 
+/**
+ * A mutation refused for want of a credential or a scope answers 401 or 403, as reads do
+ * (readScopePlugin), not 200: mutations check their scope in their resolvers (auth.service.ts),
+ * so the status is set from the errors once nothing was done.
+ */
+function authStatusPlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ response }) => {
+        if (response.body.kind !== 'single' || (response.http.status ?? 200) !== 200) return;
+        const { data, errors } = response.body.singleResult;
+        if (!errors?.length || (data != null && Object.values(data).some((v) => v !== null))) return;
+        const codes = new Set(errors.map((e) => e.extensions?.code));
+        if (codes.has(ErrorCode.UNAUTHENTICATED)) {
+          response.http.status = 401;
+          response.http.headers.set('www-authenticate', 'Bearer');
+        } else if (codes.has(ErrorCode.FORBIDDEN)) {
+          response.http.status = 403;
+        }
+      },
+    }),
+  };
+}
+
+/** Subscriptions are served over WebSocket only: over HTTP one is the client's mistake, said so (not a masked 500). */
+function noHttpSubscriptionsPlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ operation }) => {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError('subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP', {
+          extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
+        });
+      },
+    }),
+  };
+}
+
 /** Queries (and subscriptions) need the read scope; mutations check their own scope in their resolvers. */
 function readScopePlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -228,6 +274,42 @@ function costAndRatePlugin(maxCost: number, rate: RateLimitConfig | null, metric
   };
 }
 
+/**
+ * Apollo refuses some requests (a persisted query whose hash does not match, an unsupported
+ * persisted-query version) with a plain GraphQLError and an HTTP 4xx but no code, which the
+ * formatter would mask as an internal error: they are the client's, BAD_REQUEST, message kept.
+ */
+function clientRequestError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | null {
+  if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR || formatted.path || !(error instanceof GraphQLError)) return null;
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  if (status === undefined || status < 400 || status >= 500) return null;
+  return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_REQUEST } };
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** /metrics, behind a bearer token when one is set. */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics, token: string | undefined): Promise<void> {
+  const [scheme, given] = (req.headers.authorization ?? '').split(' ');
+  if (token !== undefined && !(scheme?.toLowerCase() === 'bearer' && given && timingSafeEqual(sha256(given), sha256(token)))) {
+    sendJson(res, 401, { error: '/metrics needs Authorization: Bearer <METRICS_TOKEN>' }, { 'www-authenticate': 'Bearer' });
+    return;
+  }
+  const text = await metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': metrics.registry.contentType });
+  res.end(text);
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: bound } = server.address() as AddressInfo;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+    });
+  });
+}
+
 /** One port: GraphQL over HTTP (Apollo) and over WebSocket (graphql-ws) at /graphql, health at /healthz and /readyz. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, log } = options;
@@ -268,14 +350,16 @@ export async function createApp(options: AppOptions): Promise<App> {
       // The token limit is a parse error in graphql-js: say it like the other limits.
       const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitMessage(formatted.message, limits.maxTokens) : null;
       const f = tokens ? { ...formatted, message: tokens, extensions: { ...formatted.extensions, limit: 'maxTokens' } } : formatted;
-      return formatHttpError(f, error);
+      return formatHttpError(clientRequestError(f, error) ?? f, error);
     },
     // Cache-control hints cost throughput on large nested responses and nothing here uses them
     // (bench/RESULTS.md measures both); APOLLO_CACHE_CONTROL=true brings Apollo's default back.
     plugins: [
       ...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
       ApolloServerPluginLandingPageDisabled(),
+      noHttpSubscriptionsPlugin(),
       readScopePlugin(),
+      authStatusPlugin(),
       costAndRatePlugin(limits.maxCost, rateLimits, metrics),
       metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
@@ -369,10 +453,8 @@ export async function createApp(options: AppOptions): Promise<App> {
           await handleGraphQL(req, res, url, requestId);
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });
-        } else if (url.pathname === '/metrics') {
-          const text = await metrics.registry.metrics();
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
+        } else if (url.pathname === '/metrics' && !options.metricsOwnPort) {
+          await serveMetrics(req, res, metrics, options.metricsToken);
         } else if (url.pathname === '/readyz') {
           const report = await readiness(database, options.hub);
           sendJson(res, report.ready ? 200 : 503, report.body, { 'cache-control': 'no-store' });
@@ -383,7 +465,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         const status = err instanceof HttpError ? err.status : 500;
         if (status === 500) log.error({ err, requestId }, 'request failed');
         if (!res.headersSent) {
-          sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (err as Error).message }] }, { 'x-request-id': requestId });
+          // 413: the rest of the body is not wanted; closing spares reading (and waiting for) it.
+          const close: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+          sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (err as Error).message }] }, { 'x-request-id': requestId, ...close });
         } else {
           res.end();
         }
@@ -418,21 +502,28 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
   }));
 
+  let metricsServer: Server | null = null;
   return {
     server,
     metrics,
     wsConnections: () => ws.connections(),
     subscriptionGroups: () => ws.subscriptionGroups(),
     wsOperations: () => ws.operations(),
-    listen: (port, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          const { port: bound } = server.address() as AddressInfo;
-          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+    listen: (port, host = '127.0.0.1') => listenOn(server, port, host),
+    listenMetrics: (port, host = '127.0.0.1') => {
+      if (!options.metricsOwnPort) throw new Error('listenMetrics needs metricsOwnPort: /metrics is served on the API port');
+      metricsServer ??= createServer((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        if (path !== '/metrics') return sendJson(res, 404, { error: `no route ${path}: this port serves /metrics only` });
+        serveMetrics(req, res, metrics, options.metricsToken).catch((err: unknown) => {
+          log.error({ err }, 'metrics scrape failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'metrics unavailable' });
         });
-      }),
+      });
+      return listenOn(metricsServer, port, host);
+    },
     close: async () => {
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       // Stop accepting, let in-flight requests finish (5 s at most), then cut what is left.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await ws.close();

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 /** Every `extensions.code` a client may see. Documented in the README. */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  BAD_REQUEST: 'BAD_REQUEST',
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   NOT_FOUND: 'NOT_FOUND',

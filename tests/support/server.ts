@@ -30,6 +30,8 @@ export interface TestServerOptions {
   hideSuggestions?: boolean;
   /** Operations at once per socket and per client. */
   subscriptionCaps?: SubscriptionCaps;
+  metricsToken?: string;
+  metricsOwnPort?: boolean;
   /** Query limits over the defaults. */
   limits?: Partial<QueryLimits>;
   /** Schema introspection (default on, as in development). */
@@ -63,6 +65,8 @@ export async function startTestServer(database: Database, options: TestServerOpt
     webhookPolicy: options.webhookPolicy,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     subscriptionCaps: options.subscriptionCaps,
+    metricsToken: options.metricsToken,
+    metricsOwnPort: options.metricsOwnPort,
   });
   const url = await app.listen(0, '127.0.0.1');
   return {
