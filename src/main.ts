@@ -86,14 +86,17 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       retentionMs,
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       keepAliveMs: env.WS_KEEPALIVE_MS,
+      subscriptionCaps: { perSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET, perClient: env.MAX_SUBSCRIPTIONS_PER_CLIENT },
       maxBodyBytes: env.MAX_BODY_BYTES,
       cacheControl: env.APOLLO_CACHE_CONTROL,
       itemLinkTemplate: env.ITEM_LINK_TEMPLATE ?? null,
       explorer: env.EXPLORER ?? env.NODE_ENV !== 'production',
       persistedQueryCacheBytes: env.APQ_CACHE_BYTES,
       getCacheMaxAge: env.GET_CACHE_MAX_AGE,
+      metricsToken: env.METRICS_TOKEN,
+      metricsOwnPort: env.METRICS_PORT !== undefined,
       dbPoolMax: database.kind === 'postgres' ? env.DB_POOL_MAX : undefined,
-      limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST },
+      limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxDirectives: env.MAX_DIRECTIVES, maxTokens: env.MAX_TOKENS, maxCost: env.MAX_COST, maxResponseBytes: env.MAX_RESPONSE_BYTES },
       hideSuggestions: env.NODE_ENV === 'production',
     });
     const webhooks = new WebhookWorker({
@@ -107,6 +110,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
     });
     await webhooks.start();
     const url = await app.listen(env.PORT, env.HOST);
+    if (env.METRICS_PORT !== undefined) log.info({ url: `${await app.listenMetrics(env.METRICS_PORT, env.HOST)}/metrics` }, 'metrics are served on their own port');
     log.info({ url: `${url}/graphql`, database: database.kind }, 'digestql is serving');
     return {
       url,

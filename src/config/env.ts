@@ -40,6 +40,10 @@ const envSchema = z.object({
   /** graphql-ws pings each socket this often and drops it (1006) when no pong comes within as long again; 0: off. */
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).max(3_600_000).default(12_000),
   SUBSCRIPTION_MAX_LAG: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  /** Operations (subscriptions, queries in flight) one WebSocket may run at once. */
+  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Operations one API key, or one IP without a key, may run at once over all its sockets (per process). */
+  MAX_SUBSCRIPTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   EVENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
@@ -63,13 +67,19 @@ const envSchema = z.object({
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),
   MAX_TOKENS: z.coerce.number().int().min(50).max(100_000).default(1000),
-  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
   /** Bytes of GraphQL documents kept for automatic persisted queries, per process (LRU); 0: APQ off. */
   APQ_CACHE_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Cache-Control max-age of a successful anonymous query sent by GET (for CDNs); 0: not cacheable. */
   GET_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
   /** GraphiQL at /graphql and an index page at / for browsers; unset: on outside production. */
   EXPLORER: bool.optional(),
+  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
+  /** Largest response of one operation (HTTP body, or a WebSocket result of a query or mutation); over it: RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Serve /metrics on this port (on HOST) instead of the API's port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** /metrics requires Authorization: Bearer <METRICS_TOKEN>. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Apollo's cache-control plugin (Cache-Control headers from @cacheControl hints): off, it halves throughput on large responses. */
   APOLLO_CACHE_CONTROL: bool.default(false),
 });

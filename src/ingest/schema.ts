@@ -7,6 +7,7 @@ import { classifySource, dedupeSources, itemTexts, linkSourceInputs } from './so
 import { itemTags } from './tags';
 import { firstUnsafeLink } from './link-safety';
 import { firstUnsafeText } from './text-safety';
+import { DIGEST_CAPS, capMessage } from './caps';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -58,11 +59,14 @@ export const itemInputSchema = z.object({
   details: optionalText,
   applications: optionalText,
   body: optionalText,
-  entities: z.array(entityInputSchema).max(500).default([]),
+  entities: z.array(entityInputSchema).max(DIGEST_CAPS.entitiesPerItem, capMessage('entitiesPerItem', 'entities', 'an item')).default([]),
   importance: importanceSchema.nullish().transform((v) => v ?? null),
-  sources: z.array(sourceInputSchema).max(500).default([]),
+  sources: z.array(sourceInputSchema).max(DIGEST_CAPS.sourcesPerItem, capMessage('sourcesPerItem', 'sources', 'an item')).default([]),
   tags: z.array(name(100)).max(100).default([]),
-  extra: z.array(z.object({ label: name(100), text: z.string().transform((t) => tidyMarkdown(t)) })).default([]),
+  extra: z
+    .array(z.object({ label: name(100), text: z.string().transform((t) => tidyMarkdown(t)) }))
+    .max(DIGEST_CAPS.extraBlocksPerItem, capMessage('extraBlocksPerItem', 'labelled blocks', 'an item'))
+    .default([]),
 });
 
 export const sectionInputSchema = z.object({
@@ -75,8 +79,8 @@ export const sectionInputSchema = z.object({
   titleEn: z.string().trim().max(300).nullish(),
   prose: z.boolean().optional(),
   body: optionalText,
-  sources: z.array(sourceInputSchema).max(1000).default([]),
-  items: z.array(itemInputSchema).max(1000).default([]),
+  sources: z.array(sourceInputSchema).max(DIGEST_CAPS.sourcesPerSection, capMessage('sourcesPerSection', 'links', 'a section')).default([]),
+  items: z.array(itemInputSchema).max(DIGEST_CAPS.itemsPerSection, capMessage('itemsPerSection', 'items', 'a section')).default([]),
 });
 
 export const SLUG_RE = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,199}$/u;
@@ -103,12 +107,22 @@ const reportObjectSchema = z
     keywords: z.array(name(100)).max(200).default([]),
     watchlist: z.array(name(2000)).max(200).default([]),
     intro: optionalText,
-    sections: z.array(sectionInputSchema).max(200),
+    sections: z.array(sectionInputSchema).max(DIGEST_CAPS.sectionsPerReport, capMessage('sectionsPerReport', 'sections', 'a report')),
   })
   .superRefine((r, ctx) => {
     // `find`: the Markdown path looks for the exact line holding it.
     const problem = firstUnsafeText(r) ?? firstUnsafeLink(r);
     if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.reason, params: { find: problem.find } });
+    // Pointed at the first item over the cap, so a digest's error names its line.
+    let seen = 0;
+    for (const [s, section] of r.sections.entries()) {
+      if (seen + section.items.length > DIGEST_CAPS.itemsPerReport) {
+        const path = ['sections', s, 'items', DIGEST_CAPS.itemsPerReport - seen];
+        ctx.addIssue({ code: 'custom', path, message: capMessage('itemsPerReport', 'items', 'a report') });
+        return;
+      }
+      seen += section.items.length;
+    }
   });
 
 /** Validates and normalises a report, whether it came from Markdown or from a publisher's JSON. */

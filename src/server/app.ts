@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 import { outboxStats } from '../modules/webhooks/webhooks.service';
@@ -15,6 +15,7 @@ import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
 import { attachWebSocket, type WebSocketEndpoint } from './ws';
+import type { SubscriptionCaps } from './operation-slots';
 import { Metrics, operationNameOf } from './metrics';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
@@ -23,7 +24,7 @@ import { sendPage, wantsPage } from './pages';
 import { handleFeed, type FeedOptions } from './feeds';
 import { getCachePlugin, persistedQueries } from './persisted-queries';
 import { sendApiDocs, sendAsset, sendExplorer, sendIndex, sendLive } from './web-pages';
-import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
+import { DEFAULT_LIMITS, costError, operationCost, operationRules, responseTooLargeError, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
   database: Database;
@@ -45,6 +46,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Depth, aliases, directives, tokens and cost every operation must fit (HTTP and WebSocket). */
   limits?: QueryLimits;
+  /** Operations at once per WebSocket and per client (key, or anonymous IP) on this process. */
+  subscriptionCaps?: SubscriptionCaps;
   /** Cost points per minute per key and per anonymous IP; null: no rate limits. */
   rateLimits?: RateLimitConfig | null;
   /** Which webhook URLs may be registered and reached (SSRF guard). */
@@ -63,6 +66,10 @@ export interface AppOptions {
   explorer?: boolean;
   /** Where feeds link an item (ITEM_LINK_TEMPLATE, `{slug}` and `{id}`); else its first source. */
   itemLinkTemplate?: string | null;
+  /** /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** /metrics only on its own listener (App.listenMetrics, METRICS_PORT), not on the API's port. */
+  metricsOwnPort?: boolean;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -73,7 +80,11 @@ export interface App {
   wsConnections(): number;
   /** Shared subscription groups and their members (see src/realtime/subscription-groups.ts). */
   subscriptionGroups(): { groups: number; members: number };
+  /** Operations running over WebSocket (what the subscription caps count). */
+  wsOperations(): number;
   listen(port: number, host?: string): Promise<string>;
+  /** Serves /metrics alone on another port (when `metricsOwnPort`); its URL. */
+  listenMetrics(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -84,6 +95,8 @@ class HttpError extends Error {
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  // A declared length over the limit is refused before a byte of the body is read.
+  if (Number(req.headers['content-length']) > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -187,6 +200,44 @@ function applyCors(req: IncomingMessage, res: ServerResponse, origins: readonly 
   return true;
 }
 
+/**
+ * A mutation refused for want of a credential or a scope answers 401 or 403, as reads do
+ * (readScopePlugin), not 200: mutations check their scope in their resolvers (auth.service.ts),
+ * so the status is set from the errors once nothing was done.
+ */
+function authStatusPlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ response }) => {
+        if (response.body.kind !== 'single' || (response.http.status ?? 200) !== 200) return;
+        const { data, errors } = response.body.singleResult;
+        if (!errors?.length || (data != null && Object.values(data).some((v) => v !== null))) return;
+        const codes = new Set(errors.map((e) => e.extensions?.code));
+        if (codes.has(ErrorCode.UNAUTHENTICATED)) {
+          response.http.status = 401;
+          response.http.headers.set('www-authenticate', 'Bearer');
+        } else if (codes.has(ErrorCode.FORBIDDEN)) {
+          response.http.status = 403;
+        }
+      },
+    }),
+  };
+}
+
+/** Subscriptions are served over WebSocket only: over HTTP one is the client's mistake, said so (not a masked 500). */
+function noHttpSubscriptionsPlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ operation }) => {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError('subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP', {
+          extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
+        });
+      },
+    }),
+  };
+}
+
 /** Queries (and subscriptions) need the read scope; mutations check their own scope in their resolvers. */
 function readScopePlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -235,6 +286,42 @@ function costAndRatePlugin(maxCost: number, rate: RateLimitConfig | null, metric
   };
 }
 
+/**
+ * Apollo refuses some requests (a persisted query whose hash does not match, an unsupported
+ * persisted-query version) with a plain GraphQLError and an HTTP 4xx but no code, which the
+ * formatter would mask as an internal error: they are the client's, BAD_REQUEST, message kept.
+ */
+function clientRequestError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | null {
+  if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR || formatted.path || !(error instanceof GraphQLError)) return null;
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  if (status === undefined || status < 400 || status >= 500) return null;
+  return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_REQUEST } };
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** /metrics, behind a bearer token when one is set. */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics, token: string | undefined): Promise<void> {
+  const [scheme, given] = (req.headers.authorization ?? '').split(' ');
+  if (token !== undefined && !(scheme?.toLowerCase() === 'bearer' && given && timingSafeEqual(sha256(given), sha256(token)))) {
+    sendJson(res, 401, { error: '/metrics needs Authorization: Bearer <METRICS_TOKEN>' }, { 'www-authenticate': 'Bearer' });
+    return;
+  }
+  const text = await metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': metrics.registry.contentType });
+  res.end(text);
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: bound } = server.address() as AddressInfo;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+    });
+  });
+}
+
 /** One port: GraphQL over HTTP (Apollo) and over WebSocket (graphql-ws) at /graphql, health at /healthz and /readyz. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, log } = options;
@@ -256,14 +343,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     webhookQueue: () => outboxStats(database.db),
     dbPool: () => database.pool(),
   });
-  const formatHttpError = formatError(log);
   const hideSchemaDetails = options.hideSuggestions ?? false;
+  const formatHttpError = formatError(log, { hideSuggestions: hideSchemaDetails });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
-    validationRules: limitRules(limits),
+    // Introspection is one of our rules (operationRules), so that graphql-ws refuses it alike:
+    // Apollo's own switch stays on to not report it twice.
+    validationRules: operationRules(limits, { introspection: options.introspection }),
     parseOptions: { maxTokens: limits.maxTokens },
     hideSchemaDetailsFromClientErrors: hideSchemaDetails,
-    introspection: options.introspection,
+    introspection: true,
     includeStacktraceInErrorResponses: false,
     // The process owns SIGTERM/SIGINT (src/cli.ts: close sockets with 1001, drain, close the
     // database, exit 0). Apollo's own handler would stop Apollo and re-raise the signal, killing the
@@ -274,14 +363,16 @@ export async function createApp(options: AppOptions): Promise<App> {
       // The token limit is a parse error in graphql-js: say it like the other limits.
       const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitMessage(formatted.message, limits.maxTokens) : null;
       const f = tokens ? { ...formatted, message: tokens, extensions: { ...formatted.extensions, limit: 'maxTokens' } } : formatted;
-      return formatHttpError(f, error);
+      return formatHttpError(clientRequestError(f, error) ?? f, error);
     },
     // Cache-control hints cost throughput on large nested responses and nothing here uses them
     // (bench/RESULTS.md measures both); APOLLO_CACHE_CONTROL=true brings Apollo's default back.
     plugins: [
       ...(options.cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
       ApolloServerPluginLandingPageDisabled(),
+      noHttpSubscriptionsPlugin(),
       readScopePlugin(),
+      authStatusPlugin(),
       costAndRatePlugin(limits.maxCost, rateLimits, metrics),
       metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
@@ -348,6 +439,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     res.setHeader('x-request-id', requestId);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      const size = Buffer.byteLength(response.body.string);
+      if (size > limits.maxResponseBytes) {
+        // Long texts the cost does not count: the client gets why, not megabytes.
+        log.warn({ requestId, size, maxResponseBytes: limits.maxResponseBytes }, 'response over the size limit refused');
+        const { message, extensions } = responseTooLargeError(size, limits.maxResponseBytes);
+        res.statusCode = 400;
+        res.removeHeader('content-length');
+        res.end(JSON.stringify({ errors: [{ message, extensions }] }));
+        return;
+      }
       res.end(response.body.string);
     } else {
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
@@ -389,10 +490,8 @@ export async function createApp(options: AppOptions): Promise<App> {
           await handleFeed(req, res, url, feeds, requestId);
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });
-        } else if (url.pathname === '/metrics') {
-          const text = await metrics.registry.metrics();
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
+        } else if (url.pathname === '/metrics' && !options.metricsOwnPort) {
+          await serveMetrics(req, res, metrics, options.metricsToken);
         } else if (url.pathname === '/readyz') {
           const report = await readiness(database, options.hub);
           sendJson(res, report.ready ? 200 : 503, report.body, { 'cache-control': 'no-store' });
@@ -403,7 +502,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         const status = err instanceof HttpError ? err.status : 500;
         if (status === 500) log.error({ err, requestId }, 'request failed');
         if (!res.headersSent) {
-          sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (err as Error).message }] }, { 'x-request-id': requestId });
+          // 413: the rest of the body is not wanted; closing spares reading (and waiting for) it.
+          const close: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+          sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (err as Error).message }] }, { 'x-request-id': requestId, ...close });
         } else {
           res.end();
         }
@@ -433,23 +534,33 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxPayloadBytes: maxBody,
     limits,
     hideSuggestions: hideSchemaDetails,
+    introspection: options.introspection,
+    subscriptionCaps: options.subscriptionCaps,
     metrics,
   }));
 
+  let metricsServer: Server | null = null;
   return {
     server,
     metrics,
     wsConnections: () => ws.connections(),
     subscriptionGroups: () => ws.subscriptionGroups(),
-    listen: (port, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          const { port: bound } = server.address() as AddressInfo;
-          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+    wsOperations: () => ws.operations(),
+    listen: (port, host = '127.0.0.1') => listenOn(server, port, host),
+    listenMetrics: (port, host = '127.0.0.1') => {
+      if (!options.metricsOwnPort) throw new Error('listenMetrics needs metricsOwnPort: /metrics is served on the API port');
+      metricsServer ??= createServer((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        if (path !== '/metrics') return sendJson(res, 404, { error: `no route ${path}: this port serves /metrics only` });
+        serveMetrics(req, res, metrics, options.metricsToken).catch((err: unknown) => {
+          log.error({ err }, 'metrics scrape failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'metrics unavailable' });
         });
-      }),
+      });
+      return listenOn(metricsServer, port, host);
+    },
     close: async () => {
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       // Stop accepting, let in-flight requests finish (5 s at most), then cut what is left.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await ws.close();

@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
 import { ErrorCode } from './errors';
 import { currentRequestId } from './request-scope';
+import { hideSuggestions } from './limits';
 
 /**
  * Errors that mean "the database cannot serve now" (not "this request is wrong"): connection
@@ -28,7 +29,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
  * bad input, not found, auth, parse and validation errors) reach the client as they are;
  * anything else is logged in full and masked, so no SQL, parameter or stack leaves the server.
  */
-export function formatError(log: Logger) {
+export function formatError(log: Logger, options: { hideSuggestions?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const requestId = currentRequestId();
     const original = unwrapResolverError(error);
@@ -36,7 +37,8 @@ export function formatError(log: Logger) {
     const expected = original instanceof GraphQLError && code !== undefined && code !== ErrorCode.INTERNAL_SERVER_ERROR;
     if (expected) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      // Validation and variable errors alike: whatever phase wrote the suggestion, it goes here.
+      return { ...formatted, ...(options.hideSuggestions ? { message: hideSuggestions(formatted.message) } : {}), extensions };
     }
     if (isDatabaseUnavailable(original)) {
       log.warn({ err: original, path: formatted.path, requestId }, 'database unavailable');

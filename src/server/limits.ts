@@ -5,15 +5,19 @@ import {
   GraphQLError,
   getNamedType,
   getNullableType,
+  getArgumentValues,
   getOperationAST,
+  getVariableValues,
   isListType,
   isObjectType,
   Kind,
+  NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
-  valueFromAST,
   type DocumentNode,
+  type FieldNode,
+  type GraphQLField,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -21,6 +25,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { DIGEST_CAPS } from '../ingest/caps';
 import { ErrorCode } from './errors';
 
 /**
@@ -34,9 +39,11 @@ export interface QueryLimits {
   maxDirectives: number;
   maxTokens: number;
   maxCost: number;
+  /** Largest serialised result of one query or mutation, in bytes: the backstop for long texts the cost does not count. */
+  maxResponseBytes: number;
 }
 
-export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 1000, maxCost: 5000 };
+export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 1000, maxCost: 10_000, maxResponseBytes: 4 * 1024 * 1024 };
 
 /** An error naming the limit, with the code of the phase it belongs to. */
 export function limitError(limit: keyof QueryLimits, message: string, extra: Record<string, unknown> = {}): GraphQLError {
@@ -59,15 +66,39 @@ export function limitRules(limits: QueryLimits): ValidationRule[] {
   ];
 }
 
-/** A list without a `first` argument is assumed to hold this many: sections of a report, entities of an item. */
+/**
+ * Every validation rule beyond graphql-js's own, for both transports: the limits, and no
+ * introspection (`__schema`, `__type`) when it is off. Apollo and the WebSocket's DocumentCache
+ * get this one list, so a document valid on one transport is valid on the other.
+ */
+export function operationRules(limits: QueryLimits, options: { introspection: boolean }): ValidationRule[] {
+  return [...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...limitRules(limits)];
+}
+
+/**
+ * The most elements a list without `first` can hold: the digest caps that ingestion enforces
+ * (src/ingest/caps.ts). Lists not named here (admin lists of keys, webhooks, batches) count
+ * LIST_SIZE_ESTIMATE; tests/unit/server/cost.test.ts keeps every other list of the schema named.
+ */
+export const LIST_MAXIMA: Readonly<Record<string, number>> = {
+  'Report.sections': DIGEST_CAPS.sectionsPerReport,
+  'Report.items': DIGEST_CAPS.itemsPerReport,
+  'Section.items': DIGEST_CAPS.itemsPerSection,
+  'Section.sources': DIGEST_CAPS.sourcesPerSection,
+  'Item.entities': DIGEST_CAPS.entitiesPerItem,
+  'Item.sources': DIGEST_CAPS.sourcesPerItem,
+  'Item.extra': DIGEST_CAPS.extraBlocksPerItem,
+};
 export const LIST_SIZE_ESTIMATE = 10;
 const DEFAULT_PAGE = 20;
 
 /**
  * What an operation may cost: each object it can return counts 1, scalars 0. A connection with
- * `first` holds `first` edges (its default when absent), any other list LIST_SIZE_ESTIMATE
- * elements. So 16 aliases of a page, or a page of entities each with a page of items, cost what
- * they would make the server do. Introspection costs nothing.
+ * `first` holds `first` edges (its default when absent), any other list its maximum (LIST_MAXIMA);
+ * the items of a report's sections together hold at most a report's items. Arguments are read
+ * as execution will read them: variables coerced, their defaults and the fields' defaults
+ * applied. So 16 aliases of a page, or a page of entities each with a page of items, cost what
+ * they can make the server do. Introspection costs nothing.
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null, variables?: Record<string, unknown> | null): number {
   const operation = getOperationAST(document, operationName);
@@ -76,44 +107,70 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   if (!root) return 0;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  // Variables that do not coerce fail the operation before it runs: estimate with them as sent.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  const values = coerced.coerced ?? variables ?? {};
 
-  /** `page`: the `first` of the connection this selection set belongs to, for its `edges`/`nodes` list. */
-  const costOf = (type: GraphQLNamedType, set: SelectionSetNode, page: number | null): number => {
+  /**
+   * `page`: the `first` of the connection this selection set belongs to, for its `edges`/`nodes` list.
+   * `sections`: how many sections of one report this selection set stands for, when it is reached
+   * through `Report.sections` (their items share the report's cap).
+   */
+  const costOf = (type: GraphQLNamedType, set: SelectionSetNode, page: number | null, sections: number | null): number => {
     let cost = 0;
     for (const s of set.selections) {
       if (s.kind === Kind.FRAGMENT_SPREAD) {
         const f = fragments.get(s.name.value);
         const t = f && schema.getType(f.typeCondition.name.value);
-        if (f && t) cost += costOf(t, f.selectionSet, page);
+        if (f && t) cost += costOf(t, f.selectionSet, page, sections);
         continue;
       }
       if (s.kind === Kind.INLINE_FRAGMENT) {
         const t = s.typeCondition ? schema.getType(s.typeCondition.name.value) : type;
-        if (t) cost += costOf(t, s.selectionSet, page);
+        if (t) cost += costOf(t, s.selectionSet, page, sections);
         continue;
       }
       if (s.name.value.startsWith('__') || !isObjectType(type) || !s.selectionSet) continue;
       const field = type.getFields()[s.name.value];
       if (!field) continue;
       const child = getNamedType(field.type);
-      const firstArg = field.args.find((a) => a.name === 'first');
-      if (firstArg) {
-        const node = s.arguments?.find((a) => a.name.value === 'first');
-        const value = node ? valueFromAST(node.value, firstArg.type, variables ?? {}) : firstArg.defaultValue;
-        cost += 1 + costOf(child, s.selectionSet, typeof value === 'number' && value >= 0 ? value : DEFAULT_PAGE);
+      const key = `${type.name}.${field.name}`;
+      if (field.args.some((a) => a.name === 'first')) {
+        cost += 1 + costOf(child, s.selectionSet, firstOf(field, s, values), null);
       } else if (isListType(getNullableType(field.type))) {
-        cost += (page ?? LIST_SIZE_ESTIMATE) * (1 + costOf(child, s.selectionSet, null));
+        let n = page ?? LIST_MAXIMA[key] ?? LIST_SIZE_ESTIMATE;
+        if (key === 'Section.items' && sections !== null) n = Math.min(n, DIGEST_CAPS.itemsPerReport / sections);
+        cost += n * (1 + costOf(child, s.selectionSet, null, key === 'Report.sections' ? n : null));
       } else {
-        cost += 1 + costOf(child, s.selectionSet, null);
+        cost += 1 + costOf(child, s.selectionSet, null, null);
       }
     }
     return cost;
   };
-  return costOf(root, operation.selectionSet, null);
+  // Shares of a report's items are fractions: round up, past floating-point noise.
+  return Math.ceil(costOf(root, operation.selectionSet, null, null) - 1e-9);
+}
+
+/** A connection's `first` as its resolver will get it; arguments that do not coerce fail at execution. */
+function firstOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
+  let value: unknown;
+  try {
+    value = getArgumentValues(field, node, variables).first;
+  } catch {
+    value = undefined;
+  }
+  return typeof value === 'number' && value >= 0 ? value : DEFAULT_PAGE;
 }
 
 export function costError(cost: number, maxCost: number): GraphQLError {
   return limitError('maxCost', `Query cost limit of ${maxCost} exceeded, found ${cost}.`, { cost, maxCost });
+}
+
+/** The one error a result over `maxResponseBytes` is replaced with (nothing of it is sent). */
+export function responseTooLargeError(size: number, maxResponseBytes: number): GraphQLError {
+  return new GraphQLError(`Response size limit of ${maxResponseBytes} bytes exceeded (the result was ${size} bytes): ask for fewer fields, items or aliases.`, {
+    extensions: { code: ErrorCode.RESPONSE_TOO_LARGE, limit: 'maxResponseBytes', maxResponseBytes, size },
+  });
 }
 
 /** graphql-js's parse error for the token limit, said like the other limits. */
@@ -121,7 +178,10 @@ export function tokenLimitMessage(message: string, maxTokens: number): string | 
   return /contains more (?:than|that) \d+ tokens/.test(message) ? `Token limit of ${maxTokens} exceeded.` : null;
 }
 
-/** "Did you mean …?" names schema members the client did not ask about: cut in production. */
+/**
+ * "Did you mean …?" names schema members the client did not ask about: cut in production, by the
+ * one error formatter (format-error.ts), from validation and variable errors on both transports.
+ */
 export function hideSuggestions(message: string): string {
   return message.replace(/ ?Did you mean (.+)\?$/, '');
 }
@@ -141,9 +201,9 @@ export class DocumentCache {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly limits: QueryLimits,
-    private readonly options: { hideSuggestions: boolean; maxEntries?: number },
+    private readonly options: { introspection: boolean; maxEntries?: number },
   ) {
-    this.rules = [...specifiedRules, ...limitRules(limits)];
+    this.rules = [...specifiedRules, ...operationRules(limits, options)];
   }
 
   prepare(query: string): PreparedDocument | { errors: readonly GraphQLError[] } {
@@ -179,7 +239,7 @@ export class DocumentCache {
     if (errors.length === 0) return { document };
     return {
       errors: errors.map((e) =>
-        new GraphQLError(this.options.hideSuggestions ? hideSuggestions(e.message) : e.message, {
+        new GraphQLError(e.message, {
           nodes: e.nodes,
           extensions: { ...e.extensions, code: e.extensions.code ?? ErrorCode.GRAPHQL_VALIDATION_FAILED },
         }),

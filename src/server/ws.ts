@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Db } from '../db/client';
@@ -17,8 +18,9 @@ import { formatError, isDatabaseUnavailable } from './format-error';
 import { runWithRequestId } from './request-scope';
 import type { Metrics } from './metrics';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
-import { charge, rateLimitedError, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
-import { DocumentCache, costError, operationCost, type QueryLimits } from './limits';
+import { charge, rateLimitedError, subjectOf, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
+import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from './operation-slots';
+import { DocumentCache, costError, operationCost, responseTooLargeError, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
@@ -49,6 +51,10 @@ export interface WsOptions {
   keepAliveMs: number;
   limits: QueryLimits;
   hideSuggestions: boolean;
+  /** Whether `__schema` and `__type` may be queried (off in production unless INTROSPECTION=true). */
+  introspection: boolean;
+  /** Operations at once per socket and per client (key or anonymous IP). */
+  subscriptionCaps?: SubscriptionCaps;
   metrics: Metrics;
 }
 
@@ -85,6 +91,8 @@ export interface WebSocketEndpoint {
   close(): Promise<void>;
   connections(): number;
   subscriptionGroups(): { groups: number; members: number };
+  /** Operations running over every socket (what the subscription caps count). */
+  operations(): number;
 }
 
 export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
@@ -104,7 +112,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   options.server.on('upgrade', onUpgrade);
 
   const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
-  const format = formatError(log);
+  const format = formatError(log, { hideSuggestions: options.hideSuggestions });
   // Masked errors carry the operation's request id, as over HTTP (and the log line has it too).
   const formatResult = (result: ExecutionResult, requestId: string): ExecutionResult => (result.errors ? runWithRequestId(requestId, () => formatErrors(result)) : result);
   const formatErrors = (result: ExecutionResult): ExecutionResult => {
@@ -128,7 +136,28 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     }),
   });
 
-  const documents = new DocumentCache(options.schema, options.limits, { hideSuggestions: options.hideSuggestions });
+  const slots = new OperationSlots<WebSocket>(options.subscriptionCaps ?? DEFAULT_SUBSCRIPTION_CAPS);
+  const documents = new DocumentCache(options.schema, options.limits, { introspection: options.introspection });
+
+  /** Read scope, cost limit and rate-limit charge, as over HTTP: the execution arguments, or why not. */
+  const admit = async (document: DocumentNode, peer: { auth: Auth; ip: string | null }, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
+    const operation = getOperationAST(document, payload.operationName);
+    if (operation && operation.operation !== 'mutation') {
+      try {
+        requireScope(peer.auth, 'read', 'reading');
+      } catch (err) {
+        return [err as GraphQLError];
+      }
+    }
+    const cost = operationCost(options.schema, document, payload.operationName, payload.variables);
+    if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
+    const decision = await charge(options.db, options.rateLimits, peer.auth, peer.ip, cost);
+    if (decision && !decision.granted) {
+      options.metrics.limited('ws');
+      return [rateLimitedError(decision, Math.max(1, cost))];
+    }
+    return { schema: options.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+  };
 
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
@@ -146,6 +175,9 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         // false closes the socket with 4403 Forbidden.
         if (auth === 'invalid') return false;
         peers.set(ctx.extra.socket, { auth, ip: ctx.extra.request.socket.remoteAddress ?? null });
+        // The socket's slots go back when it closes, whether or not its operations ever end.
+        const socket = ctx.extra.socket;
+        socket.once('close', () => slots.releaseAll(socket));
         // Nothing needs the upgrade request after this: do not keep it (and its headers) per socket.
         (ctx.extra as { request?: IncomingMessage }).request = undefined;
         return true;
@@ -153,27 +185,24 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // The same parse (token limit), validation (depth, aliases, directives) and cost limit as
       // over HTTP; documents are parsed once per distinct text.
       // And the same rate limit: each operation (a subscription when it starts) takes its cost.
-      onSubscribe: async (ctx, _id, payload) => {
+      // Each operation holds one of its socket's and its client's slots (operation-slots.ts), taken
+      // before anything is awaited and given back when it is refused, completes or its socket closes.
+      onSubscribe: async (ctx, id, payload) => {
         const prepared = documents.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
         const peer = peers.get(ctx.extra.socket)!;
-        const operation = getOperationAST(prepared.document, payload.operationName);
-        if (operation && operation.operation !== 'mutation') {
-          try {
-            requireScope(peer.auth, 'read', 'reading');
-          } catch (err) {
-            return [err as GraphQLError];
-          }
+        const full = slots.take(ctx.extra.socket, subjectOf(peer.auth, peer.ip).subject, id);
+        if (full) return [full];
+        try {
+          const admitted = await admit(prepared.document, peer, payload);
+          if (Array.isArray(admitted)) slots.release(ctx.extra.socket, id);
+          return admitted;
+        } catch (err) {
+          slots.release(ctx.extra.socket, id);
+          throw err;
         }
-        const cost = operationCost(options.schema, prepared.document, payload.operationName, payload.variables);
-        if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
-        const decision = await charge(options.db, options.rateLimits, peer.auth, peer.ip, cost);
-        if (decision && !decision.granted) {
-          options.metrics.limited('ws');
-          return [rateLimitedError(decision, Math.max(1, cost))];
-        }
-        return { schema: options.schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables };
       },
+      onComplete: (ctx, id) => slots.release(ctx.extra.socket, id),
       context: (ctx, id): GraphQLContext => {
         const socket = ctx.extra.socket;
         // Loaders are made on first use: a subscription in a group never executes with its own context.
@@ -221,9 +250,18 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       },
       // Every result graphql-ws sends (queries, lone subscriptions' events) passes the one error
       // formatter; a group formats its results itself and writes them directly (socket-send.ts).
+      // A query's or mutation's result over the size limit is replaced by the error that says so;
+      // a subscription's events are bounded by its cost (one item, one report, each at most its caps).
       onNext: (_ctx, _id, _payload, args, result) => {
-        if (isSubscription(args.document)) options.metrics.eventDelivered();
-        return formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId);
+        const formatted = formatResult(result as ExecutionResult, (args.contextValue as GraphQLContext).requestId);
+        if (isSubscription(args.document)) {
+          options.metrics.eventDelivered();
+          return formatted;
+        }
+        const size = Buffer.byteLength(JSON.stringify(formatted));
+        if (size <= options.limits.maxResponseBytes) return formatted;
+        log.warn({ size, maxResponseBytes: options.limits.maxResponseBytes }, 'response over the size limit refused');
+        return { errors: [responseTooLargeError(size, options.limits.maxResponseBytes)] };
       },
     },
     wss,
@@ -233,6 +271,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
 
   return {
     connections: () => wss.clients.size,
+    operations: () => slots.count(),
     subscriptionGroups: () => groups.stats(),
     close: async () => {
       options.server.off('upgrade', onUpgrade);

@@ -29,3 +29,16 @@ export function syntheticReport(slug: string, n: number, date = '2026-01-01T00:0
   }));
   return { ...base, slug, date, draft: false, sections };
 }
+
+/** A Markdown digest of `sections` news sections of `items` items each, each item citing `links` sources. */
+export function gridDigest(sections: number, items: number, links = 1): string {
+  const out = ['---', 'title: "Grid"', 'date: 2026-01-01', '---', ''];
+  for (let s = 1; s <= sections; s++) {
+    out.push(`## Section ${s}`, '');
+    for (let i = 1; i <= items; i++) {
+      const sources = Array.from({ length: links }, (_, k) => `[link ${k}](https://example.com/${s}/${i}/${k})`).join(' | ');
+      out.push(`### Item ${s}.${i}`, '', `**核心摘要**：item ${s}.${i}.`, '', `**來源**： ${sources}`, '');
+    }
+  }
+  return out.join('\n');
+}

@@ -2,6 +2,8 @@ import type { Database } from '../../src/db/client';
 import type { RateLimitConfig } from '../../src/modules/ratelimit/rate-limit';
 import type { SsrfPolicy } from '../../src/modules/webhooks/ssrf';
 import { createApp, type App } from '../../src/server/app';
+import { DEFAULT_LIMITS, type QueryLimits } from '../../src/server/limits';
+import type { SubscriptionCaps } from '../../src/server/operation-slots';
 import { createLogger } from '../../src/server/logger';
 import { buildSchema } from '../../src/server/schema';
 import { EventHub } from '../../src/realtime/event-hub';
@@ -26,6 +28,14 @@ export interface TestServerOptions {
   maxLag?: number;
   stallMs?: number;
   hideSuggestions?: boolean;
+  /** Operations at once per socket and per client. */
+  subscriptionCaps?: SubscriptionCaps;
+  metricsToken?: string;
+  metricsOwnPort?: boolean;
+  /** Query limits over the defaults. */
+  limits?: Partial<QueryLimits>;
+  /** Schema introspection (default on, as in development). */
+  introspection?: boolean;
   publicRead?: boolean;
   rateLimits?: RateLimitConfig | null;
   corsOrigins?: string[];
@@ -51,7 +61,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     hub,
     log,
     maxPageSize: options.maxPageSize ?? 100,
-    introspection: true,
+    introspection: options.introspection ?? true,
     publishToken: options.publishToken ?? PUBLISH_TOKEN,
     retentionMs: options.retentionMs ?? 30 * 86_400_000,
     queueMax: options.queueMax ?? 1000,
@@ -65,6 +75,10 @@ export async function startTestServer(database: Database, options: TestServerOpt
     explorer: options.explorer,
     persistedQueryCacheBytes: options.persistedQueryCacheBytes,
     getCacheMaxAge: options.getCacheMaxAge,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    subscriptionCaps: options.subscriptionCaps,
+    metricsToken: options.metricsToken,
+    metricsOwnPort: options.metricsOwnPort,
   });
   const url = await app.listen(options.port ?? 0, '127.0.0.1');
   return {

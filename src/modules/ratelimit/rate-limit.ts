@@ -29,7 +29,8 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
-function subjectOf(auth: Auth, ip: string | null): { subject: string; perMinute: (c: RateLimitConfig) => number } {
+/** Whose limits an operation counts against: its API key, else (anonymous) its IP. */
+export function subjectOf(auth: Auth, ip: string | null): { subject: string; perMinute: (c: RateLimitConfig) => number } {
   if (auth.keyId) return { subject: `key:${auth.keyId}`, perMinute: (c) => c.keyPerMinute };
   if (auth.principal !== 'anonymous') return { subject: auth.principal, perMinute: (c) => c.keyPerMinute };
   return { subject: `ip:${ip ?? 'unknown'}`, perMinute: (c) => c.anonymousPerMinute };
@@ -67,7 +68,32 @@ export async function charge(db: Executor, config: RateLimitConfig | null, auth:
   if (!config) return null;
   const { subject, perMinute } = subjectOf(auth, ip);
   const limit = perMinute(config);
-  return limit > 0 ? take(db, subject, limit, Math.max(1, cost)) : null;
+  return limit > 0 ? oneAtATime(db, subject, () => take(db, subject, limit, Math.max(1, cost))) : null;
+}
+
+/** The tail of each subject's queue of charges, per database. */
+const queues = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * Runs one subject's charges one after the other in this process. Concurrent charges of one
+ * subject would all wait on its bucket's row lock, each holding a pool connection while it waits:
+ * a burst of subscribes on one socket took the whole pool from everyone else. Queued here, a
+ * subject holds at most one connection per process, and its burst waits in memory.
+ */
+function oneAtATime<T>(db: Executor, subject: string, run: () => Promise<T>): Promise<T> {
+  let byDb = queues.get(db);
+  if (!byDb) queues.set(db, (byDb = new Map()));
+  const queue = byDb;
+  const result = (queue.get(subject) ?? Promise.resolve()).then(run);
+  const tail = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  queue.set(subject, tail);
+  void tail.then(() => {
+    if (queue.get(subject) === tail) queue.delete(subject);
+  });
+  return result;
 }
 
 /** Forgets buckets idle long enough to be full again anyway. */
