@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { allowListed, isPublic, type SsrfPolicy } from './ssrf';
+import { allowListed, checkTarget, isPublic, type SsrfPolicy } from './ssrf';
 
 /** A 2xx answer: the delivery succeeded (anything else, or no answer, is a failed attempt). */
 export const succeeded = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
@@ -13,6 +13,8 @@ export interface SendResult {
   /** Seconds the receiver asked us to wait (Retry-After on 429/503). */
   retryAfterSeconds: number | null;
   error: string | null;
+  /** The SSRF rules forbid the target (no request was sent): retrying will not help. */
+  refused?: boolean;
 }
 
 /**
@@ -34,9 +36,13 @@ function guardedLookup(host: string, policy: SsrfPolicy): LookupFunction {
   };
 }
 
-/** One POST, no redirects followed, within `timeoutMs`; never throws. */
-export function post(url: URL, body: string, headers: Record<string, string>, policy: SsrfPolicy, timeoutMs: number): Promise<SendResult> {
+/** One POST to a target the SSRF rules allow now, no redirects followed, within `timeoutMs`; never throws. */
+export async function post(rawUrl: string, body: string, headers: Record<string, string>, policy: SsrfPolicy, timeoutMs: number): Promise<SendResult> {
   const started = Date.now();
+  const target = await checkTarget(rawUrl, policy);
+  if ('refused' in target) return { status: null, latencyMs: Date.now() - started, retryAfterSeconds: null, error: `refused by the SSRF guard, not sent: ${target.refused}`, refused: true };
+  if ('error' in target) return { status: null, latencyMs: Date.now() - started, retryAfterSeconds: null, error: target.error };
+  const url = target.url;
   return new Promise((resolve) => {
     const done = (r: Omit<SendResult, 'latencyMs'>): void => resolve({ ...r, latencyMs: Date.now() - started });
     const lib = url.protocol === 'https:' ? https : http;
@@ -68,7 +74,9 @@ export function post(url: URL, body: string, headers: Record<string, string>, po
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'TIMEOUT' })));
-    req.on('error', (err) => done({ status: null, retryAfterSeconds: null, error: err.message }));
+    req.on('error', (err: Error & { code?: string }) =>
+      done(err.code === 'SSRF_REFUSED' ? { status: null, retryAfterSeconds: null, error: `refused by the SSRF guard, not sent: ${err.message}`, refused: true } : { status: null, retryAfterSeconds: null, error: err.message }),
+    );
     req.end(body);
   });
 }

@@ -233,13 +233,21 @@ export interface AttemptOutcome {
   latencyMs: number;
   retryAfterSeconds: number | null;
   error: string | null;
+  refused?: boolean;
 }
 
-/** Records an attempt: success, a retry at the schedule's next step (or Retry-After), dead, or the endpoint gone (410). */
+/**
+ * Records an attempt: success, a retry at the schedule's next step (or Retry-After), dead, the
+ * endpoint gone (410), or refused by the SSRF rules (dead at once: `redeliver` after fixing the URL or allow-list).
+ */
 export async function recordAttempt(db: Executor, d: DeliveryRecord, o: AttemptOutcome, retryScale = 1): Promise<void> {
   const common = { lastStatusCode: o.status, lastError: o.error, lastLatencyMs: o.latencyMs };
   if (succeeded(o.status)) {
     await db.update(webhookDeliveries).set({ ...common, lastError: null, status: 'SUCCEEDED', deliveredAt: sql`now()` }).where(eq(webhookDeliveries.id, d.id));
+    return;
+  }
+  if (o.refused) {
+    await db.update(webhookDeliveries).set({ ...common, status: 'DEAD' }).where(eq(webhookDeliveries.id, d.id));
     return;
   }
   if (o.status === 410) {
