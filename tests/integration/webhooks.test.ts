@@ -165,6 +165,29 @@ describe('webhooks', () => {
     await Promise.all([limited, target, redirect, slow, gone].map((x) => x.close()));
   });
 
+  it('ends an attempt at its absolute deadline however slowly the receiver trickles its answer, and never sends it twice at once', async () => {
+    const closed: number[] = [];
+    // Answers 200 at once, then one byte every 50 ms, forever: never idle, never complete.
+    const r = await receiver((_n, _q, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 50);
+      res.on('close', () => {
+        clearInterval(drip);
+        closed.push(Date.now());
+      });
+    });
+    const { webhook } = await register(r.url);
+    await worker({ timeoutMs: 1000 });
+    await store(ctx.db, syntheticReport('trickle', 1));
+    await until(() => r.got.length >= 2 && closed.length >= 1, 'the first attempt to end and a retry to arrive', 15_000);
+    // The retry came after the first attempt's connection was closed, not beside it.
+    expect(r.got[1]!.at).toBeGreaterThanOrEqual(closed[0]!);
+    expect(closed[0]! - r.got[0]!.at).toBeLessThan(5_000);
+    const [d] = (await deliveries(webhook.id)).deliveries;
+    expect(d!.lastError).toBe('no complete response within 1000 ms (headers and body)');
+    expect(new Set(r.got.map((g) => g.headers['webhook-id'])).size).toBe(1);
+  });
+
   it('with two workers on one database, sends each attempt once; a claim left by a dead worker is sent after its lease', async () => {
     const r = await receiver();
     await register(r.url);
@@ -173,7 +196,8 @@ describe('webhooks', () => {
     await store(ctx.db, syntheticReport('crash', 1));
     await dispatchOnce(ctx.db.db);
     expect(await claimDue(ctx.db.db, 10, 1000)).toHaveLength(1);
-    await Promise.all([worker(), worker()]);
+    // A generous deadline: a timed-out attempt is retried (same webhook-id), which is not what this counts.
+    await Promise.all([worker({ timeoutMs: 5000 }), worker({ timeoutMs: 5000 })]);
     await store(ctx.db, syntheticReport('pair', 40, '2026-03-01T00:00:00Z'));
     await until(() => r.got.length >= 41, 'all 41 items', 20_000);
     await sleep(500);

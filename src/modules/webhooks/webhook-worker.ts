@@ -117,6 +117,11 @@ export class WebhookWorker {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
+  /**
+   * How long a claim is held: derived from the attempt's absolute deadline (post() never runs past
+   * `timeoutMs`), with 30 s for the database round trips around it, so a delivery is never claimed
+   * again while its attempt is in flight.
+   */
   private lease(): number {
     return (this.options.timeoutMs ?? 10_000) + 30_000;
   }
