@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { DigestParseError } from './errors';
 
 export interface FrontMatter {
@@ -28,7 +28,7 @@ export function readFrontMatter(lines: string[]): FrontMatter {
     const line = counter.linePos(firstError.pos[0]).line + 1;
     throw new DigestParseError(`front matter is not valid YAML (${firstError.code})`, line, 'frontMatter');
   }
-  const data: unknown = doc.toJS();
+  const data = toPlainData(doc, counter);
   if (data !== null && (typeof data !== 'object' || Array.isArray(data))) {
     throw new DigestParseError('front matter must be a YAML mapping of keys to values', 2, 'frontMatter');
   }
@@ -41,4 +41,32 @@ export function readFrontMatter(lines: string[]): FrontMatter {
     }
   }
   return { data: (data ?? {}) as Record<string, unknown>, keyLines, bodyStartLine: end + 2 };
+}
+
+/**
+ * The YAML as plain data. Aliases that expand past the `yaml` library's limit (a "billion laughs"
+ * document) are refused, naming the top-level key whose value explodes.
+ */
+function toPlainData(doc: Document, counter: LineCounter): unknown {
+  try {
+    return doc.toJS();
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    let line = 2;
+    let field = 'frontMatter';
+    if (isMap(doc.contents)) {
+      for (const pair of doc.contents.items) {
+        try {
+          if (isNode(pair.value)) pair.value.toJS(doc);
+        } catch {
+          if (isScalar(pair.key) && pair.key.range) {
+            line = counter.linePos(pair.key.range[0]).line + 1;
+            field = String(pair.key.value);
+          }
+          break;
+        }
+      }
+    }
+    throw new DigestParseError(`front matter aliases expand too far (${err.message.toLowerCase()})`, line, field);
+  }
 }

@@ -5,7 +5,8 @@ import { knownLabel, parseLabelLine } from './labels';
 import type { Importance, LabelledBlock } from './model';
 import { tidyMarkdown } from './normalise';
 import { linesToMarkdown, type Line, type SubBlock } from './outline';
-import { extractLinks } from './sources';
+import type { LinkDefinitions } from './links';
+import { linkSourceInputs } from './sources';
 
 /** An item as read from Markdown, before schema validation (the same shape a publisher may send). */
 export interface RawItem {
@@ -46,14 +47,14 @@ function labelledBlocks(lines: Line[], firstLine: number): Block[] {
   return blocks;
 }
 
-function sourcesFrom(text: string): { label: string; ref: string }[] {
-  const links = extractLinks(text);
-  if (links.length > 0) return links.map((l) => ({ label: l.label || l.target, ref: l.target }));
+function sourcesFrom(text: string, definitions: LinkDefinitions): { label: string; ref: string }[] {
+  const links = linkSourceInputs([text], definitions);
+  if (links.length > 0) return links;
   return [...text.matchAll(BARE_URL)].map((m) => ({ label: m[0], ref: m[0] }));
 }
 
 /** One H3 of a news section → one item. Unknown labels go to `extra`, never dropped. */
-export function parseItem(block: SubBlock): RawItem {
+export function parseItem(block: SubBlock, definitions: LinkDefinitions): RawItem {
   const titleLink = TITLE_LINK.exec(block.heading.trim());
   const item: RawItem = {
     title: titleLink ? titleLink[1]!.trim() : block.heading.trim(),
@@ -92,7 +93,7 @@ export function parseItem(block: SubBlock): RawItem {
         break;
       }
       case 'sources':
-        item.sources.push(...sourcesFrom(text));
+        item.sources.push(...sourcesFrom(text, definitions));
         break;
       case 'watchlist':
       case null:

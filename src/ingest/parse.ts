@@ -3,6 +3,7 @@ import { DigestParseError } from './errors';
 import { readFrontMatter, type FrontMatter } from './front-matter';
 import type { Report } from './model';
 import { tidyMarkdown } from './normalise';
+import { linkDefinitions } from './links';
 import { linesToMarkdown, outline, type Line } from './outline';
 import { isKeywordHeading, keywordsFrom, takeFooter, watchlistFrom } from './report-meta';
 import { isValidDigestDate, reportInputSchema, type ReportInput } from './schema';
@@ -33,7 +34,9 @@ function parseOrThrow(input: string | Uint8Array, options: ParseOptions): Report
   const bodyLines: Line[] = lines.slice(fm.bodyStartLine - 1).map((t, i) => ({ text: t, no: fm.bodyStartLine + i }));
   const { footer, rest } = takeFooter(bodyLines);
   const tree = outline(rest);
-  const sections = tree.sections.map(parseSection);
+  // A reference definition applies in every block of the digest, wherever it is written.
+  const definitions = linkDefinitions(linesToMarkdown(rest));
+  const sections = tree.sections.map((block) => parseSection(block, definitions));
   const keywordLines = tree.sections.flatMap((s) => s.subs.filter((sub) => isKeywordHeading(sub.heading)).flatMap((sub) => sub.lines));
   const intro = tidyMarkdown(linesToMarkdown(tree.intro));
 
@@ -47,7 +50,7 @@ function parseOrThrow(input: string | Uint8Array, options: ParseOptions): Report
   } satisfies ReportInput;
 
   const parsed = reportInputSchema.safeParse(raw);
-  if (!parsed.success) throw zodToParseError(parsed.error, fm, tree.sections);
+  if (!parsed.success) throw zodToParseError(parsed.error, fm, tree.sections, lines);
   return parsed.data;
 }
 
@@ -95,7 +98,12 @@ function frontMatterFields(fm: FrontMatter, fileName: string | undefined) {
 }
 
 /** The first schema problem, with the line it comes from. */
-function zodToParseError(error: z.ZodError, fm: FrontMatter, sections: ReturnType<typeof outline>['sections']): DigestParseError {
+function zodToParseError(
+  error: z.ZodError,
+  fm: FrontMatter,
+  sections: ReturnType<typeof outline>['sections'],
+  lines: string[],
+): DigestParseError {
   const issue = error.issues[0]!;
   const path = issue.path.map(String);
   let line = fm.keyLines[path[0] ?? ''] ?? 1;
@@ -103,6 +111,12 @@ function zodToParseError(error: z.ZodError, fm: FrontMatter, sections: ReturnTyp
     const section = sections[Number(path[1])];
     line = section?.line ?? line;
     if (path[2] === 'items' && path[3] !== undefined) line = section?.subs[Number(path[3])]?.line ?? line;
+  }
+  const find: unknown = issue.code === 'custom' ? issue.params?.find : undefined;
+  if (typeof find === 'string' && find !== '') {
+    // The field starts at `line`; what is wrong with it is on the first line from there that holds it.
+    const at = lines.findIndex((l, i) => i >= line - 1 && l.includes(find));
+    if (at !== -1) line = at + 1;
   }
   return new DigestParseError(issue.message, line, path.join('.') || null);
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { toEntityRefs } from './entities';
-import type { Item, Report, Section } from './model';
+import type { Item, Report, Section, Source } from './model';
 import { tidyMarkdown } from './normalise';
 import { PROSE_SECTION_KEYS, sectionKey, splitSectionTitle } from './section-keys';
-import { classifySource, dedupeSources } from './sources';
+import { classifySource, dedupeSources, itemTexts, linkSourceInputs } from './sources';
 import { itemTags } from './tags';
+import { firstUnsafeLink } from './link-safety';
+import { firstUnsafeText } from './text-safety';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -102,6 +104,11 @@ const reportObjectSchema = z
     watchlist: z.array(name(2000)).max(200).default([]),
     intro: optionalText,
     sections: z.array(sectionInputSchema).max(200),
+  })
+  .superRefine((r, ctx) => {
+    // `find`: the Markdown path looks for the exact line holding it.
+    const problem = firstUnsafeText(r) ?? firstUnsafeLink(r);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.reason, params: { find: problem.find } });
   });
 
 /** Validates and normalises a report, whether it came from Markdown or from a publisher's JSON. */
@@ -109,6 +116,15 @@ export const reportInputSchema = reportObjectSchema.transform((r): Report => fin
 
 /** What a publisher may send (structured JSON); `Report` is what it becomes. */
 export type ReportInput = z.input<typeof reportInputSchema>;
+
+/**
+ * A block's listed sources, then every link in its text (a long-form post cites its evidence
+ * inline), each URL once: JSON and Markdown input get the same sources.
+ */
+function withTextLinks(listed: Source[], texts: string[]): Source[] {
+  const linked = linkSourceInputs(texts).map((l) => classifySource(l.label, l.ref));
+  return dedupeSources([...listed, ...linked]);
+}
 
 /** Derived fields, computed the same way for Markdown and JSON input: keys, positions, tags. */
 function finaliseReport(r: z.output<typeof reportObjectSchema>): Report {
@@ -121,7 +137,7 @@ function finaliseReport(r: z.output<typeof reportObjectSchema>): Report {
     for (let n = 2; usedKeys.has(key); n++) key = `${s.key ?? sectionKey(split.title, split.titleEn)}-${n}`;
     usedKeys.add(key);
     const items: Item[] = s.items.map((it) => {
-      const base = { ...it, entities: toEntityRefs(it.entities), sources: dedupeSources(it.sources) };
+      const base = { ...it, entities: toEntityRefs(it.entities), sources: withTextLinks(it.sources, itemTexts(it)) };
       return { ...base, tags: itemTags(base, tagCandidates), position: ++itemPosition };
     });
     return {
@@ -130,7 +146,7 @@ function finaliseReport(r: z.output<typeof reportObjectSchema>): Report {
       titleEn: split.titleEn,
       prose: s.prose ?? (PROSE_SECTION_KEYS.has(key) && items.length === 0),
       body: s.body,
-      sources: dedupeSources(s.sources),
+      sources: withTextLinks(s.sources, s.body ? [s.body] : []),
       items,
       position: i + 1,
     };

@@ -2,7 +2,8 @@ import { bulletItems, parseItem, type RawItem } from './items';
 import { linesToMarkdown, type Line, type SectionBlock } from './outline';
 import { isKeywordHeading } from './report-meta';
 import { PROSE_SECTION_KEYS, sectionKey, splitSectionTitle } from './section-keys';
-import { extractLinks } from './sources';
+import type { LinkDefinitions } from './links';
+import { itemTexts, linkSourceInputs } from './sources';
 import { tidyMarkdown } from './normalise';
 
 export interface RawSection {
@@ -22,7 +23,7 @@ const asLines = (s: SectionBlock['subs'][number]): Line[] => [{ text: `### ${s.h
  * A news section turns each H3 into an item (or, with no H3, each `- **[title](url)**` bullet);
  * a prose section (editor's insight, further reading) keeps its H3s as Markdown sub-headings.
  */
-export function parseSection(block: SectionBlock): RawSection {
+export function parseSection(block: SectionBlock, definitions: LinkDefinitions): RawSection {
   const { title, titleEn } = splitSectionTitle(block.heading);
   const prose = PROSE_SECTION_KEYS.has(sectionKey(title, titleEn));
   const all = [...block.lead, ...block.subs.flatMap(asLines)];
@@ -32,20 +33,22 @@ export function parseSection(block: SectionBlock): RawSection {
     bodyLines = all;
   } else if (block.subs.length > 0) {
     const itemSubs = block.subs.filter((s) => !isKeywordHeading(s.heading));
-    items = itemSubs.map(parseItem);
+    items = itemSubs.map((sub) => parseItem(sub, definitions));
     bodyLines = [...block.lead, ...block.subs.filter((s) => isKeywordHeading(s.heading)).flatMap(asLines)];
   } else {
     const bullets = bulletItems(block.lead);
     items = bullets.items;
     bodyLines = bullets.rest;
   }
+  // An item's sources: its title link and 來源 block, then every other link in its text.
+  for (const item of items) item.sources.push(...linkSourceInputs(itemTexts(item), definitions));
   const body = tidyMarkdown(linesToMarkdown(bodyLines));
   return {
     title,
     titleEn,
     prose,
     ...(body ? { body } : {}),
-    sources: extractLinks(body).map((l) => ({ label: l.label || l.target, ref: l.target })),
+    sources: linkSourceInputs([body], definitions),
     items,
     lines: all,
   };

@@ -1,8 +1,8 @@
+import { extractLinks, type LinkDefinitions } from './links';
 import type { Source } from './model';
 
 const ARXIV_ID = /^(?:arxiv:\s*)?((?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[a-z]{2})?\/\d{7})(?:v\d+)?)$/i;
 const ARXIV_URL = /^https?:\/\/(?:www\.)?arxiv\.org\/(?:abs|pdf)\/(.+?)(?:\.pdf)?\/?$/i;
-const MD_LINK = /\[((?:[^[\]]|\[[^\]]*\])*)\]\(\s*(<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+"[^"]*")?\s*\)/g;
 
 /**
  * Classifies one link target. `ref` is the target exactly as written (kept so the renderer can
@@ -30,29 +30,36 @@ export function classifySource(label: string, ref: string | null): Source {
   return { label, url: null, kind: 'UNRESOLVED', domain: null, ref: target || null };
 }
 
-/** Every Markdown link in a text, in order, with its line offset inside the text. */
-export function extractLinks(text: string): { label: string; target: string; lineOffset: number }[] {
-  const links: { label: string; target: string; lineOffset: number }[] = [];
-  for (const m of text.matchAll(MD_LINK)) {
-    const rawTarget = m[2]!.replace(/^<|>$/g, '');
-    const lineOffset = text.slice(0, m.index).split('\n').length - 1;
-    links.push({ label: m[1]!.trim(), target: rawTarget, lineOffset });
-  }
-  return links;
+/** The fields of an item that hold Markdown, in reading order. */
+export function itemTexts(item: {
+  title: string;
+  body?: string | null;
+  summary?: string | null;
+  details?: string | null;
+  applications?: string | null;
+  extra: readonly { text: string }[];
+}): string[] {
+  return [item.title, item.body, item.summary, item.details, item.applications, ...item.extra.map((e) => e.text)].filter(
+    (t): t is string => typeof t === 'string' && t !== '',
+  );
 }
 
-/** Sources from Markdown text: every link, classified, duplicates of one URL collapsed. */
-export function sourcesFromMarkdown(text: string): Source[] {
-  return dedupeSources(extractLinks(text).map((l) => classifySource(l.label || l.target, l.target)));
+/** Every link of these texts as a source input (label, target as written), in order. */
+export function linkSourceInputs(texts: readonly string[], definitions?: LinkDefinitions): { label: string; ref: string }[] {
+  return texts.flatMap((t) => extractLinks(t, definitions)).map((l) => ({ label: l.label || l.target, ref: l.target }));
 }
 
-/** The first source for a URL wins (the seed lists one TechCrunch URL twice as 報導1 / 報導2). */
+/**
+ * The first source for a URL wins (the seed lists one TechCrunch URL twice as 報導1 / 報導2; a
+ * link in an item's text repeats one of its listed sources). Placeholders collapse by target.
+ */
 export function dedupeSources(sources: Source[]): Source[] {
   const seen = new Set<string>();
   return sources.filter((s) => {
-    if (s.url === null) return true;
-    if (seen.has(s.url)) return false;
-    seen.add(s.url);
+    const key = s.url ?? (s.ref ? `ref:${s.ref}` : null);
+    if (key === null) return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
     return true;
   });
 }

@@ -19,6 +19,7 @@ import { Metrics, operationNameOf } from './metrics';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
+import { sendPage, wantsPage } from './pages';
 import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
@@ -347,7 +348,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     const started = process.hrtime.bigint();
     runWithRequestId(requestId, async () => {
       try {
-        if (url.pathname === '/graphql') {
+        if ((url.pathname === '/graphql' || url.pathname === '/') && wantsPage(req, url)) {
+          sendPage(req, res);
+        } else if (url.pathname === '/graphql') {
           if (applyCors(req, res, options.corsOrigins ?? [])) return;
           await handleGraphQL(req, res, url, requestId);
         } else if (url.pathname === '/healthz') {

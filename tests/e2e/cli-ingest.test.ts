@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/db/client';
 import { listReports } from '../../src/modules/reports/reports.repository';
 import { cliDatabase, runCli } from '../support/cli';
+import { rawSql } from '../support/db';
 import { corpusAvailable, EXAMPLES_DIR, SEED_FILE } from '../support/corpus';
 import { gql, startTestServer } from '../support/server';
 
@@ -63,6 +64,44 @@ describe('digestql ingest (the real CLI)', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('(+0 ~0 -0)');
     expect(res.stdout).toContain('2 stored, 0 failed, 0 items added or updated');
+  });
+
+  it('refuses text that cannot be stored with file:line:field, and stores nothing of it', async () => {
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [i, k] of [...'bcdefghi'].entries()) laughs.push(`${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`);
+    const files = {
+      'nul.md': '---\ntitle: Nul\ndate: 2026-05-01\n---\n\n## News\n\n### Item\n\nbefore\u0000after\n',
+      'laughs.md': `---\ntitle: Laughs\ndate: 2026-05-01\n${laughs.join('\n')}\n---\n\n## News\n\n### Item\n\nText.\n`,
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(cli.dir, name), text);
+    const before = await storedSlugs();
+    const res = await runCli(['ingest', ...Object.keys(files).map((f) => join(cli.dir, f))], cli.env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/FAIL \S*nul\.md:line 10: sections\.0\.items\.0\.body: contains a NUL character/);
+    expect(res.stderr).toMatch(/FAIL \S*laughs\.md:line 7: d: front matter aliases expand too far/);
+    expect(res.stdout).toContain('0 stored, 2 failed');
+    expect(await storedSlugs()).toEqual(before);
+  });
+
+  it('a database error prints a short cause, never the SQL or its parameters', async () => {
+    const database: Database = cli.testDb ?? (await openDatabase({ dataDir: join(cli.dir, 'data') }));
+    try {
+      await rawSql(
+        database,
+        `CREATE FUNCTION refuse_secret() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.title LIKE '%refused-by-trigger%' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$`,
+      );
+      await rawSql(database, 'CREATE TRIGGER refuse_secret BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION refuse_secret()');
+    } finally {
+      if (!cli.testDb) await database.close();
+    }
+    const good = readFileSync(join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md'), 'utf8');
+    const secret = 'SECRET-EMBARGOED-TEXT';
+    writeFileSync(join(cli.dir, 'refused.md'), good.replace(/^### .*$/m, `### refused-by-trigger ${secret}`));
+    const res = await runCli(['ingest', join(cli.dir, 'refused.md')], cli.env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/FAIL \S*refused\.md: the database refused the file \(refused by a test trigger, code P0001\); nothing of it was stored\n/);
+    for (const leak of [secret, 'Failed query', 'params', 'insert into']) expect(res.stderr + res.stdout).not.toContain(leak);
   });
 
   it('explains itself', async () => {

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startServeProcess } from '../support/cli';
-import { sleep, subscribe } from '../support/ws-client';
+import { subscriptionsLive } from '../support/wait';
+import { subscribe } from '../support/ws-client';
 
 describe('digestql serve on the embedded database (the README quick start)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'digestql-serve-'));
@@ -41,8 +42,8 @@ describe('digestql serve on the embedded database (the README quick start)', () 
     }
     const second = await startServeProcess(env);
     const subscriber = subscribe(second.url, 'subscription { itemPublished { cursor } }');
-    await sleep(300);
     try {
+      await subscriptionsLive(second.url);
       expect(second.output()).not.toContain('first start');
       const res = await fetch(`${second.url}/graphql?query=${encodeURIComponent('{ latestReport { slug } }')}`, {
         headers: { 'apollo-require-preflight': 'true' },
@@ -56,5 +57,7 @@ describe('digestql serve on the embedded database (the README quick start)', () 
     // Open sockets are closed with 1001 (going away), so clients reconnect elsewhere.
     expect((await subscriber.closed).code).toBe(1001);
     await subscriber.dispose();
-  });
+    // Three real processes start here (tsx compiles on each start): on a busy 2-core machine that
+    // alone can take a minute. Each step has its own bound (startServeProcess: 60 s).
+  }, 240_000);
 });

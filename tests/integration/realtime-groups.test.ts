@@ -152,33 +152,49 @@ describe('shared execution of identical subscriptions', () => {
   });
 });
 
-// Each event carries its report's whole item list: a paused peer's socket backs up within a few events.
-const HEAVY = `subscription { itemPublished { cursor item { id title summary details report { slug items { title summary details } } } } }`;
+/**
+ * Each event carries 128 KB of text in one field: a paused peer's socket backs up within the group's
+ * first burst (up to 100 events written at once; the kernel holds a few MB on loopback), while
+ * executing an event stays cheap: the volume is in the bytes, not in resolving fields, so the test
+ * is quick even on a busy machine (it took 60 s when every event carried a 300-item report).
+ */
+const HEAVY = `subscription { itemPublished { cursor item { id details } } }`;
+const EVENTS = 160;
+const withDetails = (report: ReturnType<typeof syntheticReport>, details: (title: string) => string) => ({
+  ...report,
+  sections: report.sections.map((s) => ({ ...s, items: s.items.map((i) => ({ ...i, details: details(i.title) })) })),
+});
+const FILLER = 'x'.repeat(128 * 1024);
+const SENTINEL = 'sentinel published after the catch-up';
 
 describe('a group member that falls behind', () => {
   // A long stall limit: this peer is slow, not gone (on a busy machine its pause can outlast the default 10 s).
-  const ctx = serveTestDatabase({ queueMax: 200, stallMs: 120_000 });
+  // A small queue: once it has left its group, the paused member's own queue fills too and it reads from the log.
+  const ctx = serveTestDatabase({ queueMax: 50, stallMs: 120_000 });
 
   it('leaves the group and reads the rest from the log: every event once, in order', async () => {
     const healthy = subscribe<{ itemPublished: { cursor: string } }>(ctx.server.url, HEAVY);
     const slow = await rawSubscriber(ctx.server.url, HEAVY);
     await until(() => ctx.server.app.subscriptionGroups().members === 2, 'two members');
     slow.socket.pause();
-    await store(ctx.db, syntheticReport('behind-1', 300, '2026-04-01T00:00:00Z'));
-    await store(ctx.db, syntheticReport('behind-2', 300, '2026-04-02T00:00:00Z'));
-    await healthy.waitFor(600, 60_000);
-    // 600 events of ~100 KB cannot sit in a paused socket's buffers and a queue of 200: the paused
-    // member overflowed and left the group (the healthy one may have too, when executing outran its socket).
-    expect(ctx.server.app.subscriptionGroups().members).toBeLessThan(2);
+    await store(ctx.db, withDetails(syntheticReport('behind-1', EVENTS, '2026-04-01T00:00:00Z'), (title) => `${title} ${FILLER}`));
+    await healthy.waitFor(EVENTS, 60_000);
+    // ~20 MB cannot sit in a paused socket's buffers and a queue of 50: the paused member overflowed
+    // and left the group (the healthy one may have too, when executing outran its socket).
+    await until(() => ctx.server.app.subscriptionGroups().members < 2, 'the paused member to leave its group', 60_000);
     slow.socket.resume();
-    await until(() => slow.next().length >= 600, 'the slow member to catch up', 60_000);
-    await sleep(200);
+    // (Counting raw messages: the first is the connection_ack; parsing 20 MB on every poll would be slow.)
+    await until(() => slow.messages.length > EVENTS, 'the slow member to catch up', 60_000);
+    // Events arrive in log order, so once one more event published now has arrived, anything
+    // delivered twice would already be in front of it.
+    await store(ctx.db, withDetails(syntheticReport('behind-sentinel', 1, '2026-04-02T00:00:00Z'), () => SENTINEL));
+    await until(() => slow.messages.at(-1)!.includes(SENTINEL), 'the sentinel event', 60_000);
+    await healthy.dispose();
     const seqs = slow.next().map((m) => cursorSeq((m.payload.data as unknown as { itemPublished: { cursor: string } }).itemPublished.cursor));
-    expect(seqs).toHaveLength(600);
+    expect(seqs).toHaveLength(EVENTS + 1);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
-    expect(new Set(seqs).size).toBe(600);
+    expect(new Set(seqs).size).toBe(EVENTS + 1);
     expect(ctx.server.hub.stats().tooSlow).toBe(0);
     slow.socket.close();
-    await healthy.dispose();
   }, 120_000);
 });

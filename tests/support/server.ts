@@ -30,6 +30,8 @@ export interface TestServerOptions {
   rateLimits?: RateLimitConfig | null;
   corsOrigins?: string[];
   webhookPolicy?: SsrfPolicy;
+  /** The server's PUBLISH_TOKEN (default PUBLISH_TOKEN above). */
+  publishToken?: string;
 }
 
 /** A real HTTP + WebSocket server on a free loopback port, over the given database. */
@@ -44,7 +46,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     log,
     maxPageSize: options.maxPageSize ?? 100,
     introspection: true,
-    publishToken: PUBLISH_TOKEN,
+    publishToken: options.publishToken ?? PUBLISH_TOKEN,
     retentionMs: options.retentionMs ?? 30 * 86_400_000,
     queueMax: options.queueMax ?? 1000,
     keepAliveMs: options.keepAliveMs,

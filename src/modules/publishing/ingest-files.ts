@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Database } from '../../db/client';
 import { DigestParseError, parseDigest } from '../../ingest';
+import { isDatabaseUnavailable } from '../../server/format-error';
 import { storeReport, type StoreResult } from './publishing.service';
 
 export type FileOutcome =
@@ -44,11 +45,24 @@ export async function ingestFiles(
       const report = parseDigest(await readFile(file), { fileName: name });
       outcome = { file: name, ok: true, result: await storeReport(database.db, report) };
     } catch (err) {
-      const message = err instanceof DigestParseError ? err.message : `${name}: ${(err as Error).message}`;
+      const message = err instanceof DigestParseError ? err.message : `${name}: ${shortCause(err)}`;
       outcome = { file: name, ok: false, error: message };
     }
     outcomes.push(outcome);
     onFile(outcome, index);
   }
   return outcomes;
+}
+
+/**
+ * What went wrong storing a file, in one line for a terminal: the database's own reason and code,
+ * never drizzle's "Failed query: <sql> params: <values>" (the digest's text, possibly secret).
+ */
+export function shortCause(err: unknown): string {
+  if (isDatabaseUnavailable(err)) return 'the database is unavailable; nothing of this file was stored, retry';
+  const driver = (err as { cause?: unknown }).cause ?? err;
+  const { message, code } = (driver ?? {}) as { message?: unknown; code?: unknown };
+  const reason = typeof message === 'string' && !message.startsWith('Failed query') ? message.split('\n')[0]!.slice(0, 200) : null;
+  if (typeof code === 'string') return `the database refused the file (${reason ?? 'no reason given'}, code ${code}); nothing of it was stored`;
+  return `unexpected error (${reason ?? 'see the log'}); nothing of this file was stored`;
 }

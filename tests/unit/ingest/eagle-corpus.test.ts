@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDigest } from '../../../src/ingest';
-import { extractLinks } from '../../../src/ingest/sources';
+import { markdownLinkUrls } from '../../support/markdown-links';
 import { EAGLE_DIR, describeWithCorpus, eagleFiles } from '../../support/corpus';
 
 /** Heading text and link targets of a file, read independently of the parser. */
@@ -57,16 +57,17 @@ describeWithCorpus('eagle-cool digests through the general fallback', () => {
     expect(deep!.items.length).toBeGreaterThan(0);
   });
 
-  it('keeps links inside a long essay as section sources', () => {
+  it('makes every link of a long essay a source of the item or section holding it', () => {
     const file = '2026-02-15-deep-dive-ai-jobs-crisis-america-not-ready.md';
     const md = readFileSync(join(EAGLE_DIR, file), 'utf8');
     const report = parseDigest(md, { fileName: file });
-    const allSources = [
-      ...report.sections.flatMap((s) => s.sources),
-      ...report.sections.flatMap((s) => s.items.flatMap((i) => i.sources)),
-    ].map((s) => s.url);
-    const linked = extractLinks(md).map((l) => l.target).filter((t) => t.startsWith('http'));
-    expect(new Set(allSources.filter(Boolean)).size).toBeGreaterThan(0);
-    expect(JSON.stringify(report)).toContain(linked[0]!);
+    const [intro] = report.sections;
+    // 引言 is prose with two links; 事件全貌's first H3 cites its evidence inline in paragraphs.
+    expect(intro!.sources.map((s) => s.domain)).toEqual(['fortune.com', 'theatlantic.com']);
+    const story = report.sections[1]!.items[0]!;
+    expect(story.sources.map((s) => s.kind)).toEqual(story.sources.map(() => 'WEB'));
+    expect(story.sources[0]!.url).toBe('https://www.cnbc.com/2025/12/21/ai-job-cuts-amazon-microsoft-and-more-cite-ai-for-2025-layoffs.html');
+    const stored = [...report.sections.flatMap((s) => s.sources), ...report.sections.flatMap((s) => s.items.flatMap((i) => i.sources))];
+    expect(new Set(stored.map((s) => s.url))).toEqual(markdownLinkUrls(md));
   });
 });
