@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { eventLog, events } from '../db/tables';
 import { ApiError, ErrorCode, badUserInput } from '../server/errors';
-import { head, type EventRecord, type LogPosition } from '../modules/events/events.repository';
+import { lastWritten, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import { cursorParts, encodeCursor } from '../modules/pagination/cursor';
 
 /** What a client passes back as `after`: the log position plus when the event was written. */
@@ -55,7 +55,7 @@ export class EventCursors {
         { argument: 'after' },
       );
     }
-    if (c.createdAt > now + CLOCK_SKEW_MS || (comparePositions(c, known) > 0 && comparePositions(c, await head(db)) > 0)) {
+    if (c.createdAt > now + CLOCK_SKEW_MS || (comparePositions(c, known) > 0 && comparePositions(c, await lastWritten(db)) > 0)) {
       throw refuse('the cursor is ahead of this event log (from another server, or a database restored from a backup)');
     }
     if (!c.signed) {

@@ -77,6 +77,19 @@ export async function head(db: Executor): Promise<LogPosition> {
   return row ? { tx: row.tx, seq: Number(row.seq) } : { tx: '0', seq: 0 };
 }
 
+/**
+ * The last event written and committed, final or not (no snapshot filter): nothing a server sent
+ * lies beyond it. `head` can trail it while an older transaction anywhere on the server runs.
+ */
+export async function lastWritten(db: Executor): Promise<LogPosition> {
+  const [row] = await db
+    .select({ tx: sql<string>`${events.tx}::text`, seq: events.seq })
+    .from(events)
+    .orderBy(sql`${events.tx} DESC, ${events.seq} DESC`)
+    .limit(1);
+  return row ? { tx: row.tx, seq: Number(row.seq) } : { tx: '0', seq: 0 };
+}
+
 /** Drops events older than the retention window; returns how many. */
 export async function purgeBefore(db: Executor, before: Date): Promise<number> {
   const rows = await db.delete(events).where(lt(events.createdAt, before)).returning({ seq: events.seq });
