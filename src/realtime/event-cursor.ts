@@ -1,9 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
-import { eventLog, events } from '../db/tables';
 import { ApiError, ErrorCode, badUserInput } from '../server/errors';
-import { lastWritten, type EventRecord, type LogPosition } from '../modules/events/events.repository';
+import { eventAt, lastWritten, logIdentity, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import { cursorParts, encodeCursor } from '../modules/pagination/cursor';
 
 /** What a client passes back as `after`: the log position plus when the event was written. */
@@ -31,7 +29,7 @@ export class EventCursors {
 
   /** The log's identity, read once per process (every process on one database shares it). */
   static async load(db: Executor): Promise<EventCursors> {
-    const [row] = await db.select().from(eventLog).where(eq(eventLog.id, 1));
+    const row = await logIdentity(db);
     if (!row) throw new Error('the event_log row is missing: run `digestql migrate`');
     return new EventCursors(row.logId, row.secret);
   }
@@ -58,10 +56,7 @@ export class EventCursors {
     if (c.createdAt > now + CLOCK_SKEW_MS || (comparePositions(c, known) > 0 && comparePositions(c, await lastWritten(db)) > 0)) {
       throw refuse('the cursor is ahead of this event log (from another server, or a database restored from a backup)');
     }
-    if (!c.signed) {
-      const [found] = await db.select({ seq: events.seq }).from(events).where(and(eq(events.seq, c.seq), sql`${events.tx} = ${c.tx}::xid8`));
-      if (!found) throw refuse('the cursor names no event of this log');
-    }
+    if (!c.signed && !(await eventAt(db, c))) throw refuse('the cursor names no event of this log');
     return { tx: c.tx, seq: c.seq, createdAt: c.createdAt };
   }
 
@@ -70,7 +65,7 @@ export class EventCursors {
     const [tag, ...rest] = parts;
     // ev1: [tx, seq, createdAt]; ev2: [logId, tx, seq, createdAt, mac].
     const [logId, tx, seq, createdAt, mac] = tag === 'ev1' && rest.length === 3 ? [this.logId, ...rest, null] : tag === 'ev2' && rest.length === 5 ? rest : [];
-    if (typeof tx !== 'string' || !/^\d{1,20}$/.test(tx) || !isCount(seq) || seq === 0 || !isCount(createdAt) || typeof logId !== 'string') {
+    if (typeof tx !== 'string' || !/^\d{1,20}$/.test(tx) || BigInt(tx) >= 2n ** 64n || !isCount(seq) || seq === 0 || !isCount(createdAt) || typeof logId !== 'string') {
       throw refuse('not an event cursor of this API');
     }
     if (tag === 'ev1') return { tx, seq, createdAt, signed: false };

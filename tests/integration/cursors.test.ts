@@ -1,11 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { rowsOf } from '../../src/db/migrations';
 import { cursorParts } from '../../src/modules/pagination/cursor';
 import { exampleReport, store } from '../support/fixtures';
 import { gql, serveTestDatabase } from '../support/server';
 import { subscribe, type Received } from '../support/ws-client';
-import type { TestDatabase } from '../support/db';
+import { onRealPostgres, type TestDatabase } from '../support/db';
 
 const SUB = `subscription($after: String) { itemPublished(after: $after) { cursor item { title } } }`;
 type Ev = { itemPublished: { cursor: string; item: { title: string } } };
@@ -65,6 +66,7 @@ describe('event cursors are bound to their log', () => {
       ['a fractional sequence', b64(['ev2', logId, tx, seq + 0.5, createdAt, mac]), /not an event cursor/],
       ['a fractional legacy sequence', b64(['ev1', tx, 1.5, now]), /not an event cursor/],
       ['a negative sequence', b64(['ev1', tx, -1, now]), /not an event cursor/],
+      ['a transaction id beyond 64 bits', b64(['ev1', '99999999999999999999', 1, now]), /not an event cursor/],
       ['a sequence beyond the head, same signature', b64(['ev2', logId, tx, seq + 1000, createdAt, mac]), /signature does not match/],
       ['position 0, freshly dated (legacy form)', b64(['ev1', '0', 0, now]), /not an event cursor|names no event/],
       ['position 1 of no transaction (legacy form)', b64(['ev1', '1', 1, now]), /names no event/],
@@ -85,6 +87,33 @@ describe('event cursors are bound to their log', () => {
     for (const after of [await signed(a.db, tx, seq, old), b64(['ev1', tx, seq, old])]) {
       const r = await firstAnswer(a.server.url, after);
       expect(r.errors![0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', argument: 'after' } });
+    }
+  });
+});
+
+(onRealPostgres ? describe : describe.skip)('event cursors while an older transaction runs', () => {
+  const ctx = serveTestDatabase({ seed: (db) => store(db, exampleReport('2026-11-20-ai-intel')) });
+
+  it('accepts a cursor of a committed event the final head has not reached yet', async () => {
+    // An open transaction that took an xid holds the snapshot's xmin: later events are committed but not final.
+    const blocker = postgres(ctx.db.url!, { max: 1, onnotice: () => undefined });
+    const reserved = await blocker.reserve();
+    await reserved.unsafe('BEGIN');
+    await reserved.unsafe('SELECT pg_current_xact_id()');
+    try {
+      await store(ctx.db, exampleReport('2026-11-21-ai-digest-en'));
+      const [last] = rowsOf<{ tx: string; seq: number; at: number }>(
+        await ctx.db.db.execute(sql`SELECT tx::text AS tx, seq::int AS seq, floor(extract(epoch FROM created_at) * 1000)::float8 AS at FROM events ORDER BY tx DESC, seq DESC LIMIT 1`),
+      );
+      const s = subscribe<Ev>(ctx.server.url, SUB, { after: await signed(ctx.db, last!.tx, last!.seq, last!.at) });
+      await reserved.unsafe('COMMIT');
+      await store(ctx.db, { ...exampleReport('2026-11-20-ai-intel'), slug: 'after-the-blocker' });
+      const got = await s.waitFor(1, 20_000);
+      await s.dispose();
+      expect(got[0]!.errors).toBeUndefined();
+    } finally {
+      reserved.release();
+      await blocker.end();
     }
   });
 });
