@@ -5,6 +5,7 @@ import { rowsOf } from '../../src/db/migrations';
 import { cursorParts } from '../../src/modules/pagination/cursor';
 import { exampleReport, store } from '../support/fixtures';
 import { gql, serveTestDatabase } from '../support/server';
+import { until } from '../support/wait';
 import { subscribe, type Received } from '../support/ws-client';
 import { onRealPostgres, type TestDatabase } from '../support/db';
 
@@ -105,7 +106,11 @@ describe('event cursors are bound to their log', () => {
       const [last] = rowsOf<{ tx: string; seq: number; at: number }>(
         await ctx.db.db.execute(sql`SELECT tx::text AS tx, seq::int AS seq, floor(extract(epoch FROM created_at) * 1000)::float8 AS at FROM events ORDER BY tx DESC, seq DESC LIMIT 1`),
       );
+      const readers = ctx.server.hub.stats().readers;
       const s = subscribe<Ev>(ctx.server.url, SUB, { after: await signed(ctx.db, last!.tx, last!.seq, last!.at) });
+      // Decided while the older transaction still runs: refused (an answer), or reading the log.
+      await until(() => s.results.length > 0 || ctx.server.hub.stats().readers > readers, 'the cursor to be checked');
+      expect(s.results[0]?.errors).toBeUndefined();
       await reserved.unsafe('COMMIT');
       await store(ctx.db, { ...exampleReport('2026-11-20-ai-intel'), slug: 'after-the-blocker' });
       const got = await s.waitFor(1, 20_000);
