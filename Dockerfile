@@ -6,6 +6,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The explorer and live page: bundled from node_modules into dist/web (no CDN at run time).
+COPY web ./web
 RUN npm run build
 
 # Runtime stage: production dependencies only, compiled JS, SDL, migrations and the sample digests.
@@ -21,6 +23,8 @@ COPY --from=build /app/dist ./dist
 COPY schema ./schema
 COPY migrations ./migrations
 COPY examples ./examples
+# /docs/api serves the README's API section.
+COPY README.md ./
 # The embedded database (used when DATABASE_URL is unset) lives in a volume owned by the runtime user.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

@@ -64,6 +64,12 @@ const envSchema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),
   MAX_TOKENS: z.coerce.number().int().min(50).max(100_000).default(1000),
   MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
+  /** Bytes of GraphQL documents kept for automatic persisted queries, per process (LRU); 0: APQ off. */
+  APQ_CACHE_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Cache-Control max-age of a successful anonymous query sent by GET (for CDNs); 0: not cacheable. */
+  GET_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** GraphiQL at /graphql and an index page at / for browsers; unset: on outside production. */
+  EXPLORER: bool.optional(),
   /** Apollo's cache-control plugin (Cache-Control headers from @cacheControl hints): off, it halves throughput on large responses. */
   APOLLO_CACHE_CONTROL: bool.default(false),
 });

@@ -397,6 +397,8 @@ export type Report = {
   items: Array<Item>;
   /** The report's keywords (本日關鍵詞), in order. */
   keywords: Array<Scalars['String']['output']>;
+  /** The language the report is written in, as a BCP 47 tag: zh-Hant (Traditional Chinese), zh-Hans, zh or en, told from its text. */
+  language: Scalars['String']['output'];
   /** The instant `date` stands for (a date without time or offset is read as midnight UTC). */
   publishedAt: Scalars['DateTime']['output'];
   sections: Array<Section>;
@@ -1002,6 +1004,7 @@ export type ReportResolvers<ContextType = GraphQLContext, ParentType extends Res
   itemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['Item']>, ParentType, ContextType>;
   keywords?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  language?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   sections?: Resolver<Array<ResolversTypes['Section']>, ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

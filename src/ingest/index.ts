@@ -5,3 +5,4 @@ export { parseDigest, type ParseOptions } from './parse';
 export { renderDigest } from './render';
 export { digestInstant, reportInputSchema, type ReportInput } from './schema';
 export { mentions } from './tags';
+export { detectLanguage } from './language';

@@ -11,13 +11,14 @@ export interface MarkdownLink {
 /** Reference definitions by normalised label (CommonMark: case-folded, whitespace collapsed). */
 export type LinkDefinitions = ReadonlyMap<string, string>;
 
-const INLINE = /\[((?:[^[\]]|\[[^\]]*\])*)\]\(\s*(<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
+// A label may hold one level of brackets (`[![img](src)](href)`); `\[[^[\]]*\]` never runs past
+// another "[", so a line of thousands of "[" costs linear time, not quadratic.
+const INLINE = /\[((?:[^[\]]|\[[^[\]]*\])*)\]\(\s*(<[^<>\n]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
 const AUTOLINK = /<([a-z][a-z0-9+.-]{1,31}:[^\s<>]*)>/gi;
-const FULL_REFERENCE = /\[((?:[^[\]]|\[[^\]]*\])*)\]\[([^\]]*)\]/g;
+const FULL_REFERENCE = /\[((?:[^[\]]|\[[^[\]]*\])*)\]\[([^\]]*)\]/g;
 const SHORTCUT_REFERENCE = /\[([^[\]]+)\](?![[(:])/g;
-const DEFINITION = /^ {0,3}\[([^\]]+)\]:[ \t]*(<[^>]*>|\S+)(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$/gm;
+const DEFINITION = /^ {0,3}\[([^\]\n]+)\]:[ \t]*(<[^<>\n]*>|\S+)(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$/gm;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
-const CODE_SPAN = /(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g;
 
 const normaliseLabel = (label: string): string => label.trim().replace(/\s+/g, ' ').toLowerCase();
 const unbracket = (target: string): string => target.replace(/^<([\s\S]*)>$/, '$1');
@@ -39,7 +40,41 @@ function withoutCode(text: string): string {
     }
     return line;
   });
-  return lines.join('\n').replace(CODE_SPAN, blank);
+  return blankCodeSpans(lines.join('\n'));
+}
+
+/**
+ * A code span runs from a run of backticks to the next run of the same length (CommonMark). Found
+ * in one pass over the runs, keeping a position per run length, so hostile input (runs of every
+ * length, never closed) stays linear where a backreferencing regex is quadratic.
+ */
+function blankCodeSpans(text: string): string {
+  const runs = [...text.matchAll(/`+/g)].map((m) => ({ at: m.index, len: m[0].length }));
+  const byLength = new Map<number, number[]>();
+  for (const [i, r] of runs.entries()) {
+    const list = byLength.get(r.len);
+    if (list) list.push(i);
+    else byLength.set(r.len, [i]);
+  }
+  const cursor = new Map<number, number>();
+  let out = '';
+  let copied = 0;
+  for (let i = 0; i < runs.length; ) {
+    const open = runs[i]!;
+    const same = byLength.get(open.len)!;
+    let p = cursor.get(open.len) ?? 0;
+    while (p < same.length && same[p]! <= i) p++;
+    cursor.set(open.len, p);
+    if (p === same.length) {
+      i++;
+      continue;
+    }
+    const close = runs[same[p]!]!;
+    out += text.slice(copied, open.at) + blank(text.slice(open.at, close.at + close.len));
+    copied = close.at + close.len;
+    i = same[p]! + 1;
+  }
+  return out + text.slice(copied);
 }
 
 /** `[ref]: target` lines of a text (outside code); the first definition of a label wins. */
@@ -63,12 +98,16 @@ export function extractLinks(text: string, outer: LinkDefinitions = new Map()): 
   const found: { at: number; link: MarkdownLink }[] = [];
   // Each kind of link is blanked once read, so a later pattern never reads it again.
   const take = (re: RegExp, read: (m: RegExpMatchArray) => MarkdownLink | null): void => {
+    const pieces: string[] = [];
+    let copied = 0;
     for (const m of rest.matchAll(re)) {
       const link = read(m);
       if (!link) continue;
       found.push({ at: m.index, link });
-      rest = rest.slice(0, m.index) + blank(m[0]) + rest.slice(m.index + m[0].length);
+      pieces.push(rest.slice(copied, m.index), blank(m[0]));
+      copied = m.index + m[0].length;
     }
+    rest = pieces.join('') + rest.slice(copied);
   };
   take(INLINE, (m) => ({ label: m[1]!.trim(), target: unbracket(m[2]!) }));
   take(AUTOLINK, (m) => ({ label: m[1]!, target: m[1]! }));

@@ -3,7 +3,7 @@ import { linesToMarkdown, type Line, type SectionBlock } from './outline';
 import { isKeywordHeading } from './report-meta';
 import { PROSE_SECTION_KEYS, sectionKey, splitSectionTitle } from './section-keys';
 import type { LinkDefinitions } from './links';
-import { itemTexts, linkSourceInputs } from './sources';
+import { itemTexts, linkSourceInputs, uniqueTargets } from './sources';
 import { tidyMarkdown } from './normalise';
 
 export interface RawSection {
@@ -41,14 +41,14 @@ export function parseSection(block: SectionBlock, definitions: LinkDefinitions):
     bodyLines = bullets.rest;
   }
   // An item's sources: its title link and 來源 block, then every other link in its text.
-  for (const item of items) item.sources.push(...linkSourceInputs(itemTexts(item), definitions));
+  for (const item of items) item.sources = uniqueTargets([...item.sources, ...linkSourceInputs(itemTexts(item), definitions)]);
   const body = tidyMarkdown(linesToMarkdown(bodyLines));
   return {
     title,
     titleEn,
     prose,
     ...(body ? { body } : {}),
-    sources: linkSourceInputs([body], definitions),
+    sources: uniqueTargets(linkSourceInputs([body], definitions)),
     items,
     lines: all,
   };

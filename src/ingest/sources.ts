@@ -50,6 +50,15 @@ export function linkSourceInputs(texts: readonly string[], definitions?: LinkDef
 }
 
 /**
+ * Source inputs with each target once (the first wins), so an item citing one URL in every
+ * paragraph does not run into the per-item source limit before duplicates are collapsed.
+ */
+export function uniqueTargets<T extends { ref: string }>(sources: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return sources.filter((s) => !seen.has(s.ref) && seen.add(s.ref));
+}
+
+/**
  * The first source for a URL wins (the seed lists one TechCrunch URL twice as 報導1 / 報導2; a
  * link in an item's text repeats one of its listed sources). Placeholders collapse by target.
  */

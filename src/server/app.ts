@@ -20,6 +20,9 @@ import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
 import { sendPage, wantsPage } from './pages';
+import { handleFeed, type FeedOptions } from './feeds';
+import { getCachePlugin, persistedQueries } from './persisted-queries';
+import { sendApiDocs, sendAsset, sendExplorer, sendIndex, sendLive } from './web-pages';
 import { DEFAULT_LIMITS, costError, limitRules, operationCost, tokenLimitMessage, type QueryLimits } from './limits';
 
 export interface AppOptions {
@@ -52,6 +55,14 @@ export interface AppOptions {
   hideSuggestions?: boolean;
   /** Reported on /metrics (postgres.js does not expose how many connections are in use). */
   dbPoolMax?: number;
+  /** Bytes of documents remembered for automatic persisted queries (0: APQ off); default 8 MiB. */
+  persistedQueryCacheBytes?: number;
+  /** max-age of a successful anonymous query sent by GET (CDN caching; 0: not cacheable); default 60. */
+  getCacheMaxAge?: number;
+  /** GraphiQL at /graphql and the index page at / for browsers (EXPLORER); off: the static how-to page. */
+  explorer?: boolean;
+  /** Where feeds link an item (ITEM_LINK_TEMPLATE, `{slug}` and `{id}`); else its first source. */
+  itemLinkTemplate?: string | null;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -258,6 +269,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // database, exit 0). Apollo's own handler would stop Apollo and re-raise the signal, killing the
     // process mid-shutdown (exit 143, the embedded database left open) outside NODE_ENV=test.
     stopOnTerminationSignals: false,
+    persistedQueries: persistedQueries(options.persistedQueryCacheBytes ?? 8 * 1024 * 1024),
     formatError: (formatted, error) => {
       // The token limit is a parse error in graphql-js: say it like the other limits.
       const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitMessage(formatted.message, limits.maxTokens) : null;
@@ -274,6 +286,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
       unavailablePlugin(),
+      getCachePlugin(options.getCacheMaxAge ?? 60),
     ],
     logger: {
       debug: (m: unknown) => log.debug(m),
@@ -342,17 +355,38 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
   }
 
+  const feeds: FeedOptions = {
+    db: database.db,
+    auth: authConfig,
+    rateLimits,
+    linkTemplate: options.itemLinkTemplate ?? null,
+    onRateLimited: () => metrics.limited('http'),
+  };
+
   const server = createServer((req, res) => {
     const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const started = process.hrtime.bigint();
     runWithRequestId(requestId, async () => {
       try {
-        if ((url.pathname === '/graphql' || url.pathname === '/') && wantsPage(req, url)) {
+        const browsing = (url.pathname === '/graphql' || url.pathname === '/') && wantsPage(req, url);
+        if (browsing && options.explorer) {
+          (url.pathname === '/' ? sendIndex : sendExplorer)(req, res);
+        } else if (browsing) {
           sendPage(req, res);
+        } else if (url.pathname === '/live' && (req.method === 'GET' || req.method === 'HEAD')) {
+          sendLive(req, res);
+        } else if (url.pathname === '/docs/api' && (req.method === 'GET' || req.method === 'HEAD')) {
+          sendApiDocs(req, res);
+        } else if (url.pathname.startsWith('/assets/') && (req.method === 'GET' || req.method === 'HEAD') && (await sendAsset(req, res, url.pathname.slice('/assets/'.length)))) {
+          // sent
         } else if (url.pathname === '/graphql') {
           if (applyCors(req, res, options.corsOrigins ?? [])) return;
           await handleGraphQL(req, res, url, requestId);
+        } else if (url.pathname.startsWith('/feeds/')) {
+          // Browser apps may read feeds (JSON Feed above all) from the same origins as the API.
+          if (applyCors(req, res, options.corsOrigins ?? [])) return;
+          await handleFeed(req, res, url, feeds, requestId);
         } else if (url.pathname === '/healthz') {
           sendJson(res, 200, { status: 'ok' });
         } else if (url.pathname === '/metrics') {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runCli } from '../support/cli';
 import { EXAMPLES_DIR } from '../support/corpus';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
+import { subscriptionsLive } from '../support/wait';
 import { subscribe } from '../support/ws-client';
 
 describe('digestql publish (the real CLI against a running server)', () => {
@@ -13,7 +14,7 @@ describe('digestql publish (the real CLI against a running server)', () => {
 
   it('publishes a file, and subscribers hear of it', async () => {
     const sub = subscribe<{ itemPublished: { item: { title: string } } }>(ctx.server.url, 'subscription { itemPublished(filter: { minImportance: HIGH }) { item { title } } }');
-    await new Promise((r) => setTimeout(r, 300));
+    await subscriptionsLive(ctx.server.url);
     const file = join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md');
     const res = await runCli(['publish', file, '--url', `${ctx.server.url}/graphql`, '--token', PUBLISH_TOKEN]);
     expect(res.stderr).toBe('');

@@ -30,6 +30,12 @@ export interface TestServerOptions {
   rateLimits?: RateLimitConfig | null;
   corsOrigins?: string[];
   webhookPolicy?: SsrfPolicy;
+  itemLinkTemplate?: string | null;
+  explorer?: boolean;
+  persistedQueryCacheBytes?: number;
+  getCacheMaxAge?: number;
+  /** Listen on this port (a restart on the same address); default any free port. */
+  port?: number;
   /** The server's PUBLISH_TOKEN (default PUBLISH_TOKEN above). */
   publishToken?: string;
 }
@@ -55,8 +61,12 @@ export async function startTestServer(database: Database, options: TestServerOpt
     rateLimits: options.rateLimits ?? null,
     corsOrigins: options.corsOrigins,
     webhookPolicy: options.webhookPolicy,
+    itemLinkTemplate: options.itemLinkTemplate,
+    explorer: options.explorer,
+    persistedQueryCacheBytes: options.persistedQueryCacheBytes,
+    getCacheMaxAge: options.getCacheMaxAge,
   });
-  const url = await app.listen(0, '127.0.0.1');
+  const url = await app.listen(options.port ?? 0, '127.0.0.1');
   return {
     url,
     app,

@@ -83,3 +83,19 @@ export async function hasAnyReport(db: Executor): Promise<boolean> {
 export async function reportsByIdsAnyState(db: Executor, ids: readonly string[]): Promise<ReportRecord[]> {
   return db.select().from(reports).where(inArray(reports.id, [...ids]));
 }
+
+/** When anything was last stored (drafts included): every publish moves it, so feeds revalidate on it. */
+export async function lastChange(db: Executor): Promise<Date | null> {
+  const [row] = await db.select({ at: sql<Date | null>`max(${reports.updatedAt})`.mapWith(reports.updatedAt) }).from(reports);
+  return row?.at ?? null;
+}
+
+/** Every news section key of the published reports, with its newest title, for feed directories. */
+export async function newsSectionKeys(db: Executor): Promise<{ key: string; title: string; titleEn: string | null }[]> {
+  return db
+    .selectDistinctOn([sections.key], { key: sections.key, title: sections.title, titleEn: sections.titleEn })
+    .from(sections)
+    .innerJoin(reports, eq(reports.id, sections.reportId))
+    .where(and(visible, not(sections.prose)))
+    .orderBy(asc(sections.key), newestFirst(reports.publishedAt));
+}

@@ -1,5 +1,6 @@
 import type { QueryResolvers, ReportResolvers, SectionResolvers } from '../../generated/graphql';
 import * as reports from './reports.service';
+import { reportLanguage } from './report-language';
 
 export const reportQueries: Pick<QueryResolvers, 'report' | 'latestReport' | 'reports'> = {
   report: (_p, { slug }, ctx) => reports.reportBySlug(ctx, slug),
@@ -9,6 +10,7 @@ export const reportQueries: Pick<QueryResolvers, 'report' | 'latestReport' | 're
 
 export const Report: ReportResolvers = {
   date: (r) => r.dateText,
+  language: (r) => reportLanguage(r),
   generatedAt: (r) => r.generatedAtText,
   coverImage: (r) => (r.coverImage ? { url: r.coverImage, alt: r.coverAlt, relative: r.coverRelative } : null),
   stats: (r) =>

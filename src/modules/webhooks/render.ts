@@ -27,7 +27,7 @@ const COLOUR: Record<string, number> = { HIGH: 0xe53935, MEDIUM: 0xffb300, LOW: 
 const mark = (i: Item) => IMPORTANCE_MARK[i.importance ?? ''] ?? 'unrated';
 
 /** Where an item is read: the configured template (`{slug}`, `{id}`), else its first source. */
-export function itemLink(item: Item, template: string | null): string | null {
+export function itemLink(item: Pick<Item, 'id'> & { report: Pick<Item['report'], 'slug'>; sources: readonly { url: string | null }[] }, template: string | null): string | null {
   if (template) return template.replaceAll('{slug}', encodeURIComponent(item.report.slug)).replaceAll('{id}', encodeURIComponent(item.id));
   return item.sources.find((s) => s.url && /^https?:/.test(s.url))?.url ?? null;
 }

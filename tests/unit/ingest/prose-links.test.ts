@@ -1,4 +1,5 @@
 import { parseDigest, reportInputSchema } from '../../../src/ingest';
+import { extractLinks } from '../../../src/ingest/links';
 import { markdownLinkUrls } from '../../support/markdown-links';
 
 /** Issue 15.2: a link anywhere in a digest is a source of the item or section that holds it. */
@@ -95,5 +96,25 @@ describe('links in prose become sources', () => {
       ['y', 'https://details.example/y'],
       ['https://extra.example/z', 'https://extra.example/z'],
     ]);
+  });
+});
+
+describe('reading links costs linear time, whatever the text', () => {
+  // Each of these took 20 s to minutes with backtracking patterns (quadratic in the text's length);
+  // linear reading does each in milliseconds, so 5 s holds on any machine and fails the old code.
+  it.each([
+    ['200,000 "["', '['.repeat(200_000)],
+    ['60,000 unclosed "[a](<"', '[a](<'.repeat(60_000)],
+    ['backtick runs of every length, never closed', Array.from({ length: 1_400 }, (_, i) => `${'`'.repeat(i + 1)}x`).join('')],
+  ])('%s', (_what, text) => {
+    const started = Date.now();
+    expect(extractLinks(text)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('an item citing one URL 30,000 times keeps it once, within the source limit', () => {
+    const body = 'See [it](https://one.example/). '.repeat(30_000);
+    const report = parseDigest(`---\ntitle: T\ndate: 2026-05-01\n---\n\n## News\n\n### Item\n\n${body}\n`);
+    expect(report.sections[0]!.items[0]!.sources.map((s) => s.url)).toEqual(['https://one.example/']);
   });
 });

@@ -1,0 +1,33 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import type { GraphQLContext } from './context';
+
+/**
+ * Automatic persisted queries (Apollo's protocol: `extensions.persistedQuery.sha256Hash`) and
+ * cacheable GETs, so a CDN can keep `GET /graphql?extensions=…&variables=…` for a read like
+ * `report(slug)`. Documents are remembered in an LRU bounded by bytes, per process; a client whose
+ * hash was evicted gets PERSISTED_QUERY_NOT_FOUND and sends the document again (the protocol's retry).
+ */
+export function persistedQueries(maxBytes: number): false | { cache: InMemoryLRUCache<string> } {
+  return maxBytes > 0 ? { cache: new InMemoryLRUCache<string>({ maxSize: maxBytes }) } : false;
+}
+
+/**
+ * A successful query sent by GET without a credential is the same for every caller: a CDN may keep
+ * it for `maxAgeSeconds`. Anything else sent by GET (a key, an error) must not be stored by it.
+ */
+export function getCachePlugin(maxAgeSeconds: number): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: async ({ request }) => {
+      if (request.http?.method !== 'GET') return;
+      return {
+        willSendResponse: async ({ response, operation, contextValue }) => {
+          const ok = response.body.kind === 'single' && !response.body.singleResult.errors?.length;
+          const shared = ok && operation?.operation === 'query' && contextValue.auth.principal === 'anonymous' && !request.http?.headers.get('authorization');
+          response.http.headers.set('cache-control', shared && maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'private, no-store');
+          response.http.headers.set('vary', 'origin, authorization');
+        },
+      };
+    },
+  };
+}
