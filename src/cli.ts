@@ -9,9 +9,8 @@ import { databaseFromEnv, startServer, VERSION } from './main';
 import { createLogger } from './server/logger';
 import { GraphQLError } from 'graphql';
 import { createApiKey, listApiKeys, revokeApiKey } from './modules/auth/api-keys';
-import type { ItemFilterInput } from './modules/items/item-filter';
-import { describeSchedule, type ScheduleInput } from './modules/webhooks/schedule';
-import { createWebhook, deleteWebhook, listWebhooks, redeliver, rotateSecret, updateWebhook, type WebhookFormat, type WebhookRecord } from './modules/webhooks/webhooks.service';
+import { describeSchedule } from './modules/webhooks/schedule';
+import { createWebhook, deleteWebhook, listWebhooks, redeliver, rotateSecret, updateWebhook, type WebhookFormat, type WebhookInput, type WebhookRecord } from './modules/webhooks/webhooks.service';
 import { ApiError, ErrorCode } from './server/errors';
 
 const HELP: Record<string, string> = {
@@ -334,7 +333,7 @@ async function webhooksCommand(args: string[]): Promise<number> {
   return withDatabase('webhooks', env, async (database) => {
     if (action === 'create') {
       const format = values.format!.toUpperCase() as WebhookFormat;
-      const { webhook, secret } = await createWebhook(database.db, { url: values.url!, format, filter: filter as ItemFilterInput, schedule: schedule as ScheduleInput }, policy);
+      const { webhook, secret } = await createWebhook(database.db, { url: values.url!, format, filter: filter as WebhookInput['filter'], schedule: schedule as WebhookInput['schedule'] }, policy);
       process.stdout.write(`created webhook ${webhook.id} (${webhook.format} → ${webhook.url})\nthe signing secret is shown this once; store it now:\n${secret}\n`);
     } else if (action === 'update') {
       const w = await updateWebhook(
@@ -343,8 +342,8 @@ async function webhooksCommand(args: string[]): Promise<number> {
         {
           ...(values.url ? { url: values.url } : {}),
           ...(values.format ? { format: values.format.toUpperCase() as WebhookFormat } : {}),
-          ...(filter ? { filter: filter as ItemFilterInput } : {}),
-          ...(schedule ? { schedule: schedule as ScheduleInput } : {}),
+          ...(filter ? { filter: filter as WebhookInput['filter'] } : {}),
+          ...(schedule ? { schedule: schedule as WebhookInput['schedule'] } : {}),
           ...(values.enable || values.disable ? { enabled: !!values.enable } : {}),
         },
         policy,

@@ -4,7 +4,7 @@ import type { Database } from '../db/client';
 import { head, readAfter, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import { EVENTS_CHANNEL } from '../modules/publishing/publishing.repository';
 import type { Logger } from '../server/logger';
-import { comparePositions } from './event-cursor';
+import { EventCursors, comparePositions } from './event-cursor';
 
 /** Readiness probes travel on their own channel, over the same LISTEN connection as events. */
 const PROBE_CHANNEL = 'digestql_probe';
@@ -88,6 +88,7 @@ export class EventHub {
   private checking = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
+  private logCursors: EventCursors | null = null;
 
   constructor(private readonly options: HubOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -95,6 +96,7 @@ export class EventHub {
 
   async start(): Promise<void> {
     const { database } = this.options;
+    this.logCursors = await EventCursors.load(database.db);
     this.position = await head(database.db);
     this.maxSeenSeq = this.position.seq;
     await this.listen();
@@ -107,6 +109,12 @@ export class EventHub {
       void this.pump();
     }, this.options.pollIntervalMs ?? 1000);
     this.timer.unref();
+  }
+
+  /** Encodes and checks the cursors of this database's log (after start). */
+  get cursors(): EventCursors {
+    if (!this.logCursors) throw new Error('the event hub is not started');
+    return this.logCursors;
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,7 @@ import { createWebhook } from '../../src/modules/webhooks/webhooks.service';
 import { startServeProcess, type ServeProcess } from '../support/cli';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
 import { store, syntheticReport } from '../support/fixtures';
+import { until as waitFor } from '../support/wait';
 import { sleep } from '../support/ws-client';
 
 const describeOnPostgres = onRealPostgres ? describe : describe.skip;
@@ -66,7 +67,9 @@ describeOnPostgres(title, () => {
     // The dead process's claims run out (request timeout + 30 s), and the new one sends them.
     await until(() => new Set(answeredIds).size === 6, 'the six deliveries, answered', 60_000);
     expect(new Set(answeredIds)).toEqual(new Set(hungIds));
-    const rows = await db.db.select().from(webhookDeliveries);
+    // The receiver answered; the sender records each answer a moment later.
+    let rows: (typeof webhookDeliveries.$inferSelect)[] = [];
+    await waitFor(async () => (rows = await db.db.select().from(webhookDeliveries)).every((r) => r.status !== 'PENDING'), 'the six answers recorded', 20_000);
     expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array.from({ length: 6 }, () => ['SUCCEEDED', 2]));
   }, 120_000);
 });

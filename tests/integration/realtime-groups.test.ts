@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeEventCursor } from '../../src/realtime/event-cursor';
 import { EXAMPLES_DIR } from '../support/corpus';
+import { cursorSeq } from '../support/cursors';
 import { store, syntheticReport } from '../support/fixtures';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
 import { sleep, subscribe } from '../support/ws-client';
@@ -190,7 +190,7 @@ describe('a group member that falls behind', () => {
     await store(ctx.db, withDetails(syntheticReport('behind-sentinel', 1, '2026-04-02T00:00:00Z'), () => SENTINEL));
     await until(() => slow.messages.at(-1)!.includes(SENTINEL), 'the sentinel event', 60_000);
     await healthy.dispose();
-    const seqs = slow.next().map((m) => decodeEventCursor((m.payload.data as unknown as { itemPublished: { cursor: string } }).itemPublished.cursor, 86_400_000).seq);
+    const seqs = slow.next().map((m) => cursorSeq((m.payload.data as unknown as { itemPublished: { cursor: string } }).itemPublished.cursor));
     expect(seqs).toHaveLength(EVENTS + 1);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
     expect(new Set(seqs).size).toBe(EVENTS + 1);

@@ -6,6 +6,7 @@ import { closeBatches } from '../../src/modules/webhooks/batches';
 import { WebhookWorker } from '../../src/modules/webhooks/webhook-worker';
 import { claimDue, dispatchOnce, ensureCursor } from '../../src/modules/webhooks/webhooks.service';
 import { createLogger } from '../../src/server/logger';
+import { rawSql } from '../support/db';
 import { exampleReport, store, syntheticReport } from '../support/fixtures';
 import { gql, serveTestDatabase } from '../support/server';
 import { sleep } from '../support/ws-client';
@@ -44,9 +45,9 @@ async function receiver(answer: (n: number, req: IncomingMessage, res: ServerRes
   return { got, url: `http://127.0.0.1:${port}/hook`, port, close };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function until(check: () => boolean, what: string, timeoutMs = 15_000, refresh?: () => Promise<void>): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!check()) {
+  while ((await refresh?.(), !check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
@@ -164,6 +165,29 @@ describe('webhooks', () => {
     await Promise.all([limited, target, redirect, slow, gone].map((x) => x.close()));
   });
 
+  it('ends an attempt at its absolute deadline however slowly the receiver trickles its answer, and never sends it twice at once', async () => {
+    const closed: number[] = [];
+    // Answers 200 at once, then one byte every 50 ms, forever: never idle, never complete.
+    const r = await receiver((_n, _q, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 50);
+      res.on('close', () => {
+        clearInterval(drip);
+        closed.push(Date.now());
+      });
+    });
+    const { webhook } = await register(r.url);
+    await worker({ timeoutMs: 1000 });
+    await store(ctx.db, syntheticReport('trickle', 1));
+    await until(() => r.got.length >= 2 && closed.length >= 1, 'the first attempt to end and a retry to arrive', 15_000);
+    // The retry came after the first attempt's connection was closed, not beside it.
+    expect(r.got[1]!.at).toBeGreaterThanOrEqual(closed[0]!);
+    expect(closed[0]! - r.got[0]!.at).toBeLessThan(5_000);
+    const [d] = (await deliveries(webhook.id)).deliveries;
+    expect(d!.lastError).toBe('no complete response within 1000 ms (headers and body)');
+    expect(new Set(r.got.map((g) => g.headers['webhook-id'])).size).toBe(1);
+  });
+
   it('with two workers on one database, sends each attempt once; a claim left by a dead worker is sent after its lease', async () => {
     const r = await receiver();
     await register(r.url);
@@ -172,7 +196,8 @@ describe('webhooks', () => {
     await store(ctx.db, syntheticReport('crash', 1));
     await dispatchOnce(ctx.db.db);
     expect(await claimDue(ctx.db.db, 10, 1000)).toHaveLength(1);
-    await Promise.all([worker(), worker()]);
+    // A generous deadline: a timed-out attempt is retried (same webhook-id), which is not what this counts.
+    await Promise.all([worker({ timeoutMs: 5000 }), worker({ timeoutMs: 5000 })]);
     await store(ctx.db, syntheticReport('pair', 40, '2026-03-01T00:00:00Z'));
     await until(() => r.got.length >= 41, 'all 41 items', 20_000);
     await sleep(500);
@@ -403,6 +428,24 @@ describe('webhooks', () => {
     expect(slack.got).toHaveLength(5);
   }, 30_000);
 
+  it('checks the target before every attempt: a literal IP no longer allow-listed, or IPv4-compatible IPv6, is refused and recorded, never sent', async () => {
+    const r = await receiver();
+    // Registered while 127.0.0.1 was allow-listed; this worker runs without the allow-list.
+    const { webhook } = await register(r.url);
+    const compat = await register(r.url);
+    // Stored before registration refused the deprecated form (Node would connect to it: ::7f00:1).
+    await rawSql(ctx.db, `UPDATE webhooks SET url = 'https://[::127.0.0.1]:${r.port}/hook' WHERE id = '${compat.webhook.id}'`);
+    await worker({ policy: { allow: [] } });
+    await store(ctx.db, syntheticReport('ssrf', 1));
+    let views: Awaited<ReturnType<typeof deliveries>>[] = [];
+    await until(() => views.length === 2 && views.every((v) => v.deliveries[0]?.status === 'DEAD'), 'both deliveries refused', 15_000, async () => {
+      views = await Promise.all([deliveries(webhook.id), deliveries(compat.webhook.id)]);
+    });
+    expect(views[0]!.deliveries[0]).toMatchObject({ attempts: 1, lastStatusCode: null, lastError: expect.stringMatching(/^refused by the SSRF guard, not sent: must be https/) });
+    expect(views[1]!.deliveries[0]).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/^refused by the SSRF guard, not sent: host "\[::7f00:1\]" resolves to ::7f00:1/) });
+    expect(r.got).toHaveLength(0);
+  });
+
   it('needs an admin key', async () => {
     const res = await gql(ctx.server.url, CREATE, { input: { url: 'https://example.com/hook', format: 'JSON' } });
     expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
@@ -426,6 +469,9 @@ describe('the SSRF guard', () => {
     'https://[fc00::1]/',
     'https://[::ffff:127.0.0.1]/',
     'https://[::ffff:7f00:1]/',
+    'https://[::127.0.0.1]/',
+    'https://[::7f00:1]/',
+    'https://[::8.8.8.8]/',
     'https://2130706433/',
     'https://0x7f000001/',
     'https://0177.0.0.1/',

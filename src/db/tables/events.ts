@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, customType, index, jsonb, pgEnum, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, customType, index, jsonb, pgEnum, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** A 64-bit transaction id; readers use it to never skip an event that commits late. */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
@@ -39,3 +39,15 @@ export const events = pgTable(
   },
   (t) => [index('events_tx_seq_idx').on(t.tx, t.seq), index('events_created_idx').on(t.createdAt)],
 );
+
+/**
+ * The log's identity, one row made by the migration: cursors carry `logId` and an HMAC keyed by
+ * `secret`, so a cursor from another database (another log) or a forged one is refused. Never
+ * shown to clients; the same in every process on one database.
+ */
+export const eventLog = pgTable('event_log', {
+  id: smallint('id').primaryKey().default(1),
+  logId: uuid('log_id').notNull().defaultRandom(),
+  secret: text('secret').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

@@ -1,8 +1,18 @@
+import { z } from 'zod';
 import type { ApiKeyResolvers, ApiKeyScope, MutationResolvers, QueryResolvers } from '../../generated/graphql';
-import { createApiKey, listApiKeys, revokeApiKey, type Scope } from './api-keys';
+import { parseInput, strictInput } from '../../server/input';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 import { requireScope } from './auth.service';
 
-const toScope = (s: ApiKeyScope): Scope => s.toLowerCase() as Scope;
+/** `CreateApiKeyInput` as plain data (the key's own rules are createApiKey's). */
+const createApiKeyInput = strictInput(
+  {
+    name: z.string(),
+    scopes: z.array(z.string().transform((s) => s.toLowerCase())).max(10, 'at most 10'),
+    expiresAt: z.date().nullish(),
+  },
+  '{"name":"partner-a","scopes":["READ"]}',
+);
 
 export const apiKeyQueries: Pick<QueryResolvers, 'apiKeys'> = {
   apiKeys: (_p, _a, ctx) => {
@@ -14,7 +24,7 @@ export const apiKeyQueries: Pick<QueryResolvers, 'apiKeys'> = {
 export const apiKeyMutations: Pick<MutationResolvers, 'createApiKey' | 'revokeApiKey'> = {
   createApiKey: async (_p, { input }, ctx) => {
     requireScope(ctx.auth, 'admin', 'creating API keys');
-    const { key, record } = await createApiKey(ctx.db, { name: input.name, scopes: input.scopes.map(toScope), expiresAt: input.expiresAt ?? null });
+    const { key, record } = await createApiKey(ctx.db, parseInput(createApiKeyInput, input, 'input'));
     return { key, apiKey: record };
   },
   revokeApiKey: async (_p, { id }, ctx) => {

@@ -1,6 +1,6 @@
-import { lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { events, type EventFacts } from '../../db/tables';
+import { eventLog, events, type EventFacts } from '../../db/tables';
 import type { ItemFacts } from '../items/item-filter';
 
 export type EventType = (typeof events.$inferSelect)['type'];
@@ -75,6 +75,31 @@ export async function head(db: Executor): Promise<LogPosition> {
     .orderBy(sql`${events.tx} DESC, ${events.seq} DESC`)
     .limit(1);
   return row ? { tx: row.tx, seq: Number(row.seq) } : { tx: '0', seq: 0 };
+}
+
+/**
+ * The last event written and committed, final or not (no snapshot filter): nothing a server sent
+ * lies beyond it. `head` can trail it while an older transaction anywhere on the server runs.
+ */
+export async function lastWritten(db: Executor): Promise<LogPosition> {
+  const [row] = await db
+    .select({ tx: sql<string>`${events.tx}::text`, seq: events.seq })
+    .from(events)
+    .orderBy(sql`${events.tx} DESC, ${events.seq} DESC`)
+    .limit(1);
+  return row ? { tx: row.tx, seq: Number(row.seq) } : { tx: '0', seq: 0 };
+}
+
+/** Whether the log holds an event at exactly this position. */
+export async function eventAt(db: Executor, p: LogPosition): Promise<boolean> {
+  const rows = await db.select({ seq: events.seq }).from(events).where(and(eq(events.seq, p.seq), sql`${events.tx} = ${p.tx}::xid8`));
+  return rows.length > 0;
+}
+
+/** The log's identity and cursor-signing secret (the one row migration 0007 made); null if missing. */
+export async function logIdentity(db: Executor): Promise<{ logId: string; secret: string } | null> {
+  const [row] = await db.select({ logId: eventLog.logId, secret: eventLog.secret }).from(eventLog).where(eq(eventLog.id, 1));
+  return row ?? null;
 }
 
 /** Drops events older than the retention window; returns how many. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { foldText, normaliseKey, type Importance } from '../../ingest';
-import { badUserInput } from '../../server/errors';
+import { parseInput, strictInput } from '../../server/input';
 import { IMPORTANCE_RANK } from './importance-rank';
 
 /** The `ItemFilter` input as GraphQL delivers it. */
@@ -42,15 +42,19 @@ export interface ItemFacts {
 const list = z.array(z.string().max(200)).max(50, 'at most 50 values').nullish();
 // Also checks what GraphQL's types already did: filters stored as JSON (webhooks) or given on the command line come back here.
 const instant = z.union([z.date(), z.string().datetime({ offset: true })]).transform((v) => (v instanceof Date ? v : new Date(v))).nullish();
-const filterSchema = z.strictObject({
-  tags: list,
-  sections: list,
-  entities: list,
-  reportSlug: z.string().max(200).nullish(),
-  minImportance: z.enum(['HIGH', 'MEDIUM', 'LOW'], { message: 'must be HIGH, MEDIUM or LOW' }).nullish(),
-  from: instant,
-  to: instant,
-});
+/** The `ItemFilter` input checked, as plain data (what a webhook stores). */
+export const itemFilterSchema = strictInput(
+  {
+    tags: list,
+    sections: list,
+    entities: list,
+    reportSlug: z.string().max(200).nullish(),
+    minImportance: z.enum(['HIGH', 'MEDIUM', 'LOW'], { message: 'must be HIGH, MEDIUM or LOW' }).nullish(),
+    from: instant,
+    to: instant,
+  },
+  '{"minImportance":"HIGH","tags":["agents"]}',
+).refine((f) => !(f.from && f.to && f.from > f.to), { message: 'must not be after `to`', path: ['from'] });
 
 const keys = (values: string[] | null | undefined, fold: (s: string) => string): string[] | null => {
   const out = [...new Set((values ?? []).map(fold).filter(Boolean))];
@@ -58,13 +62,7 @@ const keys = (values: string[] | null | undefined, fold: (s: string) => string):
 };
 
 export function normaliseItemFilter(input: ItemFilterInput | null | undefined, argument = 'filter'): ItemFilter {
-  const parsed = filterSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw badUserInput(`${argument}.${issue.path.join('.')}`, issue.message);
-  }
-  const f = parsed.data;
-  if (f.from && f.to && f.from > f.to) throw badUserInput(`${argument}.from`, 'must not be after `to`');
+  const f = parseInput(itemFilterSchema, input ?? {}, argument);
   return {
     tagKeys: keys(f.tags, (t) => foldText(t).trim()),
     minRank: f.minImportance ? IMPORTANCE_RANK[f.minImportance] : null,

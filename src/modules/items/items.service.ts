@@ -1,7 +1,6 @@
 import type { GraphQLContext } from '../../server/context';
-import { badUserInput } from '../../server/errors';
 import { toConnection, type Connection } from '../pagination/connection';
-import { decodeCursor, encodeCursor, pageSize } from '../pagination/cursor';
+import { cursorDate, decodeCursor, encodeCursor, notACursor, pageSize } from '../pagination/cursor';
 import { UUID } from '../reports/reports.service';
 import { normaliseItemFilter, type ItemFilterInput } from './item-filter';
 import * as repo from './items.repository';
@@ -14,9 +13,9 @@ export async function itemById(ctx: GraphQLContext, id: string): Promise<repo.It
 export const itemCursor = (i: repo.ItemRecord): string => encodeCursor([i.publishedAt.toISOString(), i.position, i.id]);
 
 export function decodeItemCursor(cursor: string): repo.ItemKey {
-  const [at, position, id] = decodeCursor(cursor, ['string', 'number', 'string']);
-  const publishedAt = new Date(at);
-  if (Number.isNaN(publishedAt.getTime()) || !UUID.test(id)) throw badUserInput('after', 'not a cursor of this list');
+  const [at, position, id] = decodeCursor(cursor, ['string', 'position', 'string']);
+  const publishedAt = cursorDate(at);
+  if (!publishedAt || !UUID.test(id)) throw notACursor();
   return { publishedAt, position, id };
 }
 

@@ -5,27 +5,37 @@ export function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-type Part = 'string' | 'number';
+/** The parts of a cursor, or null when it is not one (base64url of a JSON array). */
+export function cursorParts(cursor: string): unknown[] | null {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(parts) ? parts : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A row position in a cursor: a whole number a Postgres integer holds (never 1.5, -1 or 1e300). */
+export const isPosition = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483_647;
+
+/** A timestamp in a cursor, as this API writes them (ISO, years 1 to 9999, which Postgres holds); else null. */
+export function cursorDate(s: string): Date | null {
+  const d = new Date(s);
+  return !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999 && d.toISOString() === s ? d : null;
+}
+
+type Part = 'string' | 'position';
+type Decoded<S extends readonly Part[]> = { [K in keyof S]: S[K] extends 'position' ? number : string };
 
 /** Decodes a cursor of the given shape, or refuses it naming the argument. */
-export function decodeCursor<const S extends readonly Part[]>(
-  cursor: string,
-  shape: S,
-  argument = 'after',
-): { [K in keyof S]: S[K] extends 'number' ? number : string } {
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parts = null;
-  }
-  const ok =
-    Array.isArray(parts) &&
-    parts.length === shape.length &&
-    parts.every((p, i) => typeof p === shape[i] && (typeof p !== 'number' || Number.isFinite(p)));
-  if (!ok) throw badUserInput(argument, 'not a cursor of this list; pass an endCursor or cursor this API returned');
-  return parts as { [K in keyof S]: S[K] extends 'number' ? number : string };
+export function decodeCursor<const S extends readonly Part[]>(cursor: string, shape: S, argument = 'after'): Decoded<S> {
+  const parts = cursorParts(cursor);
+  const ok = parts !== null && parts.length === shape.length && parts.every((p, i) => (shape[i] === 'position' ? isPosition(p) : typeof p === 'string'));
+  if (!ok) throw notACursor(argument);
+  return parts as Decoded<S>;
 }
+
+export const notACursor = (argument = 'after') => badUserInput(argument, 'not a cursor of this list; pass an endCursor or cursor this API returned');
 
 export interface PageArgs {
   first?: number | null;

@@ -1,17 +1,15 @@
-import type { z } from 'zod';
 import { DigestParseError, parseDigest, reportInputSchema, type Report } from '../../ingest';
 import { SLUG_RE } from '../../ingest/schema';
 import type { GraphQLContext } from '../../server/context';
 import { badUserInput } from '../../server/errors';
+import { parseInput } from '../../server/input';
 import { requirePublish } from '../auth/auth.service';
 import { storeReport, type StoreResult } from './publishing.service';
 
 /** The publish mutations' rules: a publish credential, the ingestion schema, one transaction. */
 export async function publishStructured(ctx: GraphQLContext, input: unknown): Promise<StoreResult> {
   requirePublish(ctx);
-  const parsed = reportInputSchema.safeParse(input);
-  if (!parsed.success) throw zodError(parsed.error);
-  return storeReport(ctx.db, parsed.data);
+  return storeReport(ctx.db, parseInput(reportInputSchema, input, 'input'));
 }
 
 export async function publishMarkdown(ctx: GraphQLContext, markdown: string, slug: string | null): Promise<StoreResult> {
@@ -27,10 +25,4 @@ export async function publishMarkdown(ctx: GraphQLContext, markdown: string, slu
     throw err;
   }
   return storeReport(ctx.db, slug ? { ...report, slug } : report);
-}
-
-function zodError(error: z.ZodError) {
-  const issue = error.issues[0]!;
-  const field = ['input', ...issue.path.map(String)].join('.');
-  return badUserInput(field, issue.message, { field: issue.path.join('.') });
 }

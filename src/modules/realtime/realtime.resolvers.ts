@@ -1,5 +1,4 @@
 import type { ItemEventResolvers, SubscriptionResolvers } from '../../generated/graphql';
-import { eventCursor } from '../../realtime/event-cursor';
 import type { GraphQLContext } from '../../server/context';
 import type { EventRecord } from '../events/events.repository';
 import type { ItemRecord } from '../items/items.repository';
@@ -48,7 +47,7 @@ export const Subscription: SubscriptionResolvers = {
 };
 
 export const ItemEvent: ItemEventResolvers = {
-  cursor: (e) => eventCursor(e),
+  cursor: (e, _a, ctx) => ctx.realtime.hub.cursors.encode(e),
   type: (e) => TYPE[e.type as keyof typeof TYPE],
   item: async (e, _a, ctx) => {
     // A replayed event shows the item as it is now; one that is gone shows its last public state.

@@ -1,5 +1,4 @@
 import { itemFactsOf, type EventRecord } from '../events/events.repository';
-import { decodeEventCursor } from '../../realtime/event-cursor';
 import { BoundedQueue } from '../../realtime/async-queue';
 import type { ReaderHandle } from '../../realtime/event-hub';
 import type { GraphQLContext } from '../../server/context';
@@ -17,8 +16,9 @@ export interface EventStream extends AsyncIterableIterator<EventRecord> {
  * taken with `takeReady`) is handed to execution, the context gets fresh loaders: no cache
  * outlives what was read together.
  */
-function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): EventStream {
-  const from = after ? decodeEventCursor(after, ctx.realtime.retentionMs) : (ctx.realtime.startAt ?? null);
+async function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): Promise<EventStream> {
+  const { hub, retentionMs } = ctx.realtime;
+  const from = after ? await hub.cursors.decode(ctx.db, after, retentionMs, hub.stats().position) : (ctx.realtime.startAt ?? null);
   let handle: ReaderHandle | null = null;
   const queue = new BoundedQueue<EventRecord>(ctx.realtime.queueMax, () => handle?.detach());
   handle = ctx.realtime.hub.attach(
@@ -35,7 +35,7 @@ function eventStream(ctx: GraphQLContext, after: string | null | undefined, acce
     from,
   );
   const resumeAt = Math.max(1, Math.floor(ctx.realtime.queueMax / 2));
-  return {
+  const stream: EventStream = {
     next: async () => {
       const r = await queue.next();
       handle?.pulled(queue.size < resumeAt);
@@ -52,9 +52,10 @@ function eventStream(ctx: GraphQLContext, after: string | null | undefined, acce
       return this;
     },
   };
+  return stream;
 }
 
-export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput | null; after?: string | null }): EventStream {
+export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput | null; after?: string | null }): Promise<EventStream> {
   const filter = normaliseItemFilter(args.filter);
   return eventStream(ctx, args.after, (e) => {
     const facts = itemFactsOf(e);
@@ -62,6 +63,6 @@ export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput
   });
 }
 
-export function reportEvents(ctx: GraphQLContext): EventStream {
+export function reportEvents(ctx: GraphQLContext): Promise<EventStream> {
   return eventStream(ctx, null, (e) => e.type === 'REPORT_PUBLISHED');
 }

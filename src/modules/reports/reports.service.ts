@@ -2,7 +2,7 @@ import { foldText } from '../../ingest';
 import type { GraphQLContext } from '../../server/context';
 import { badUserInput } from '../../server/errors';
 import { toConnection, type Connection } from '../pagination/connection';
-import { decodeCursor, encodeCursor, pageSize } from '../pagination/cursor';
+import { cursorDate, decodeCursor, encodeCursor, notACursor, pageSize } from '../pagination/cursor';
 import * as repo from './reports.repository';
 
 export interface ReportFilterInput {
@@ -42,8 +42,8 @@ export async function listReports(
 
 function decodeReportCursor(cursor: string): repo.ReportKey {
   const [at, id] = decodeCursor(cursor, ['string', 'string']);
-  const publishedAt = new Date(at);
-  if (Number.isNaN(publishedAt.getTime()) || !UUID.test(id)) throw badUserInput('after', 'not a cursor of this list');
+  const publishedAt = cursorDate(at);
+  if (!publishedAt || !UUID.test(id)) throw notACursor();
   return { publishedAt, id };
 }
 

@@ -1,5 +1,6 @@
 import type { WebhookSchedule } from '../../db/tables';
-import { badUserInput } from '../../server/errors';
+import { z } from 'zod';
+import { strictInput } from '../../server/input';
 
 /**
  * When an endpoint gets items of each importance: at once (IMMEDIATE), or batched into one
@@ -9,39 +10,44 @@ import { badUserInput } from '../../server/errors';
 export type DeliveryMode = 'IMMEDIATE' | 'HOURLY' | 'DAILY';
 export type BatchMode = Exclude<DeliveryMode, 'IMMEDIATE'>;
 
-/** The GraphQL input (`WebhookScheduleInput`); a field left out keeps its current value. */
-export interface ScheduleInput {
-  high?: DeliveryMode | null;
-  medium?: DeliveryMode | null;
-  low?: DeliveryMode | null;
-  dailyHourUtc?: number | null;
-}
-
-const MODES: readonly DeliveryMode[] = ['IMMEDIATE', 'HOURLY', 'DAILY'];
-const FIELDS: readonly string[] = ['high', 'medium', 'low', 'dailyHourUtc'];
+const MODES = ['IMMEDIATE', 'HOURLY', 'DAILY'] as const;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** `input` applied over `current`, checked; errors name the field (`${at}.medium`, …). */
-export function mergeSchedule(current: WebhookSchedule, input: ScheduleInput | null | undefined, at: string): WebhookSchedule {
+const mode = z
+  .enum(MODES, { error: (iss) => `unknown delivery mode ${String(iss.input)} (IMMEDIATE, HOURLY or DAILY)` })
+  .nullish();
+
+const hourError = (iss: { input?: unknown }) => `must be a whole hour from 0 to 23, got ${String(iss.input)}`;
+
+/** The GraphQL input (`WebhookScheduleInput`), checked; a field left out keeps its current value. */
+export const scheduleInputSchema = strictInput(
+  {
+    high: mode,
+    medium: mode,
+    low: mode,
+    dailyHourUtc: z
+      .number({ error: hourError })
+      .refine((h) => Number.isInteger(h) && h >= 0 && h <= 23, { error: hourError })
+      .nullish(),
+  },
+  '{"medium":"HOURLY","low":"DAILY","dailyHourUtc":8}',
+);
+export type ScheduleInput = z.output<typeof scheduleInputSchema>;
+
+/** Checked `input` applied over `current`. */
+export function mergeSchedule(current: WebhookSchedule, input: ScheduleInput | null | undefined): WebhookSchedule {
   if (!input) return current;
-  if (typeof input !== 'object' || Array.isArray(input)) throw badUserInput(at, 'must be an object like {"medium":"HOURLY","low":"DAILY","dailyHourUtc":8}');
-  const unknown = Object.keys(input).filter((k) => !FIELDS.includes(k));
-  if (unknown.length) throw badUserInput(`${at}.${unknown[0]}`, `unknown field "${unknown[0]}" (high, medium, low, dailyHourUtc)`);
   const out: WebhookSchedule = { ...current };
   for (const [field, key] of [['high', 'HIGH'], ['medium', 'MEDIUM'], ['low', 'LOW']] as const) {
     const mode = input[field];
     if (mode === undefined) continue;
     if (mode === null || mode === 'IMMEDIATE') delete out[key];
-    else if (MODES.includes(mode)) out[key] = mode;
-    else throw badUserInput(`${at}.${field}`, `unknown delivery mode ${String(mode)} (IMMEDIATE, HOURLY or DAILY)`);
+    else out[key] = mode;
   }
-  if (input.dailyHourUtc !== undefined) {
-    const h = input.dailyHourUtc;
-    if (h === null || h === 0) delete out.dailyHourUtc;
-    else if (Number.isInteger(h) && h >= 0 && h <= 23) out.dailyHourUtc = h;
-    else throw badUserInput(`${at}.dailyHourUtc`, `must be a whole hour from 0 to 23, got ${h}`);
-  }
+  const h = input.dailyHourUtc;
+  if (h === null || h === 0) delete out.dailyHourUtc;
+  else if (h !== undefined) out.dailyHourUtc = h;
   return out;
 }
 

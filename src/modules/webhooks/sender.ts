@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { allowListed, isPublic, type SsrfPolicy } from './ssrf';
+import { allowListed, checkTarget, isPublic, type SsrfPolicy } from './ssrf';
 
 /** A 2xx answer: the delivery succeeded (anything else, or no answer, is a failed attempt). */
 export const succeeded = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
@@ -13,6 +13,8 @@ export interface SendResult {
   /** Seconds the receiver asked us to wait (Retry-After on 429/503). */
   retryAfterSeconds: number | null;
   error: string | null;
+  /** The SSRF rules forbid the target (no request was sent): retrying will not help. */
+  refused?: boolean;
 }
 
 /**
@@ -34,11 +36,37 @@ function guardedLookup(host: string, policy: SsrfPolicy): LookupFunction {
   };
 }
 
-/** One POST, no redirects followed, within `timeoutMs`; never throws. */
-export function post(url: URL, body: string, headers: Record<string, string>, policy: SsrfPolicy, timeoutMs: number): Promise<SendResult> {
+const failed = (error: string, refused = false): Omit<SendResult, 'latencyMs'> => ({ status: null, retryAfterSeconds: null, error, ...(refused ? { refused } : {}) });
+
+/**
+ * One POST to a target the SSRF rules allow now, no redirects followed; never throws. The whole
+ * attempt (DNS, connect, headers and body) has one absolute deadline, `timeoutMs`: a receiver that
+ * trickles its answer cannot hold it longer (and so not past the claim's lease, which is longer).
+ */
+export async function post(rawUrl: string, body: string, headers: Record<string, string>, policy: SsrfPolicy, timeoutMs: number): Promise<SendResult> {
   const started = Date.now();
-  return new Promise((resolve) => {
-    const done = (r: Omit<SendResult, 'latencyMs'>): void => resolve({ ...r, latencyMs: Date.now() - started });
+  const late = failed(`no complete response within ${timeoutMs} ms (headers and body)`);
+  const result = (r: Omit<SendResult, 'latencyMs'>): SendResult => ({ ...r, latencyMs: Date.now() - started });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+  try {
+    const target = await Promise.race([checkTarget(rawUrl, policy), deadline]);
+    if (target === null) return result(late);
+    if ('refused' in target) return result(failed(`refused by the SSRF guard, not sent: ${target.refused}`, true));
+    if ('error' in target) return result(failed(target.error));
+    let req: http.ClientRequest | undefined;
+    const answer = await Promise.race([request(target.url, body, headers, policy, (r) => (req = r)), deadline]);
+    if (answer !== null) return result(answer);
+    req?.destroy();
+    return result(late);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The request itself: resolves with its outcome once the whole answer is read. */
+function request(url: URL, body: string, headers: Record<string, string>, policy: SsrfPolicy, started: (req: http.ClientRequest) => void): Promise<Omit<SendResult, 'latencyMs'>> {
+  return new Promise((done) => {
     const lib = url.protocol === 'https:' ? https : http;
     const req = lib.request(
       url,
@@ -46,7 +74,6 @@ export function post(url: URL, body: string, headers: Record<string, string>, po
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'digestql-webhooks/1', ...headers },
         lookup: guardedLookup(url.hostname, policy),
-        timeout: timeoutMs,
       },
       (res) => {
         const status = res.statusCode ?? 0;
@@ -67,8 +94,8 @@ export function post(url: URL, body: string, headers: Record<string, string>, po
         res.on('error', () => done({ status, retryAfterSeconds: seconds, error: null }));
       },
     );
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'TIMEOUT' })));
-    req.on('error', (err) => done({ status: null, retryAfterSeconds: null, error: err.message }));
+    started(req);
+    req.on('error', (err: Error & { code?: string }) => done(err.code === 'SSRF_REFUSED' ? failed(`refused by the SSRF guard, not sent: ${err.message}`, true) : failed(err.message)));
     req.end(body);
   });
 }

@@ -16,10 +16,18 @@ export interface SsrfPolicy {
 
 const ALLOWED_RANGES = new Set(['unicast']);
 
-/** Whether an address (any notation, IPv4-mapped included) is an ordinary public unicast one. */
+/**
+ * Whether an address (any notation, IPv4-mapped included) is an ordinary public unicast one.
+ * The deprecated IPv4-compatible form (::/96, `[::127.0.0.1]`, which URL writes `[::7f00:1]`) is
+ * never public: ipaddr.js calls it unicast, and some stacks still route it to the IPv4 address.
+ */
 export function isPublic(address: string): boolean {
   let ip = ipaddr.parse(address);
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address();
+    else if (v6.parts.slice(0, 6).every((p) => p === 0)) return false;
+  }
   return ALLOWED_RANGES.has(ip.range());
 }
 
@@ -46,26 +54,53 @@ async function resolve(host: string): Promise<string[]> {
   return (await lookup(bare, { all: true, verbatim: true })).map((r) => r.address);
 }
 
+/** Why `url`, whose host stands for `addresses`, may not be used; null when it may. */
+function refusal(url: URL, addresses: readonly string[], policy: SsrfPolicy): string | null {
+  if (url.username || url.password) return 'must not carry credentials';
+  const listed = allowListed(url.hostname, addresses, policy);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && listed)) return 'must be https (plain http only for hosts in WEBHOOK_ALLOW_HOSTS)';
+  if (listed) return null;
+  const blocked = addresses.find((a) => !isPublic(a));
+  return blocked ? `host "${url.hostname}" resolves to ${blocked}, a private, loopback, link-local or otherwise internal address` : null;
+}
+
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
 /** Throws BAD_USER_INPUT naming what is wrong with `url`; resolves to the URL when it may be used. */
 export async function checkWebhookUrl(raw: string, policy: SsrfPolicy, field = 'url'): Promise<URL> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badUserInput(field, 'not a URL');
-  }
-  if (url.username || url.password) throw badUserInput(field, 'must not carry credentials');
+  const url = parseUrl(raw);
+  if (!url) throw badUserInput(field, 'not a URL');
   let addresses: string[];
   try {
     addresses = await resolve(url.hostname);
   } catch {
     throw badUserInput(field, `host "${url.hostname}" does not resolve`);
   }
-  const listed = allowListed(url.hostname, addresses, policy);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && listed)) throw badUserInput(field, 'must be https (plain http only for hosts in WEBHOOK_ALLOW_HOSTS)');
-  if (!listed) {
-    const blocked = addresses.find((a) => !isPublic(a));
-    if (blocked) throw badUserInput(field, `host "${url.hostname}" resolves to ${blocked}, a private, loopback, link-local or otherwise internal address`);
-  }
+  const why = refusal(url, addresses, policy);
+  if (why) throw badUserInput(field, why);
   return url;
+}
+
+/**
+ * The same check before every attempt, with the policy in force now (the allow-list may have
+ * shrunk since registration, and Node does not call `lookup` for an IP literal, so the connection's
+ * own guard never sees one). `refused`: the rules forbid it (final); `error`: DNS failed (retry).
+ */
+export async function checkTarget(raw: string, policy: SsrfPolicy): Promise<{ url: URL } | { refused: string } | { error: string }> {
+  const url = parseUrl(raw);
+  if (!url) return { refused: 'not a URL' };
+  let addresses: string[];
+  try {
+    addresses = await resolve(url.hostname);
+  } catch (err) {
+    return { error: `host "${url.hostname}" does not resolve: ${(err as Error).message}` };
+  }
+  const why = refusal(url, addresses, policy);
+  return why ? { refused: why } : { url };
 }

@@ -117,6 +117,11 @@ export class WebhookWorker {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
+  /**
+   * How long a claim is held: derived from the attempt's absolute deadline (post() never runs past
+   * `timeoutMs`), with 30 s for the database round trips around it, so a delivery is never claimed
+   * again while its attempt is in flight.
+   */
   private lease(): number {
     return (this.options.timeoutMs ?? 10_000) + 30_000;
   }
@@ -134,7 +139,7 @@ export class WebhookWorker {
         const timestamp = Math.floor(Date.now() / 1000);
         const id = i === 0 ? `msg_${d.id}` : `msg_${d.id}_${i + 1}`;
         const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body) };
-        outcome = await post(new URL(hook.url), body, headers, policy, this.options.timeoutMs ?? 10_000);
+        outcome = await post(hook.url, body, headers, policy, this.options.timeoutMs ?? 10_000);
         if (!succeeded(outcome.status)) break;
       }
       await recordAttempt(database.db, d, outcome, this.options.retryScale ?? 1);

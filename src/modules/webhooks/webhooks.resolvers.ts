@@ -1,6 +1,5 @@
 import type { MutationResolvers, QueryResolvers, WebhookDeliveryResolvers, WebhookResolvers } from '../../generated/graphql';
 import { requireScope } from '../auth/auth.service';
-import type { ItemFilterInput } from '../items/item-filter';
 import type { GraphQLContext } from '../../server/context';
 import { pendingBatches } from './batches';
 import type { AnyWebhookPayload } from './payload';
@@ -23,12 +22,11 @@ export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhook'> = {
 export const webhookMutations: Pick<MutationResolvers, 'createWebhook' | 'updateWebhook' | 'rotateWebhookSecret' | 'deleteWebhook' | 'redeliver'> = {
   createWebhook: (_p, { input }, ctx) => {
     admin(ctx, 'creating webhooks');
-    return service.createWebhook(ctx.db, { ...input, filter: input.filter as ItemFilterInput | null | undefined }, ctx.webhookPolicy);
+    return service.createWebhook(ctx.db, input, ctx.webhookPolicy);
   },
   updateWebhook: (_p, { id, input }, ctx) => {
     admin(ctx, 'changing webhooks');
-    const { filter, ...rest } = input;
-    return service.updateWebhook(ctx.db, id, { ...rest, ...('filter' in input ? { filter: filter as ItemFilterInput | null } : {}) } as Partial<service.WebhookInput>, ctx.webhookPolicy);
+    return service.updateWebhook(ctx.db, id, input, ctx.webhookPolicy);
   },
   rotateWebhookSecret: (_p, { id, overlapHours }, ctx) => {
     admin(ctx, 'rotating webhook secrets');

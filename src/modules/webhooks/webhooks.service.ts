@@ -1,14 +1,16 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Executor } from '../../db/client';
 import { rowsOf } from '../../db/migrations';
 import { webhookBatchItems, webhookCursor, webhookDeliveries, webhooks } from '../../db/tables';
 import { ApiError, ErrorCode, badUserInput } from '../../server/errors';
+import { parseInput, strictInput } from '../../server/input';
 import { head, itemFactsOf, readAfter, type EventRecord } from '../events/events.repository';
-import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
+import { itemFilterSchema, matchesItem, normaliseItemFilter } from '../items/item-filter';
 import { batchRow } from './batches';
 import { buildPayloads } from './payload';
 import { succeeded } from './sender';
-import { mergeSchedule, modeFor, type ScheduleInput } from './schedule';
+import { mergeSchedule, modeFor, scheduleInputSchema } from './schedule';
 import { newSecret } from './signing';
 import { checkWebhookUrl, type SsrfPolicy } from './ssrf';
 
@@ -28,37 +30,39 @@ const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 /** An id to look up: a client's non-UUID matches nothing (instead of a Postgres cast error). */
 const lookupId = (s: string) => (isUuid(s) ? s : '00000000-0000-0000-0000-000000000000');
 
-export interface WebhookInput {
-  url: string;
-  format: WebhookFormat;
-  filter?: ItemFilterInput | null;
-  enabled?: boolean | null;
+const webhookFields = {
+  url: z.string().max(2048, 'at most 2048 characters'),
+  format: z.enum(['JSON', 'SLACK', 'DISCORD'], { error: (iss) => `unknown format ${String(iss.input)} (JSON, SLACK or DISCORD)` }),
+  filter: itemFilterSchema.nullish(),
+  enabled: z.boolean().nullish(),
   /** Immediate or HOURLY/DAILY batches per importance (default: everything immediate). */
-  schedule?: ScheduleInput | null;
-}
+  schedule: scheduleInputSchema.nullish(),
+};
+const LIKE = '{"url":"https://…","format":"JSON"}';
+/** `WebhookInput` (GraphQL, or the CLI's flags), checked and copied into plain data. */
+export const webhookInputSchema = strictInput(webhookFields, LIKE);
+/** `WebhookUpdateInput`: each field left out keeps its value. */
+export const webhookUpdateSchema = strictInput(
+  { ...webhookFields, url: webhookFields.url.nullish(), format: webhookFields.format.nullish() },
+  LIKE,
+);
+export type WebhookInput = z.input<typeof webhookInputSchema>;
+export type WebhookUpdate = z.input<typeof webhookUpdateSchema>;
 
-function checkFormat(format: WebhookFormat): void {
-  if (!['JSON', 'SLACK', 'DISCORD'].includes(format)) throw badUserInput('input.format', `unknown format ${format}`);
-}
-
-export async function createWebhook(db: Executor, input: WebhookInput, policy: SsrfPolicy): Promise<{ webhook: WebhookRecord; secret: string }> {
+export async function createWebhook(db: Executor, given: WebhookInput, policy: SsrfPolicy): Promise<{ webhook: WebhookRecord; secret: string }> {
   // What is checked without the network first; the URL's check resolves its host.
-  checkFormat(input.format);
-  normaliseItemFilter(input.filter, 'input.filter');
-  const schedule = mergeSchedule({}, input.schedule, 'input.schedule');
+  const input = parseInput(webhookInputSchema, given, 'input');
   await checkWebhookUrl(input.url, policy, 'input.url');
   const secret = newSecret();
   const [webhook] = await db
     .insert(webhooks)
-    .values({ url: input.url, format: input.format, filter: input.filter ?? {}, enabled: input.enabled ?? true, schedule, secret })
+    .values({ url: input.url, format: input.format, filter: input.filter ?? {}, enabled: input.enabled ?? true, schedule: mergeSchedule({}, input.schedule), secret })
     .returning();
   return { webhook: webhook!, secret };
 }
 
-export async function updateWebhook(db: Executor, id: string, input: Partial<WebhookInput>, policy: SsrfPolicy): Promise<WebhookRecord> {
-  if (input.format != null) checkFormat(input.format);
-  if (input.filter !== undefined) normaliseItemFilter(input.filter, 'input.filter');
-  if (input.schedule) mergeSchedule({}, input.schedule, 'input.schedule');
+export async function updateWebhook(db: Executor, id: string, given: WebhookUpdate, policy: SsrfPolicy): Promise<WebhookRecord> {
+  const input = parseInput(webhookUpdateSchema, given, 'input');
   if (input.url != null) await checkWebhookUrl(input.url, policy, 'input.url');
   const key = lookupId(id);
   return db.transaction(async (tx) => {
@@ -68,7 +72,7 @@ export async function updateWebhook(db: Executor, id: string, input: Partial<Web
     const [row] = await tx
       .update(webhooks)
       .set({
-        ...(input.schedule ? { schedule: mergeSchedule(current.schedule, input.schedule, 'input.schedule') } : {}),
+        ...(input.schedule ? { schedule: mergeSchedule(current.schedule, input.schedule) } : {}),
         ...(input.url != null ? { url: input.url } : {}),
         ...(input.format != null ? { format: input.format } : {}),
         ...(input.filter !== undefined ? { filter: input.filter ?? {} } : {}),
@@ -229,13 +233,21 @@ export interface AttemptOutcome {
   latencyMs: number;
   retryAfterSeconds: number | null;
   error: string | null;
+  refused?: boolean;
 }
 
-/** Records an attempt: success, a retry at the schedule's next step (or Retry-After), dead, or the endpoint gone (410). */
+/**
+ * Records an attempt: success, a retry at the schedule's next step (or Retry-After), dead, the
+ * endpoint gone (410), or refused by the SSRF rules (dead at once: `redeliver` after fixing the URL or allow-list).
+ */
 export async function recordAttempt(db: Executor, d: DeliveryRecord, o: AttemptOutcome, retryScale = 1): Promise<void> {
   const common = { lastStatusCode: o.status, lastError: o.error, lastLatencyMs: o.latencyMs };
   if (succeeded(o.status)) {
     await db.update(webhookDeliveries).set({ ...common, lastError: null, status: 'SUCCEEDED', deliveredAt: sql`now()` }).where(eq(webhookDeliveries.id, d.id));
+    return;
+  }
+  if (o.refused) {
+    await db.update(webhookDeliveries).set({ ...common, status: 'DEAD' }).where(eq(webhookDeliveries.id, d.id));
     return;
   }
   if (o.status === 410) {

@@ -1,6 +1,7 @@
 import { collapse } from '../../../src/modules/webhooks/batches';
 import type { WebhookBatchPayload, WebhookPayload } from '../../../src/modules/webhooks/payload';
-import { describeSchedule, mergeSchedule, modeFor, windowOf } from '../../../src/modules/webhooks/schedule';
+import { describeSchedule, mergeSchedule, modeFor, scheduleInputSchema, windowOf } from '../../../src/modules/webhooks/schedule';
+import { parseInput } from '../../../src/server/input';
 import { batchHeading } from '../../../src/modules/webhooks/render';
 
 const at = (iso: string) => new Date(iso);
@@ -27,13 +28,13 @@ describe('delivery schedules', () => {
   });
 
   it('applies an input field by field, and names the field it refuses', () => {
-    const s = mergeSchedule({}, { medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 }, 'input.schedule');
+    const s = mergeSchedule({}, { medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 });
     expect(describeSchedule(s)).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'DAILY', dailyHourUtc: 8 });
-    expect(describeSchedule(mergeSchedule(s, { low: 'IMMEDIATE' }, 'x'))).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'IMMEDIATE', dailyHourUtc: 8 });
-    expect(mergeSchedule(s, null, 'x')).toBe(s);
+    expect(describeSchedule(mergeSchedule(s, { low: 'IMMEDIATE' }))).toEqual({ high: 'IMMEDIATE', medium: 'HOURLY', low: 'IMMEDIATE', dailyHourUtc: 8 });
+    expect(mergeSchedule(s, null)).toBe(s);
     const refusal = (input: unknown) => {
       try {
-        mergeSchedule({}, input as never, 'input.schedule');
+        parseInput(scheduleInputSchema, input, 'input.schedule');
       } catch (err) {
         return [(err as { extensions: { argument: string } }).extensions.argument, (err as Error).message];
       }
