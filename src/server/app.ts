@@ -20,6 +20,7 @@ import { Metrics, operationNameOf } from './metrics';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import type { Logger } from './logger';
 import { runWithRequestId } from './request-scope';
+import { unstorableTextError } from './unstorable-text';
 import { sendPage, wantsPage } from './pages';
 import { handleFeed, type FeedOptions } from './feeds';
 import { getCachePlugin, persistedQueries } from './persisted-queries';
@@ -265,6 +266,8 @@ function costAndRatePlugin(maxCost: number, rate: RateLimitConfig | null, metric
       let decision: RateDecision | null = null;
       return {
         didResolveOperation: async ({ schema, document, operationName, request, contextValue }) => {
+          const unstorable = unstorableTextError(document, request.variables);
+          if (unstorable) throw new GraphQLError(unstorable.message, { extensions: { ...unstorable.extensions, http: { status: 400 } } });
           const cost = operationCost(schema, document, operationName, request.variables);
           if (cost > maxCost) {
             const e = costError(cost, maxCost);

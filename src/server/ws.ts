@@ -20,6 +20,7 @@ import type { Metrics } from './metrics';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 import { charge, rateLimitedError, subjectOf, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from './operation-slots';
+import { unstorableTextError } from './unstorable-text';
 import { DocumentCache, costError, operationCost, responseTooLargeError, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 
@@ -149,6 +150,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         return [err as GraphQLError];
       }
     }
+    const unstorable = unstorableTextError(document, payload.variables);
+    if (unstorable) return [unstorable];
     const cost = operationCost(options.schema, document, payload.operationName, payload.variables);
     if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
     const decision = await charge(options.db, options.rateLimits, peer.auth, peer.ip, cost);

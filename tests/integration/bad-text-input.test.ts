@@ -1,4 +1,5 @@
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
+import { subscribe } from '../support/ws-client';
 
 /**
  * Issue 16.5: text no database can store (NUL, a lone surrogate) and a YAML "billion laughs" front
@@ -59,5 +60,32 @@ describe('text that cannot be stored is refused as bad input (over HTTP)', () =>
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: `input.${field}`, field });
     await expectNothingStored();
+  });
+});
+
+describe('read arguments holding text that cannot be stored are bad input, on both transports', () => {
+  const ctx = serveTestDatabase();
+  const cases: [string, string, Record<string, unknown>, string][] = [
+    ['a NUL in a literal slug', '{ report(slug: "a\\u0000b") { title } }', {}, 'slug'],
+    ['a NUL in a literal filter list', '{ items(filter: { tags: ["ok", "a\\u0000b"] }) { totalCount } }', {}, 'filter.tags[1]'],
+    ['a NUL in a variable', 'query($name: String!) { entity(name: $name) { name } }', { name: 'a\u0000b' }, '$name'],
+    ['a lone surrogate inside a variable object', 'query($f: ItemFilter) { items(filter: $f) { totalCount } }', { f: { entities: ['\ud800'] } }, '$f.entities[0]'],
+  ];
+
+  it.each(cases)('%s: HTTP 400 BAD_USER_INPUT naming it', async (_, query, variables, argument) => {
+    const res = await gql(ctx.server.url, query, variables);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument });
+    expect(res.errors?.[0]?.message).toMatch(/NUL|surrogate/);
+  });
+
+  it.each(cases)('%s: the same error over WebSocket', async (_, query, variables, argument) => {
+    const sub = subscribe(ctx.server.url, query, variables);
+    await sub.done;
+    expect(sub.results).toHaveLength(0);
+    const { error } = await sub.done;
+    expect(JSON.stringify(error)).toContain('BAD_USER_INPUT');
+    expect(JSON.stringify(error)).toContain(JSON.stringify(argument).slice(1, -1));
+    await sub.dispose();
   });
 });
