@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { openDatabase, type Database } from '../../src/db/client';
+import { createApiKey } from '../../src/modules/auth/api-keys';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
-import { gql, PUBLISH_TOKEN, startTestServer, type TestServer } from '../support/server';
+import { gql, PUBLISH_TOKEN, startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { sleep, subscribe } from '../support/ws-client';
 
@@ -103,4 +106,95 @@ describeOnPostgres(title, () => {
     await hold;
     expect((await gql(server.url, '{ reports(first: 1) { totalCount } }')).status).toBe(200);
   }, 30_000);
+});
+
+/** A graphql-ws client that is connected (acknowledged) but has not subscribed yet. */
+function connectedClient(url: string, connectionParams: Record<string, unknown> = {}): { client: Client; connected: Promise<void>; closed: Promise<number> } {
+  let onConnected!: () => void;
+  let onClosed!: (code: number) => void;
+  const connected = new Promise<void>((r) => (onConnected = r));
+  const closed = new Promise<number>((r) => (onClosed = r));
+  const client = createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => undefined,
+    on: { connected: () => onConnected(), closed: (e) => onClosed((e as { code: number }).code) },
+  });
+  return { client, connected, closed };
+}
+
+describeOnPostgres(onRealPostgres ? 'every caller while the database is gone' : title, () => {
+  let testDb: TestDatabase;
+  let proxy: TcpProxy;
+  let database: Database;
+  let server: TestServer;
+  let readKey: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    readKey = (await createApiKey(testDb.db, { name: 'partner', scopes: ['read'] })).key;
+    const target = new URL(testDb.url!);
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(testDb.url!);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    database = await openDatabase({ url: viaProxy.toString(), poolMax: 2, connectTimeoutMs: 1000, poolTimeoutMs: 500 });
+    // Rate limits on, as in production: the charge is the first statement an anonymous or
+    // PUBLISH_TOKEN operation runs, before any resolver.
+    server = await startTestServer(database, { rateLimits: { keyPerMinute: 600_000, anonymousPerMinute: 120_000 } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.close();
+    await proxy?.close();
+    await testDb?.dispose();
+  });
+
+  it('answers HTTP 503 DATABASE_UNAVAILABLE with Retry-After to anonymous, keyed and PUBLISH_TOKEN callers, and closes WebSockets with the retryable 1013', async () => {
+    const keyed = { authorization: `Bearer ${readKey}` };
+    // Up: everyone is served (so what follows is the outage, not a setup fault).
+    expect((await gql(server.url, '{ reports(first: 1) { totalCount } }')).status).toBe(200);
+    expect((await gql(server.url, '{ reports(first: 1) { totalCount } }', {}, keyed)).status).toBe(200);
+    // A keyed socket authenticated while the database was up: its subscribe meets the outage.
+    const keyedSocket = connectedClient(server.url, keyed);
+    await keyedSocket.connected;
+    const anonymousSocket = connectedClient(server.url);
+    await anonymousSocket.connected;
+
+    await proxy.down();
+    const calls = {
+      anonymous: gql(server.url, '{ reports(first: 1) { totalCount } }'),
+      'API key': gql(server.url, '{ reports(first: 1) { totalCount } }', {}, keyed),
+      PUBLISH_TOKEN: gql(server.url, PUBLISH, { md: digest(99), slug: 'fault-down' }, auth),
+    };
+    const outcome = async (call: Promise<GraphQLResponse>) => {
+      const res = await call;
+      return { status: res.status, code: res.errors?.[0]?.extensions?.code, retryAfter: res.headers.get('retry-after') };
+    };
+    const unavailable = { status: 503, code: 'DATABASE_UNAVAILABLE', retryAfter: '1' };
+    expect({
+      anonymous: await outcome(calls.anonymous),
+      'API key': await outcome(calls['API key']),
+      PUBLISH_TOKEN: await outcome(calls.PUBLISH_TOKEN),
+    }).toEqual({ anonymous: unavailable, 'API key': unavailable, PUBLISH_TOKEN: unavailable });
+
+    const subscription = 'subscription { itemPublished { item { title } } }';
+    const sink = { next: () => undefined, error: () => undefined, complete: () => undefined };
+    anonymousSocket.client.subscribe({ query: subscription }, sink);
+    keyedSocket.client.subscribe({ query: subscription }, sink);
+    // A keyed socket that connects during the outage cannot have its key checked.
+    const lateKeyed = subscribe(server.url, subscription, {}, keyed);
+    // 1013 "try again later" (README close codes); graphql-ws clients retry it, where 4500 is fatal to them.
+    expect({ anonymous: await anonymousSocket.closed, keyed: await keyedSocket.closed, lateKeyed: (await lateKeyed.closed).code }).toEqual({
+      anonymous: 1013,
+      keyed: 1013,
+      lateKeyed: 1013,
+    });
+    await Promise.all([anonymousSocket.client.dispose(), keyedSocket.client.dispose(), lateKeyed.dispose()]);
+
+    // Recovery after the outage is the first test's subject.
+    await proxy.up();
+  }, 60_000);
 });
