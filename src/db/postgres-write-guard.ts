@@ -18,6 +18,10 @@ import { dirname, join } from 'node:path';
  * reconnecting its StartupMessage is appended behind stale bytes and never flushed (every use of that
  * pool slot then times out connecting).
  *
+ * A third defect, found by the restart test: each new connection's first statement (fetching the array
+ * types) is a promise nobody awaits, so a connection closed or reset during it (porsager/postgres#1192,
+ * #1205, #1223) is an unhandled rejection, which also ends the process.
+ *
  * Why a source patch and not an uncaughtException handler that recognises this TypeError: the
  * handler would keep the process alive but the throw skips `nextWrite`'s reset, which leaves the
  * connection poisoned as above. So this patches the driver's connection.js as it is loaded, the
@@ -41,6 +45,14 @@ const PATCHES: readonly { find: string; replace: string; count: number }[] = [
       '      return false\n' +
       '    }\n' +
       '    const x = socket.write(chunk, fn)',
+    count: 1,
+  },
+  {
+    // #1192, #1205, #1223: the array-type query every new connection runs first is a promise nobody
+    // awaits; its failure (the connection closing or reset during a restart) is an unhandled rejection,
+    // which ends a Node process. The next connection fetches the types again.
+    find: '        return fetchArrayTypes()\n',
+    replace: '        return fetchArrayTypes().catch(noop) // digestql: src/db/postgres-write-guard.ts\n',
     count: 1,
   },
   {

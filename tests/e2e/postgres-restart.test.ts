@@ -40,15 +40,30 @@ describe(postgresSkip ? `a transaction's connection is cut [skipped: ${postgresS
   const it_ = postgresSkip ? it.skip : it;
   let db: TestDatabase;
   let proxy: TcpProxy;
-  let serve: ServeProcess | undefined;
+  const processes: ServeProcess[] = [];
+  const startServe = async (): Promise<ServeProcess> => {
+    const p = await startServeProcess({ DATABASE_URL: proxiedUrl(), PUBLISH_TOKEN, SEED_EXAMPLES: 'false' });
+    processes.push(p);
+    return p;
+  };
+  /** While set, a connection is reset when it asks for the array types (its first statement). */
+  let resetTypeFetch = false;
+  let resets = 0;
   beforeAll(async () => {
     if (postgresSkip) return;
     db = await createTestDatabase();
     const target = new URL(db.url!);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432), {
+      resetWhen: (data) => resetTypeFetch && data.includes('pg_catalog.pg_type') && ++resets > 0,
+    });
   });
+  const proxiedUrl = (): string => {
+    const viaProxy = new URL(db.url!);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    return viaProxy.toString();
+  };
   afterAll(async () => {
-    await serve?.stop('SIGKILL');
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     await proxy?.close();
     await db?.dispose();
   });
@@ -57,9 +72,7 @@ describe(postgresSkip ? `a transaction's connection is cut [skipped: ${postgresS
   // connection closed, begin() sends ROLLBACK on that connection, and the write is flushed from a
   // setImmediate onto the null socket: an uncaught TypeError that killed the process.
   it_('a serve process survives, answers DATABASE_UNAVAILABLE, and publishes again', async () => {
-    const viaProxy = new URL(db.url!);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    serve = await startServeProcess({ DATABASE_URL: viaProxy.toString(), PUBLISH_TOKEN, SEED_EXAMPLES: 'false' });
+    const serve = await startServe();
     const state = watch(serve);
     const admin = postgres(db.url!, { max: 2, onnotice: () => undefined });
     try {
@@ -90,11 +103,29 @@ describe(postgresSkip ? `a transaction's connection is cut [skipped: ${postgresS
       await proxy.up();
       // Still alive, and serving again once the database is back: the same publish goes through.
       let again: Awaited<ReturnType<typeof gql>> | null = null;
-      await until(async () => (again = await gql(serve!.url, PUBLISH, { md: digest('Cut', 1), slug: 'cut' }, auth)).errors === undefined, 'a publish to go through', 30_000, () => JSON.stringify(again));
+      await until(async () => (again = await gql(serve.url, PUBLISH, { md: digest('Cut', 1), slug: 'cut' }, auth)).errors === undefined, 'a publish to go through', 30_000, () => JSON.stringify(again));
       expect(state.exit).toBeUndefined();
     } finally {
       await admin.end();
     }
+  }, 60_000);
+
+  // postgres.js 3.4.9 (porsager/postgres#1192, #1205): a new connection's array-type query is a promise
+  // nobody awaits; a connection reset during it was an unhandled rejection that ended the process.
+  it_('a serve process survives connections reset while they fetch array types', async () => {
+    const serve = await startServe();
+    const state = watch(serve);
+    resetTypeFetch = true;
+    // Every connection is cut: the next ones are new, and reset as they fetch the types.
+    await proxy.down();
+    await proxy.up();
+    const read = () => gql(serve.url, '{ reports(first: 1) { totalCount } }').catch((err: unknown) => ({ status: String(err) }));
+    await until(async () => state.exit !== undefined || (await read(), resets >= 2), 'connections reset while fetching types', 20_000, () => `(${resets} resets)`);
+    resetTypeFetch = false;
+    expect(state.exit).toBeUndefined();
+    let last: { status: number | string } | null = null;
+    await until(async () => (last = await read()).status === 200, 'reads to be served again', 30_000, () => JSON.stringify(last));
+    expect(state.exit).toBeUndefined();
   }, 60_000);
 });
 

@@ -10,6 +10,7 @@ describe('the postgres.js write guard (src/db/postgres-write-guard.ts)', () => {
     const patched = guardConnectionSource(source);
     expect(patched).not.toBeNull();
     expect(patched).toContain('if (socket === null) {');
+    expect(patched).toContain('return fetchArrayTypes().catch(noop)');
     // Both teardown paths forget the bytes buffered for the socket that is gone.
     expect(patched!.split('chunk = nextWriteTimer = null // digestql').length - 1).toBe(2);
   });
