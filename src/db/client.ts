@@ -1,3 +1,5 @@
+// First: patches postgres.js before anything loads it (see the file).
+import './postgres-write-guard';
 import { mkdirSync } from 'node:fs';
 import type { ExtractTablesWithRelations, Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';

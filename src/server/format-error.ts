@@ -19,9 +19,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now; 57014: cancelled; 53300: too many connections.
   if (/^08/.test(code) || ['57P01', '57P02', '57P03', '57014', '53300'].includes(code)) return true;
   // Drizzle wraps driver errors ("Failed query: …") with the driver's error as the cause; graphql-js
-  // wraps a thrown non-Error (postgres.js rejects some connection failures with plain objects).
-  const inner = e.cause ?? (e as { thrownValue?: unknown }).thrownValue;
-  return inner !== undefined && inner !== err && isDatabaseUnavailable(inner);
+  // wraps a thrown non-Error (postgres.js rejects some connection failures with plain objects);
+  // Apollo wraps what a plugin hook throws (the rate-limit charge, before any resolver) in a
+  // GraphQLError with no path whose originalError is the failure.
+  const inner = e.cause ?? (e as { thrownValue?: unknown }).thrownValue ?? (e as { originalError?: unknown }).originalError;
+  return inner != null && inner !== err && isDatabaseUnavailable(inner);
 }
 
 /**

@@ -13,7 +13,7 @@ import { SubscriptionGroups } from '../realtime/subscription-groups';
 import { directSender, prepareSocketSend } from '../realtime/socket-send';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
-import { ErrorCode } from './errors';
+import { ApiError, ErrorCode } from './errors';
 import { formatError, isDatabaseUnavailable } from './format-error';
 import { runWithRequestId } from './request-scope';
 import type { Metrics } from './metrics';
@@ -30,7 +30,7 @@ export const CloseCode = {
   SlowConsumer: 4503,
   /** Normal close on server shutdown (RFC 6455 "going away"). */
   GoingAway: 1001,
-  /** The database could not be reached to check the credential: reconnect shortly. */
+  /** The database could not be reached to check the credential or charge an operation: reconnect shortly. */
   TryAgainLater: 1013,
 } as const;
 
@@ -87,6 +87,15 @@ function requestErrorCode(e: GraphQLError): GraphQLError {
   return new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } });
 }
 
+/**
+ * The database cannot serve now (to check a credential, or to charge an operation): 1013 "try
+ * again later", which graphql-ws clients retry (4500, graphql-ws's close for a failed hook, is
+ * fatal to them). The client resumes its subscriptions with their last cursors.
+ */
+function closeTryAgainLater(socket: WebSocket): void {
+  socket.close(CloseCode.TryAgainLater, 'database unavailable; retry shortly');
+}
+
 /** GraphQL over WebSocket (graphql-ws) on the HTTP server's port and path. */
 export interface WebSocketEndpoint {
   close(): Promise<void>;
@@ -141,7 +150,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const documents = new DocumentCache(options.schema, options.limits, { introspection: options.introspection });
 
   /** Read scope, cost limit and rate-limit charge, as over HTTP: the execution arguments, or why not. */
-  const admit = async (document: DocumentNode, peer: { auth: Auth; ip: string | null }, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
+  const admit = async (socket: WebSocket, document: DocumentNode, peer: { auth: Auth; ip: string | null }, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
     const operation = getOperationAST(document, payload.operationName);
     if (operation && operation.operation !== 'mutation') {
       try {
@@ -154,7 +163,16 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     if (unstorable) return [unstorable];
     const cost = operationCost(options.schema, document, payload.operationName, payload.variables);
     if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
-    const decision = await charge(options.db, options.rateLimits, peer.auth, peer.ip, cost);
+    let decision: Awaited<ReturnType<typeof charge>>;
+    try {
+      decision = await charge(options.db, options.rateLimits, peer.auth, peer.ip, cost);
+    } catch (err) {
+      // Thrown on, graphql-ws would close with 4500, which its clients take as fatal.
+      if (!isDatabaseUnavailable(err)) throw err;
+      closeTryAgainLater(socket);
+      // Not sent (the socket is closing), but counted as this operation's outcome.
+      return [new ApiError(ErrorCode.DATABASE_UNAVAILABLE, 'the database is unavailable or overloaded; retry shortly')];
+    }
     if (decision && !decision.granted) {
       options.metrics.limited('ws');
       return [rateLimitedError(decision, Math.max(1, cost))];
@@ -171,8 +189,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
           auth = await authenticate(authorizationOf(ctx.connectionParams), options.auth);
         } catch (err) {
           if (!isDatabaseUnavailable(err)) throw err;
-          // 1013 "try again later": the credential could not be checked.
-          ctx.extra.socket.close(CloseCode.TryAgainLater, 'database unavailable; retry shortly');
+          // The credential could not be checked.
+          closeTryAgainLater(ctx.extra.socket);
           return false;
         }
         // false closes the socket with 4403 Forbidden.
@@ -197,7 +215,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         const full = slots.take(ctx.extra.socket, subjectOf(peer.auth, peer.ip).subject, id);
         if (full) return [full];
         try {
-          const admitted = await admit(prepared.document, peer, payload);
+          const admitted = await admit(ctx.extra.socket, prepared.document, peer, payload);
           if (Array.isArray(admitted)) slots.release(ctx.extra.socket, id);
           return admitted;
         } catch (err) {

@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../src/db/client';
+import { createApiKey } from '../../src/modules/auth/api-keys';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
-import { gql, PUBLISH_TOKEN, startTestServer, type TestServer } from '../support/server';
+import { gql, PUBLISH_TOKEN, startTestServer, type GraphQLResponse, type TestServer, type TestServerOptions } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { sleep, subscribe } from '../support/ws-client';
+import { connectClient, sleep, subscribe } from '../support/ws-client';
 
 const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
 const PUBLISH = `mutation($md: String!, $slug: String!) { publishMarkdown(markdown: $md, slug: $slug) { added } }`;
@@ -22,30 +23,39 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20
 const describeOnPostgres = onRealPostgres ? describe : describe.skip;
 const title = onRealPostgres ? 'database faults' : 'database faults [skipped: needs TEST_DATABASE_URL; the embedded database cannot go down]';
 
-describeOnPostgres(title, () => {
-  let testDb: TestDatabase;
-  let proxy: TcpProxy;
-  let database: Database;
-  let server: TestServer;
+interface ProxiedServer {
+  testDb: TestDatabase;
+  proxy: TcpProxy;
+  database: Database;
+  server: TestServer;
+}
 
+/** A test database behind a TCP proxy (the test takes it away) and a server over it, for one describe block. */
+function serveThroughProxy(options: TestServerOptions): ProxiedServer {
+  const ctx = {} as ProxiedServer;
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    const target = new URL(testDb.url!);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(testDb.url!);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    database = await openDatabase({ url: viaProxy.toString(), poolMax: 2, connectTimeoutMs: 1000, poolTimeoutMs: 500 });
-    server = await startTestServer(database, { pollIntervalMs: 500 });
+    ctx.testDb = await createTestDatabase();
+    const target = new URL(ctx.testDb.url!);
+    ctx.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(ctx.testDb.url!);
+    viaProxy.host = `127.0.0.1:${ctx.proxy.port}`;
+    ctx.database = await openDatabase({ url: viaProxy.toString(), poolMax: 2, connectTimeoutMs: 1000, poolTimeoutMs: 500 });
+    ctx.server = await startTestServer(ctx.database, options);
   });
   afterAll(async () => {
-    await server?.close();
-    await database?.close();
-    await proxy?.close();
-    await testDb?.dispose();
+    await ctx.server?.close();
+    await ctx.database?.close();
+    await ctx.proxy?.close();
+    await ctx.testDb?.dispose();
   });
+  return ctx;
+}
+
+describeOnPostgres(title, () => {
+  const ctx = serveThroughProxy({ pollIntervalMs: 500 });
 
   it('fails fast while the database is gone, reports not ready, recovers by itself, and loses no published item', async () => {
-    const sub = subscribe<{ itemPublished: { item: { title: string } } }>(server.url, 'subscription { itemPublished { item { title } } }');
+    const sub = subscribe<{ itemPublished: { item: { title: string } } }>(ctx.server.url, 'subscription { itemPublished { item { title } } }');
     await sleep(300);
     const published: number[] = [];
     let failures = 0;
@@ -53,7 +63,7 @@ describeOnPostgres(title, () => {
     const publisher = (async () => {
       for (let i = 0; i < 20; i++) {
         for (;;) {
-          const res = await gql<{ publishMarkdown: { added: string[] } }>(server.url, PUBLISH, { md: digest(i), slug: `fault-${i}` }, auth).catch(() => null);
+          const res = await gql<{ publishMarkdown: { added: string[] } }>(ctx.server.url, PUBLISH, { md: digest(i), slug: `fault-${i}` }, auth).catch(() => null);
           if (res && !res.errors) break;
           failures++;
           await sleep(200);
@@ -65,19 +75,19 @@ describeOnPostgres(title, () => {
     })();
 
     await until(async () => published.length >= 5, 'the first publishes');
-    await proxy.down();
+    await ctx.proxy.down();
     const started = Date.now();
-    const res = await gql(server.url, '{ reports(first: 5) { edges { node { slug } } } }');
+    const res = await gql(ctx.server.url, '{ reports(first: 5) { edges { node { slug } } } }');
     expect(Date.now() - started).toBeLessThan(3000);
     expect(res.status).toBe(503);
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     expect(res.errors![0]!.message).toBe('the database is unavailable or overloaded; retry shortly');
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(await readyz(server.url)).toBe(503);
+    expect(await readyz(ctx.server.url)).toBe(503);
     await sleep(2000);
 
-    await proxy.up();
-    await until(async () => (await readyz(server.url)) === 200, '/readyz to recover');
+    await ctx.proxy.up();
+    await until(async () => (await readyz(ctx.server.url)) === 200, '/readyz to recover');
     await publisher;
     expect(failures).toBeGreaterThan(0);
     const got = await sub.waitFor(20, 20_000);
@@ -85,22 +95,78 @@ describeOnPostgres(title, () => {
     expect(new Set(titles).size).toBe(20);
     await sleep(500);
     expect(sub.results).toHaveLength(20);
-    const stored = await gql<{ items: { totalCount: number } }>(server.url, '{ items(first: 1) { totalCount } }');
+    const stored = await gql<{ items: { totalCount: number } }>(ctx.server.url, '{ items(first: 1) { totalCount } }');
     expect(stored.data!.items.totalCount).toBe(20);
     await sub.dispose();
   }, 90_000);
 
   it('gives up a query that waits too long for a pool connection, instead of hanging', async () => {
     // Both connections of the pool busy for 3 s.
-    const hold = Promise.all([database.db.execute(sql`SELECT pg_sleep(3)`), database.db.execute(sql`SELECT pg_sleep(3)`)]);
+    const hold = Promise.all([ctx.database.db.execute(sql`SELECT pg_sleep(3)`), ctx.database.db.execute(sql`SELECT pg_sleep(3)`)]);
     await sleep(200);
     const started = Date.now();
-    const res = await gql(server.url, '{ reports(first: 1) { edges { node { slug } } } }');
+    const res = await gql(ctx.server.url, '{ reports(first: 1) { edges { node { slug } } } }');
     expect(Date.now() - started).toBeLessThan(2000);
     expect(res.errors![0]!.extensions!.code).toBe('DATABASE_UNAVAILABLE');
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${ctx.server.url}/metrics`)).text();
     expect(metrics).toMatch(/^digestql_db_pool_connections\{state="in_use"\} 2$/m);
     await hold;
-    expect((await gql(server.url, '{ reports(first: 1) { totalCount } }')).status).toBe(200);
+    expect((await gql(ctx.server.url, '{ reports(first: 1) { totalCount } }')).status).toBe(200);
   }, 30_000);
+});
+
+describeOnPostgres(onRealPostgres ? 'every caller while the database is gone' : title, () => {
+  // Rate limits on, as in production: the charge is the first statement an anonymous or
+  // PUBLISH_TOKEN operation runs, before any resolver.
+  const ctx = serveThroughProxy({ rateLimits: { keyPerMinute: 600_000, anonymousPerMinute: 120_000 } });
+  let readKey: string;
+  beforeAll(async () => {
+    readKey = (await createApiKey(ctx.testDb.db, { name: 'partner', scopes: ['read'] })).key;
+  });
+
+  it('answers HTTP 503 DATABASE_UNAVAILABLE with Retry-After to anonymous, keyed and PUBLISH_TOKEN callers, and closes WebSockets with the retryable 1013', async () => {
+    const keyed = { authorization: `Bearer ${readKey}` };
+    // Up: everyone is served (so what follows is the outage, not a setup fault).
+    expect((await gql(ctx.server.url, '{ reports(first: 1) { totalCount } }')).status).toBe(200);
+    expect((await gql(ctx.server.url, '{ reports(first: 1) { totalCount } }', {}, keyed)).status).toBe(200);
+    // A keyed socket authenticated while the database was up: its subscribe meets the outage.
+    const keyedSocket = connectClient(ctx.server.url, keyed);
+    await keyedSocket.connected;
+    const anonymousSocket = connectClient(ctx.server.url);
+    await anonymousSocket.connected;
+
+    await ctx.proxy.down();
+    const calls = {
+      anonymous: gql(ctx.server.url, '{ reports(first: 1) { totalCount } }'),
+      'API key': gql(ctx.server.url, '{ reports(first: 1) { totalCount } }', {}, keyed),
+      PUBLISH_TOKEN: gql(ctx.server.url, PUBLISH, { md: digest(99), slug: 'fault-down' }, auth),
+    };
+    const outcome = async (call: Promise<GraphQLResponse>) => {
+      const res = await call;
+      return { status: res.status, code: res.errors?.[0]?.extensions?.code, retryAfter: res.headers.get('retry-after') };
+    };
+    const unavailable = { status: 503, code: 'DATABASE_UNAVAILABLE', retryAfter: '1' };
+    expect({
+      anonymous: await outcome(calls.anonymous),
+      'API key': await outcome(calls['API key']),
+      PUBLISH_TOKEN: await outcome(calls.PUBLISH_TOKEN),
+    }).toEqual({ anonymous: unavailable, 'API key': unavailable, PUBLISH_TOKEN: unavailable });
+
+    const subscription = 'subscription { itemPublished { item { title } } }';
+    const sink = { next: () => undefined, error: () => undefined, complete: () => undefined };
+    anonymousSocket.client.subscribe({ query: subscription }, sink);
+    keyedSocket.client.subscribe({ query: subscription }, sink);
+    // A keyed socket that connects during the outage cannot have its key checked.
+    const lateKeyed = subscribe(ctx.server.url, subscription, {}, keyed);
+    // 1013 "try again later" (README close codes); graphql-ws clients retry it, where 4500 is fatal to them.
+    expect({ anonymous: (await anonymousSocket.closed).code, keyed: (await keyedSocket.closed).code, lateKeyed: (await lateKeyed.closed).code }).toEqual({
+      anonymous: 1013,
+      keyed: 1013,
+      lateKeyed: 1013,
+    });
+    await Promise.all([anonymousSocket.client.dispose(), keyedSocket.client.dispose(), lateKeyed.dispose()]);
+
+    // Recovery after the outage is the first test's subject.
+    await ctx.proxy.up();
+  }, 60_000);
 });

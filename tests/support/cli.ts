@@ -43,6 +43,8 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 export interface ServeProcess {
   url: string;
   output: () => string;
+  /** Resolves with the exit code once the process has exited, whatever made it exit. */
+  exited: Promise<number | null>;
   /** Sends a signal and resolves with the exit code and how long the exit took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
@@ -70,6 +72,7 @@ export function startServeProcess(env: Record<string, string | undefined>, timeo
         done({
           url,
           output: () => out,
+          exited,
           stop: async (signal = 'SIGTERM') => {
             const started = Date.now();
             child.kill(signal);

@@ -13,7 +13,12 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /** Sees what a client sends; true resets that connection (TCP RST, as a dying server's) instead of forwarding it. */
+  resetWhen?: (clientData: Buffer) => boolean;
+}
+
+export async function startTcpProxy(targetHost: string, targetPort: number, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
@@ -25,6 +30,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
           sockets.add(s);
           s.on('close', () => sockets.delete(s));
           s.on('error', () => undefined);
+        }
+        const { resetWhen } = options;
+        if (resetWhen) {
+          client.on('data', (chunk: Buffer) => {
+            if (!resetWhen(chunk)) return;
+            upstream.destroy();
+            client.resetAndDestroy();
+          });
         }
         client.pipe(upstream).pipe(client);
         client.on('close', () => upstream.destroy());

@@ -17,6 +17,30 @@ export interface TestSubscription<T> {
   dispose(): Promise<void>;
 }
 
+/** A real graphql-ws client that connects at once, with no automatic retries. */
+export function connectClient(
+  httpUrl: string,
+  connectionParams: Record<string, unknown> = {},
+): { client: Client; connected: Promise<void>; closed: Promise<{ code: number; reason: string }> } {
+  let onConnected!: () => void;
+  let onClosed!: (e: { code: number; reason: string }) => void;
+  const connected = new Promise<void>((r) => (onConnected = r));
+  const closed = new Promise<{ code: number; reason: string }>((r) => (onClosed = r));
+  const client = createClient({
+    url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => undefined,
+    on: {
+      connected: () => onConnected(),
+      closed: (e) => onClosed({ code: (e as { code: number }).code, reason: String((e as { reason: string }).reason) }),
+    },
+  });
+  return { client, connected, closed };
+}
+
 /** A real graphql-ws client over a real socket, one subscription, no automatic retries. */
 export function subscribe<T = Record<string, unknown>>(
   httpUrl: string,
@@ -24,17 +48,7 @@ export function subscribe<T = Record<string, unknown>>(
   variables: Record<string, unknown> = {},
   connectionParams: Record<string, unknown> = {},
 ): TestSubscription<T> {
-  let onClosed!: (e: { code: number; reason: string }) => void;
-  const closed = new Promise<{ code: number; reason: string }>((r) => (onClosed = r));
-  const client: Client = createClient({
-    url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams,
-    retryAttempts: 0,
-    lazy: false,
-    onNonLazyError: () => undefined,
-    on: { closed: (e) => onClosed({ code: (e as { code: number }).code, reason: String((e as { reason: string }).reason) }) },
-  });
+  const { client, closed } = connectClient(httpUrl, connectionParams);
   const results: Received<T>[] = [];
   const waiters: (() => void)[] = [];
   const done = new Promise<{ error?: unknown }>((resolve) => {
