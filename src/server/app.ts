@@ -266,7 +266,7 @@ function costAndRatePlugin(maxCost: number, rate: RateLimitConfig | null, metric
       let decision: RateDecision | null = null;
       return {
         didResolveOperation: async ({ schema, document, operationName, request, contextValue }) => {
-          const unstorable = unstorableTextError(document, request.variables);
+          const unstorable = unstorableTextError(document, operationName, request.variables);
           if (unstorable) throw new GraphQLError(unstorable.message, { extensions: { ...unstorable.extensions, http: { status: 400 } } });
           const cost = operationCost(schema, document, operationName, request.variables);
           if (cost > maxCost) {

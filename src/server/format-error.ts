@@ -26,6 +26,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return inner != null && inner !== err && isDatabaseUnavailable(inner);
 }
 
+/** Postgres refused a text parameter: 22021, "invalid byte sequence for encoding UTF8: 0x00". */
+function isUnstorableText(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === '22021') return true;
+  const inner = e.cause ?? (e as { originalError?: unknown }).originalError;
+  return inner != null && inner !== err && isUnstorableText(inner);
+}
+
 /**
  * The one error formatter for HTTP and WebSocket. Expected errors (GraphQLError with a code:
  * bad input, not found, auth, parse and validation errors) reach the client as they are;
@@ -41,6 +50,15 @@ export function formatError(log: Logger, options: { hideSuggestions?: boolean } 
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       // Validation and variable errors alike: whatever phase wrote the suggestion, it goes here.
       return { ...formatted, ...(options.hideSuggestions ? { message: hideSuggestions(formatted.message) } : {}), extensions };
+    }
+    if (isUnstorableText(original)) {
+      // A safety net: arguments are checked where they enter (src/server/unstorable-text.ts,
+      // src/server/input.ts); one that still reached SQL is the caller's text, not our fault.
+      return {
+        message: 'an argument contains a NUL character (U+0000), which text cannot hold',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: ErrorCode.BAD_USER_INPUT, ...(requestId ? { requestId } : {}) },
+      };
     }
     if (isDatabaseUnavailable(original)) {
       log.warn({ err: original, path: formatted.path, requestId }, 'database unavailable');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badUserInput, type ApiError } from './errors';
+import { findUnstorable } from './unstorable-text';
 
 /**
  * The boundary every mutation's input crosses: one zod parse that checks it and copies it into
@@ -10,6 +11,9 @@ import { badUserInput, type ApiError } from './errors';
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, argument: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw inputError(parsed.error, argument);
+  // After the schema, which may say more (a digest names the line): text no column can hold.
+  const unstorable = findUnstorable(parsed.data);
+  if (unstorable) throw badUserInput([argument, ...unstorable.path].join('.'), unstorable.why, { field: unstorable.path.join('.') });
   return parsed.data;
 }
 

@@ -1,4 +1,4 @@
-import { Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
+import { getOperationAST, Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
 import { badUserInput, type ApiError } from './errors';
 
 /**
@@ -44,27 +44,33 @@ function inLiteral(value: ValueNode, path: string): Found | null {
   }
 }
 
-function inJson(value: unknown, path: string): Found | null {
+/** The first string in plain data (JSON, parsed input) that text cannot hold: its path and why, or null. */
+export function findUnstorable(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; why: string } | null {
   if (typeof value === 'string') {
     const why = problem(value);
     return why ? { path, why } : null;
   }
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
-      const found = inJson(v, `${path}[${i}]`);
+      const found = findUnstorable(v, [...path, i]);
       if (found) return found;
     }
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      const found = inJson(v, `${path}.${k}`);
+      const found = findUnstorable(v, [...path, k]);
       if (found) return found;
     }
   }
   return null;
 }
 
-/** BAD_USER_INPUT naming the first argument or variable holding unstorable text, or null. */
-export function unstorableTextError(document: DocumentNode, variables: Record<string, unknown> | null | undefined): ApiError | null {
+/**
+ * BAD_USER_INPUT naming the first argument or variable of a read (query or subscription) holding
+ * unstorable text, or null. Mutations are left to their own input parsing, which names the field
+ * and, for a digest, its line (src/ingest, src/server/input.ts).
+ */
+export function unstorableTextError(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): ApiError | null {
+  if (getOperationAST(document, operationName)?.operation === 'mutation') return null;
   const hits: Found[] = [];
   visit(document, {
     Argument(node) {
@@ -78,10 +84,8 @@ export function unstorableTextError(document: DocumentNode, variables: Record<st
       return false;
     },
   });
-  for (const [name, value] of Object.entries(variables ?? {})) {
-    const found = inJson(value, `$${name}`);
-    if (found) hits.push(found);
-  }
+  const inVariables = findUnstorable(variables ?? {});
+  if (inVariables) hits.push({ path: `$${inVariables.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${p}` : p)).join('')}`, why: inVariables.why });
   const first = hits[0];
   return first ? badUserInput(first.path, first.why) : null;
 }

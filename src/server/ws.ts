@@ -159,7 +159,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         return [err as GraphQLError];
       }
     }
-    const unstorable = unstorableTextError(document, payload.variables);
+    const unstorable = unstorableTextError(document, payload.operationName, payload.variables);
     if (unstorable) return [unstorable];
     const cost = operationCost(options.schema, document, payload.operationName, payload.variables);
     if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];

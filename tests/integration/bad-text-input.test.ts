@@ -1,4 +1,5 @@
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
+import { createApiKey } from '../../src/modules/auth/api-keys';
 import { subscribe } from '../support/ws-client';
 
 /**
@@ -87,5 +88,23 @@ describe('read arguments holding text that cannot be stored are bad input, on bo
     expect(JSON.stringify(error)).toContain('BAD_USER_INPUT');
     expect(JSON.stringify(error)).toContain(JSON.stringify(argument).slice(1, -1));
     await sub.dispose();
+  });
+});
+
+describe('mutation input holding text that cannot be stored is bad input', () => {
+  const ctx = serveTestDatabase({ webhookPolicy: { allow: ['127.0.0.1'] } });
+
+  it('names the field in input objects, and never answers 500 for a plain argument', async () => {
+    const admin = { authorization: `Bearer ${(await createApiKey(ctx.db.db, { name: 'admin', scopes: ['admin'] })).key}` };
+    const key = await gql(ctx.server.url, 'mutation($n: String!) { createApiKey(input: { name: $n, scopes: [READ] }) { key } }', { n: 'a\u0000b' }, admin);
+    expect(key.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.name' });
+    const hook = await gql(ctx.server.url, 'mutation { createWebhook(input: { url: "http://127.0.0.1:9/x", format: JSON, filter: { tags: ["ok", "a\\u0000"] } }) { secret } }', {}, admin);
+    expect(hook.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.filter.tags.1' });
+    // A plain string argument of a mutation reaches SQL as it is: Postgres refuses it, and that is still the caller's error.
+    const revoke = await gql(ctx.server.url, 'mutation($k: ID!) { revokeApiKey(id: $k) { name } }', { k: 'a\u0000b' }, admin);
+    expect(revoke.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(revoke.errors?.[0]?.message).toMatch(/NUL/);
+    const keys = await gql<{ apiKeys: unknown[] }>(ctx.server.url, '{ apiKeys { name } }', {}, admin);
+    expect(keys.data?.apiKeys).toHaveLength(1);
   });
 });
