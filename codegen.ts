@@ -20,6 +20,8 @@ const config: CodegenConfig = {
           Source: '../modules/items/items.repository#SourceRecord',
           ReportConnection: '../modules/pagination/connection#Connection<ReportRecord>',
           ItemConnection: '../modules/pagination/connection#Connection<ItemRecord>',
+          SearchConnection: '../modules/search/search.service#SearchPage',
+          SearchEdge: '../modules/search/search.service#SearchHit',
           ItemEvent: '../modules/events/events.repository#EventRecord',
           PublishResult: '../modules/publishing/publishing.service#StoreResult',
           ApiKey: '../modules/auth/api-keys#ApiKeyRecord',

@@ -5,6 +5,7 @@ import { ReportRecord, SectionRecord } from '../modules/reports/reports.reposito
 import { ItemRecord, SourceRecord } from '../modules/items/items.repository';
 import { EntityRecord } from '../modules/entities/entities.repository';
 import { Connection } from '../modules/pagination/connection';
+import { SearchPage, SearchHit } from '../modules/search/search.service';
 import { EventRecord } from '../modules/events/events.repository';
 import { StoreResult } from '../modules/publishing/publishing.service';
 import { ApiKeyRecord } from '../modules/auth/api-keys';
@@ -108,6 +109,17 @@ export type Entity = {
 export type EntityItemsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Where an item matched: a field's text (or the part of it around the matches) and the matched ranges in it. */
+export type Highlight = {
+  __typename?: 'Highlight';
+  /** title, summary, details, applications, body, extra, entities, tags or sources */
+  field: Scalars['String']['output'];
+  /** Ranges into `snippet`, in order, not overlapping. */
+  matches: Array<TextRange>;
+  /** The original text, not folded; cut to about 200 characters around the first match, with … where cut. No markup. */
+  snippet: Scalars['String']['output'];
 };
 
 export type Importance =
@@ -334,6 +346,12 @@ export type Query = {
   report: Maybe<Report>;
   /** Published reports, newest first. `first` is at most 100. */
   reports: ReportConnection;
+  /**
+   * Published items matching `query`, most relevant first (then newer, then more important).
+   * Words AND together; `"a phrase"` must appear as written; `-word` excludes. Traditional and
+   * Simplified Chinese are the same, English is case-insensitive. `first` is at most 100.
+   */
+  search: SearchConnection;
   /** The API's version (package version). */
   version: Scalars['String']['output'];
   /** Needs ADMIN. */
@@ -369,6 +387,14 @@ export type QueryReportsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ReportFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySearchArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ItemFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query: Scalars['String']['input'];
 };
 
 
@@ -473,6 +499,22 @@ export type RotateWebhookSecretPayload = {
   webhook: Webhook;
 };
 
+export type SearchConnection = {
+  __typename?: 'SearchConnection';
+  edges: Array<SearchEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SearchEdge = {
+  __typename?: 'SearchEdge';
+  cursor: Scalars['String']['output'];
+  highlights: Array<Highlight>;
+  node: Item;
+  /** ts_rank of the item's weighted search document (title and entities weigh most). */
+  score: Scalars['Float']['output'];
+};
+
 /** A heading of the report. News sections hold items; prose sections (editor's insight, further reading) hold a Markdown body. */
 export type Section = {
   __typename?: 'Section';
@@ -542,6 +584,13 @@ export type Subscription = {
 export type SubscriptionItemPublishedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ItemFilter>;
+};
+
+/** A stretch of a highlight's snippet, in UTF-16 code units (JavaScript string indices). */
+export type TextRange = {
+  __typename?: 'TextRange';
+  length: Scalars['Int']['output'];
+  start: Scalars['Int']['output'];
 };
 
 /** An endpoint that gets matching items as they are published, at least once. Needs ADMIN to see. */
@@ -771,6 +820,8 @@ export type ResolversTypes = {
   CreateWebhookPayload: ResolverTypeWrapper<Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityRecord>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Highlight: ResolverTypeWrapper<Highlight>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Importance: Importance;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -795,6 +846,8 @@ export type ResolversTypes = {
   ReportStats: ResolverTypeWrapper<ReportStats>;
   ReportStatsInput: ReportStatsInput;
   RotateWebhookSecretPayload: ResolverTypeWrapper<Omit<RotateWebhookSecretPayload, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
+  SearchConnection: ResolverTypeWrapper<SearchPage>;
+  SearchEdge: ResolverTypeWrapper<SearchHit>;
   Section: ResolverTypeWrapper<SectionRecord>;
   SectionInput: SectionInput;
   Source: ResolverTypeWrapper<SourceRecord>;
@@ -802,6 +855,7 @@ export type ResolversTypes = {
   SourceKind: SourceKind;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TextRange: ResolverTypeWrapper<TextRange>;
   Webhook: ResolverTypeWrapper<WebhookRecord>;
   WebhookDelivery: ResolverTypeWrapper<DeliveryRecord>;
   WebhookDeliveryBatch: ResolverTypeWrapper<WebhookDeliveryBatch>;
@@ -827,6 +881,8 @@ export type ResolversParentTypes = {
   CreateWebhookPayload: Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
   DateTime: Scalars['DateTime']['output'];
   Entity: EntityRecord;
+  Float: Scalars['Float']['output'];
+  Highlight: Highlight;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Item: ItemRecord;
@@ -849,12 +905,15 @@ export type ResolversParentTypes = {
   ReportStats: ReportStats;
   ReportStatsInput: ReportStatsInput;
   RotateWebhookSecretPayload: Omit<RotateWebhookSecretPayload, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
+  SearchConnection: SearchPage;
+  SearchEdge: SearchHit;
   Section: SectionRecord;
   SectionInput: SectionInput;
   Source: SourceRecord;
   SourceInput: SourceInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  TextRange: TextRange;
   Webhook: WebhookRecord;
   WebhookDelivery: DeliveryRecord;
   WebhookDeliveryBatch: WebhookDeliveryBatch;
@@ -906,6 +965,12 @@ export type EntityResolvers<ContextType = GraphQLContext, ParentType extends Res
   lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   mentionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type HighlightResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Highlight'] = ResolversParentTypes['Highlight']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  matches?: Resolver<Array<ResolversTypes['TextRange']>, ParentType, ContextType>;
+  snippet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ItemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Item'] = ResolversParentTypes['Item']> = {
@@ -985,6 +1050,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   latestReport?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType>;
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'slug'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
+  search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'query'>>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   webhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<QueryWebhookArgs, 'id'>>;
   webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
@@ -1034,6 +1100,19 @@ export type RotateWebhookSecretPayloadResolvers<ContextType = GraphQLContext, Pa
   webhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
 };
 
+export type SearchConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchConnection'] = ResolversParentTypes['SearchConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SearchEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SearchEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchEdge'] = ResolversParentTypes['SearchEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  highlights?: Resolver<Array<ResolversTypes['Highlight']>, ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type SectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Section'] = ResolversParentTypes['Section']> = {
   body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1057,6 +1136,11 @@ export type SourceResolvers<ContextType = GraphQLContext, ParentType extends Res
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   itemPublished?: SubscriptionResolver<ResolversTypes['ItemEvent'], "itemPublished", ParentType, ContextType, Partial<SubscriptionItemPublishedArgs>>;
   reportPublished?: SubscriptionResolver<ResolversTypes['Report'], "reportPublished", ParentType, ContextType>;
+};
+
+export type TextRangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TextRange'] = ResolversParentTypes['TextRange']> = {
+  length?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WebhookResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook']> = {
@@ -1128,6 +1212,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   CreateWebhookPayload?: CreateWebhookPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Entity?: EntityResolvers<ContextType>;
+  Highlight?: HighlightResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;
   ItemConnection?: ItemConnectionResolvers<ContextType>;
   ItemEdge?: ItemEdgeResolvers<ContextType>;
@@ -1142,9 +1227,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReportEdge?: ReportEdgeResolvers<ContextType>;
   ReportStats?: ReportStatsResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
+  SearchConnection?: SearchConnectionResolvers<ContextType>;
+  SearchEdge?: SearchEdgeResolvers<ContextType>;
   Section?: SectionResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TextRange?: TextRangeResolvers<ContextType>;
   Webhook?: WebhookResolvers<ContextType>;
   WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
   WebhookDeliveryBatch?: WebhookDeliveryBatchResolvers<ContextType>;

@@ -81,6 +81,8 @@ export interface Token {
   /** UTF-16 offsets into the original (unfolded) text. */
   start: number;
   end: number;
+  /** Where the token's first character ends in the original: a one-character query matching a bigram highlights only that. */
+  headEnd: number;
 }
 
 interface FoldedChar {
@@ -113,7 +115,7 @@ export function tokenise(text: string): Token[] {
   let position = 0;
   const push = (from: number, to: number, kind: TokenKind): void => {
     const t = chars.slice(from, to).map((x) => x.c).join('');
-    if ([...t].length <= MAX_TOKEN_LENGTH) tokens.push({ text: t, kind, position, start: chars[from]!.start, end: chars[to - 1]!.end });
+    if ([...t].length <= MAX_TOKEN_LENGTH) tokens.push({ text: t, kind, position, start: chars[from]!.start, end: chars[to - 1]!.end, headEnd: chars[from]!.end });
     position++;
   };
   let i = 0;
