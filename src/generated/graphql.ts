@@ -196,6 +196,12 @@ export type ItemFilter = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   /** Items at least this important (MEDIUM means MEDIUM or HIGH). */
   minImportance?: InputMaybe<Importance>;
+  /**
+   * Items matching this search query (the syntax of `search`: words, "phrases", -exclusions;
+   * Traditional = Simplified). Subscriptions and webhooks match new items with the same tokeniser.
+   * Blank is no condition.
+   */
+  query?: InputMaybe<Scalars['String']['input']>;
   reportSlug?: InputMaybe<Scalars['String']['input']>;
   /** Items in any of these section keys (top-headlines, key-market-updates…). */
   sections?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -673,6 +679,7 @@ export type WebhookFilter = {
   entities: Maybe<Array<Scalars['String']['output']>>;
   from: Maybe<Scalars['DateTime']['output']>;
   minImportance: Maybe<Importance>;
+  query: Maybe<Scalars['String']['output']>;
   reportSlug: Maybe<Scalars['String']['output']>;
   sections: Maybe<Array<Scalars['String']['output']>>;
   tags: Maybe<Array<Scalars['String']['output']>>;
@@ -1185,6 +1192,7 @@ export type WebhookFilterResolvers<ContextType = GraphQLContext, ParentType exte
   entities?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   from?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   minImportance?: Resolver<Maybe<ResolversTypes['Importance']>, ParentType, ContextType>;
+  query?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reportSlug?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sections?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   tags?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;

@@ -1,7 +1,6 @@
-import type { Item, Report } from '../../src/ingest';
 import { foldForSearch } from '../../src/text/fold';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { exampleReport, store } from '../support/fixtures';
+import { exampleReport, plainItem as item, reportOf, store } from '../support/fixtures';
 import { gql, startTestServer, type TestServer } from '../support/server';
 
 type Hit = {
@@ -15,27 +14,6 @@ const search = (highlights: boolean): string => `query($q: String!, $first: Int,
   search(query: $q, first: $first, after: $after, filter: $f) {
     totalCount edges { cursor score node { id title report { slug } } ${highlights ? 'highlights { field snippet matches { start length } }' : ''} } pageInfo { hasNextPage endCursor }
   } }`;
-
-const item = (position: number, title: string, more: Partial<Item> = {}): Item => ({
-  title,
-  summary: null,
-  details: null,
-  applications: null,
-  body: null,
-  entities: [],
-  importance: 'MEDIUM',
-  sources: [],
-  tags: [],
-  extra: [],
-  position,
-  ...more,
-});
-
-/** A report of the given items in one section, built on the English example's metadata. */
-export function reportOf(slug: string, date: string, items: Item[], draft = false): Report {
-  const base = exampleReport('2026-11-21-ai-digest-en');
-  return { ...base, slug, date, draft, keywords: [], tags: [], sections: [{ ...base.sections[0]!, items }] };
-}
 
 describe('search', () => {
   let db: TestDatabase;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../src/db/client';
-import { parseDigest, type Report } from '../../src/ingest';
+import { parseDigest, type Item, type Report } from '../../src/ingest';
 import { storeReport, type StoreResult } from '../../src/modules/publishing/publishing.service';
 import { EXAMPLES_DIR, SEED_FILE } from './corpus';
 
@@ -28,4 +28,26 @@ export function syntheticReport(slug: string, n: number, date = '2026-01-01T00:0
       })),
   }));
   return { ...base, slug, date, draft: false, sections };
+}
+
+/** An item with only a title (and what `more` gives): a match can come from nowhere else. */
+export const plainItem = (position: number, title: string, more: Partial<Item> = {}): Item => ({
+  title,
+  summary: null,
+  details: null,
+  applications: null,
+  body: null,
+  entities: [],
+  importance: 'MEDIUM',
+  sources: [],
+  tags: [],
+  extra: [],
+  position,
+  ...more,
+});
+
+/** A report of the given items in one section, on the English example's metadata (no tags or keywords). */
+export function reportOf(slug: string, date: string, items: Item[], draft = false): Report {
+  const base = exampleReport('2026-11-21-ai-digest-en');
+  return { ...base, slug, date, draft, keywords: [], tags: [], sections: [{ ...base.sections[0]!, items }] };
 }

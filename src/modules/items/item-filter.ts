@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { foldText, normaliseKey, type Importance } from '../../ingest';
 import { badUserInput } from '../../server/errors';
+import type { SearchDoc } from '../search/search-doc';
+import { matchesDoc, parseSearchQuery, toTsquery, type SearchQuery } from '../search/search-query';
 import { IMPORTANCE_RANK } from './importance-rank';
 
 /** The `ItemFilter` input as GraphQL delivers it. */
@@ -12,6 +14,7 @@ export interface ItemFilterInput {
   reportSlug?: string | null;
   from?: Date | null;
   to?: Date | null;
+  query?: string | null;
 }
 
 /**
@@ -27,6 +30,8 @@ export interface ItemFilter {
   reportSlug: string | null;
   from: Date | null;
   to: Date | null;
+  /** Parsed once; `tsquery` is what SQL matches the stored search document with. */
+  query: { parsed: SearchQuery; tsquery: string } | null;
 }
 
 /** What an item (or an event about it) offers to a filter. */
@@ -37,6 +42,8 @@ export interface ItemFacts {
   entityKeys: readonly string[];
   reportSlug: string;
   publishedAt: Date;
+  /** The item's search document (parsed on first use, once per event: only `query` filters read it). */
+  searchDoc: () => SearchDoc;
 }
 
 const list = z.array(z.string().max(200)).max(50, 'at most 50 values').nullish();
@@ -50,6 +57,7 @@ const filterSchema = z.strictObject({
   minImportance: z.enum(['HIGH', 'MEDIUM', 'LOW'], { message: 'must be HIGH, MEDIUM or LOW' }).nullish(),
   from: instant,
   to: instant,
+  query: z.string().nullish(),
 });
 
 const keys = (values: string[] | null | undefined, fold: (s: string) => string): string[] | null => {
@@ -65,6 +73,7 @@ export function normaliseItemFilter(input: ItemFilterInput | null | undefined, a
   }
   const f = parsed.data;
   if (f.from && f.to && f.from > f.to) throw badUserInput(`${argument}.from`, 'must not be after `to`');
+  const query = f.query?.trim() ? parseSearchQuery(f.query, `${argument}.query`) : null;
   return {
     tagKeys: keys(f.tags, (t) => foldText(t).trim()),
     minRank: f.minImportance ? IMPORTANCE_RANK[f.minImportance] : null,
@@ -73,6 +82,7 @@ export function normaliseItemFilter(input: ItemFilterInput | null | undefined, a
     reportSlug: f.reportSlug ?? null,
     from: f.from ?? null,
     to: f.to ?? null,
+    query: query && { parsed: query, tsquery: toTsquery(query) },
   };
 }
 
@@ -84,5 +94,6 @@ export function matchesItem(filter: ItemFilter, item: ItemFacts): boolean {
   if (filter.entityKeys && !filter.entityKeys.some((e) => item.entityKeys.includes(e))) return false;
   if (filter.from && item.publishedAt < filter.from) return false;
   if (filter.to && item.publishedAt > filter.to) return false;
+  if (filter.query && !matchesDoc(filter.query.parsed, item.searchDoc())) return false;
   return true;
 }

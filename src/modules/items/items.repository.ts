@@ -43,6 +43,7 @@ export function itemFilterSql(f: ItemFilter): SQL | undefined {
       sql`EXISTS (SELECT 1 FROM ${itemEntities} JOIN ${entities} ON ${entities.id} = ${itemEntities.entityId} WHERE ${itemEntities.itemId} = ${items.id} AND ${inArray(entities.key, f.entityKeys)})`,
     );
   }
+  if (f.query) conds.push(sql`${items.search} @@ ${f.query.tsquery}::tsquery`);
   return and(...conds);
 }
 
