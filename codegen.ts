@@ -22,6 +22,7 @@ const config: CodegenConfig = {
           ItemConnection: '../modules/pagination/connection#Connection<ItemRecord>',
           SearchConnection: '../modules/search/search.service#SearchPage',
           SearchEdge: '../modules/search/search.service#SearchHit',
+          EntityTrend: '../modules/entities/entity-trends.service#EntityTrendRecord',
           ItemEvent: '../modules/events/events.repository#EventRecord',
           PublishResult: '../modules/publishing/publishing.service#StoreResult',
           ApiKey: '../modules/auth/api-keys#ApiKeyRecord',

@@ -6,6 +6,7 @@ import { ItemRecord, SourceRecord } from '../modules/items/items.repository';
 import { EntityRecord } from '../modules/entities/entities.repository';
 import { Connection } from '../modules/pagination/connection';
 import { SearchPage, SearchHit } from '../modules/search/search.service';
+import { EntityTrendRecord } from '../modules/entities/entity-trends.service';
 import { EventRecord } from '../modules/events/events.repository';
 import { StoreResult } from '../modules/publishing/publishing.service';
 import { ApiKeyRecord } from '../modules/auth/api-keys';
@@ -102,6 +103,13 @@ export type Entity = {
   mentionCount: Scalars['Int']['output'];
   /** Display name, as first seen. */
   name: Scalars['String']['output'];
+  /** Entities mentioned in the same published items most often, most first (ties by name). `first` defaults to 10, at most 100. */
+  related: Array<Entity>;
+  /**
+   * Published items mentioning the entity per bucket, empty buckets included, from `from` (default: first seen)
+   * to `to` (default: last seen). At most 1,000 buckets.
+   */
+  timeline: Array<EntityCount>;
 };
 
 
@@ -109,6 +117,38 @@ export type Entity = {
 export type EntityItemsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A company, model, product, person or concept named by items (關鍵實體). */
+export type EntityRelatedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A company, model, product, person or concept named by items (關鍵實體). */
+export type EntityTimelineArgs = {
+  bucket?: InputMaybe<TimeBucket>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type EntityCount = {
+  __typename?: 'EntityCount';
+  mentions: Scalars['Int']['output'];
+  /** The bucket's first instant. */
+  start: Scalars['DateTime']['output'];
+};
+
+export type EntityTrend = {
+  __typename?: 'EntityTrend';
+  /** (mentions - previousMentions) / previousMentions; null when the entity was not mentioned before. */
+  change: Maybe<Scalars['Float']['output']>;
+  entity: Entity;
+  /** Published items mentioning the entity in the window. */
+  mentions: Scalars['Int']['output'];
+  /** The same, in the window of the same length just before. */
+  previousMentions: Scalars['Int']['output'];
 };
 
 /** Where an item matched: a field's text (or the part of it around the matches) and the matched ranges in it. */
@@ -358,6 +398,11 @@ export type Query = {
    * Simplified Chinese are the same, English is case-insensitive. `first` is at most 100.
    */
   search: SearchConnection;
+  /**
+   * Entities rising most in the window ending `at` (default now): ranked by the growth in mentions against the
+   * window before, then by mentions. Only entities mentioned in the window. `first` is at most 100.
+   */
+  trendingEntities: Array<EntityTrend>;
   /** The API's version (package version). */
   version: Scalars['String']['output'];
   /** Needs ADMIN. */
@@ -401,6 +446,13 @@ export type QuerySearchArgs = {
   filter?: InputMaybe<ItemFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
+};
+
+
+export type QueryTrendingEntitiesArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  window?: InputMaybe<TrendWindow>;
 };
 
 
@@ -598,6 +650,18 @@ export type TextRange = {
   length: Scalars['Int']['output'];
   start: Scalars['Int']['output'];
 };
+
+/** Buckets of a timeline, in UTC: calendar days, ISO weeks (from Monday) or calendar months. */
+export type TimeBucket =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
+
+/** A window of time ending at an instant: the last 24 hours, 7 days or 30 days. */
+export type TrendWindow =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
 
 /** An endpoint that gets matching items as they are published, at least once. Needs ADMIN to see. */
 export type Webhook = {
@@ -827,6 +891,8 @@ export type ResolversTypes = {
   CreateWebhookPayload: ResolverTypeWrapper<Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityRecord>;
+  EntityCount: ResolverTypeWrapper<EntityCount>;
+  EntityTrend: ResolverTypeWrapper<EntityTrendRecord>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Highlight: ResolverTypeWrapper<Highlight>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -863,6 +929,8 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TextRange: ResolverTypeWrapper<TextRange>;
+  TimeBucket: TimeBucket;
+  TrendWindow: TrendWindow;
   Webhook: ResolverTypeWrapper<WebhookRecord>;
   WebhookDelivery: ResolverTypeWrapper<DeliveryRecord>;
   WebhookDeliveryBatch: ResolverTypeWrapper<WebhookDeliveryBatch>;
@@ -888,6 +956,8 @@ export type ResolversParentTypes = {
   CreateWebhookPayload: Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
   DateTime: Scalars['DateTime']['output'];
   Entity: EntityRecord;
+  EntityCount: EntityCount;
+  EntityTrend: EntityTrendRecord;
   Float: Scalars['Float']['output'];
   Highlight: Highlight;
   ID: Scalars['ID']['output'];
@@ -972,6 +1042,20 @@ export type EntityResolvers<ContextType = GraphQLContext, ParentType extends Res
   lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   mentionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  related?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType, Partial<EntityRelatedArgs>>;
+  timeline?: Resolver<Array<ResolversTypes['EntityCount']>, ParentType, ContextType, RequireFields<EntityTimelineArgs, 'bucket'>>;
+};
+
+export type EntityCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EntityCount'] = ResolversParentTypes['EntityCount']> = {
+  mentions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type EntityTrendResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EntityTrend'] = ResolversParentTypes['EntityTrend']> = {
+  change?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
+  mentions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  previousMentions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type HighlightResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Highlight'] = ResolversParentTypes['Highlight']> = {
@@ -1058,6 +1142,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'slug'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
   search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'query'>>;
+  trendingEntities?: Resolver<Array<ResolversTypes['EntityTrend']>, ParentType, ContextType, RequireFields<QueryTrendingEntitiesArgs, 'first' | 'window'>>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   webhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<QueryWebhookArgs, 'id'>>;
   webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
@@ -1220,6 +1305,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   CreateWebhookPayload?: CreateWebhookPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Entity?: EntityResolvers<ContextType>;
+  EntityCount?: EntityCountResolvers<ContextType>;
+  EntityTrend?: EntityTrendResolvers<ContextType>;
   Highlight?: HighlightResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;
   ItemConnection?: ItemConnectionResolvers<ContextType>;
