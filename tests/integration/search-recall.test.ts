@@ -3,29 +3,25 @@ import { join } from 'node:path';
 import { parseDigest } from '../../src/ingest';
 import { storeReport } from '../../src/modules/publishing/publishing.service';
 import { describeWithCorpus, EAGLE_DIR, SEED_FILE } from '../support/corpus';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exampleReport, store } from '../support/fixtures';
 import { LABELLED_QUERIES } from '../support/search-labels';
-import { gql, startTestServer, type TestServer } from '../support/server';
+import { gql, serveTestDatabase } from '../support/server';
+
+// Loading the 58 digests is the slow part, on a busy machine too.
+jest.setTimeout(120_000);
 
 const SEARCH = 'query($q: String!) { search(query: $q, first: 10) { edges { node { title } } } }';
 
 describeWithCorpus('search recall on the labelled query set (examples + ../shared/corpus)', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await store(db, exampleReport('2026-11-20-ai-intel'));
-    await store(db, exampleReport('2026-11-21-ai-digest-en'));
-    for (const file of [SEED_FILE, ...readdirSync(EAGLE_DIR).filter((f) => f.endsWith('.md')).map((f) => join(EAGLE_DIR, f))]) {
-      await storeReport(db.db, parseDigest(readFileSync(file), { fileName: file.split('/').pop()! }), { deferEntityStats: true });
-    }
-    server = await startTestServer(db);
-  }, 120_000);
-  afterAll(async () => {
-    await server.close();
-    await db.dispose();
+  // Bulk-loaded like an archive import: the per-report entity stats are not what this measures.
+  const ctx = serveTestDatabase({
+    seed: async (db) => {
+      await store(db, exampleReport('2026-11-20-ai-intel'));
+      await store(db, exampleReport('2026-11-21-ai-digest-en'));
+      for (const file of [SEED_FILE, ...readdirSync(EAGLE_DIR).filter((f) => f.endsWith('.md')).map((f) => join(EAGLE_DIR, f))]) {
+        await storeReport(db.db, parseDigest(readFileSync(file), { fileName: file.split('/').pop()! }), { deferEntityStats: true });
+      }
+    },
   });
 
   it('has at least 40 queries of every kind, each with something to find', () => {
@@ -37,7 +33,7 @@ describeWithCorpus('search recall on the labelled query set (examples + ../share
   it('finds at least 95% of the relevant items in the first 10 results (recall@10)', async () => {
     const perQuery: { query: string; kind: string; recall: number; missed: string[] }[] = [];
     for (const { query, kind, relevant } of LABELLED_QUERIES) {
-      const res = await gql<{ search: { edges: { node: { title: string } }[] } }>(server.url, SEARCH, { q: query });
+      const res = await gql<{ search: { edges: { node: { title: string } }[] } }>(ctx.server.url, SEARCH, { q: query });
       expect(res.errors).toBeUndefined();
       const top = new Set(res.data!.search.edges.map((e) => e.node.title));
       const missed = relevant.filter((t) => !top.has(t));

@@ -25,30 +25,43 @@ export interface SearchTsqueries {
   rank: string;
 }
 
-const rank = (q: SearchTsqueries): SQL<number> => sql<number>`ts_rank(${items.search}, ${q.rank}::tsquery)`;
+/**
+ * Matches are ranked among the newest RANK_WINDOW of them: a score needs the candidate's whole
+ * document, and a word found in most of ten years of items would otherwise have every one of them
+ * read and scored (hundreds of ms). Queries with fewer matches are ranked whole; `totalCount`
+ * always counts every match.
+ */
+export const RANK_WINDOW = 1000;
 
-const after = (tsquery: SearchTsqueries, k: SearchKey | null): SQL | undefined => {
-  if (!k) return undefined;
-  // float4 on both sides: the score went out as the real ts_rank gave and comes back cast the same.
-  const s = sql`${k.score}::real`;
-  const at = ts(k.publishedAt);
-  return sql`(${rank(tsquery)} < ${s} OR (${rank(tsquery)} = ${s} AND (${items.publishedAt} < ${at} OR (${items.publishedAt} = ${at} AND (${items.importanceRank} < ${k.importanceRank} OR (${items.importanceRank} = ${k.importanceRank} AND (${items.position}, ${items.id}) > (${k.position}, ${k.id}::uuid)))))))`;
-};
+const matches = (q: SearchTsqueries, filter: ItemFilter): SQL | undefined => and(itemFilterSql(filter), sql`${items.search} @@ ${q.match}::tsquery`);
 
 /** Published items matching the query and the filter, best first. */
-export async function searchItems(db: Executor, tsquery: SearchTsqueries, filter: ItemFilter, limit: number, from: SearchKey | null): Promise<SearchRow[]> {
-  return db
-    .select({ ...itemColumns, score: rank(tsquery) })
+export async function searchItems(db: Executor, q: SearchTsqueries, filter: ItemFilter, limit: number, from: SearchKey | null): Promise<SearchRow[]> {
+  const c = db
+    .select({ ...itemColumns, search: items.search })
     .from(items)
-    .where(and(itemFilterSql(filter), sql`${items.search} @@ ${tsquery.match}::tsquery`, after(tsquery, from)))
-    .orderBy(desc(rank(tsquery)), newestFirst(items.publishedAt), desc(items.importanceRank), asc(items.position), asc(items.id))
+    .where(matches(q, filter))
+    .orderBy(newestFirst(items.publishedAt), asc(items.position), asc(items.id))
+    .limit(RANK_WINDOW)
+    .as('c');
+  const score = sql<number>`ts_rank(${c.search}, ${q.rank}::tsquery)`;
+  const after = (k: SearchKey): SQL => {
+    // float4 on both sides: the score went out as the real ts_rank gave and comes back cast the same.
+    const s = sql`${k.score}::real`;
+    const at = ts(k.publishedAt);
+    return sql`(${score} < ${s} OR (${score} = ${s} AND (${c.publishedAt} < ${at} OR (${c.publishedAt} = ${at} AND (${c.importanceRank} < ${k.importanceRank} OR (${c.importanceRank} = ${k.importanceRank} AND (${c.position}, ${c.id}) > (${k.position}, ${k.id}::uuid)))))))`;
+  };
+  const columns = Object.fromEntries(Object.keys(itemColumns).map((k) => [k, c[k as keyof typeof itemColumns]])) as unknown as typeof itemColumns;
+  const rows = await db
+    .select({ ...columns, score })
+    .from(c)
+    .where(from ? after(from) : undefined)
+    .orderBy(desc(score), newestFirst(c.publishedAt), desc(c.importanceRank), asc(c.position), asc(c.id))
     .limit(limit);
+  return rows as SearchRow[];
 }
 
-export async function countSearch(db: Executor, tsquery: SearchTsqueries, filter: ItemFilter): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(items)
-    .where(and(itemFilterSql(filter), sql`${items.search} @@ ${tsquery.match}::tsquery`));
+export async function countSearch(db: Executor, q: SearchTsqueries, filter: ItemFilter): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(items).where(matches(q, filter));
   return row!.n;
 }
