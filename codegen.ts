@@ -23,6 +23,7 @@ const config: CodegenConfig = {
           SearchConnection: '../modules/search/search.service#SearchPage',
           SearchEdge: '../modules/search/search.service#SearchHit',
           EntityTrend: '../modules/entities/entity-trends.service#EntityTrendRecord',
+          RelatedItem: '../modules/items/related-items.service#RelatedItemRecord',
           ItemEvent: '../modules/events/events.repository#EventRecord',
           PublishResult: '../modules/publishing/publishing.service#StoreResult',
           ApiKey: '../modules/auth/api-keys#ApiKeyRecord',

@@ -7,6 +7,7 @@ import { EntityRecord } from '../modules/entities/entities.repository';
 import { Connection } from '../modules/pagination/connection';
 import { SearchPage, SearchHit } from '../modules/search/search.service';
 import { EntityTrendRecord } from '../modules/entities/entity-trends.service';
+import { RelatedItemRecord } from '../modules/items/related-items.service';
 import { EventRecord } from '../modules/events/events.repository';
 import { StoreResult } from '../modules/publishing/publishing.service';
 import { ApiKeyRecord } from '../modules/auth/api-keys';
@@ -184,6 +185,8 @@ export type Item = {
   /** Order within the report, from 1. */
   position: Scalars['Int']['output'];
   publishedAt: Scalars['DateTime']['output'];
+  /** Published items of other reports in the same story, earlier and later, newest first. `first` is at most 100. */
+  related: Array<RelatedItem>;
   report: Report;
   section: Section;
   sources: Array<Source>;
@@ -194,6 +197,12 @@ export type Item = {
   title: Scalars['String']['output'];
   /** When this item's content last changed. */
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** One news item of a report. */
+export type ItemRelatedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type ItemConnection = {
@@ -459,6 +468,21 @@ export type QueryTrendingEntitiesArgs = {
 export type QueryWebhookArgs = {
   id: Scalars['ID']['input'];
 };
+
+export type RelatedItem = {
+  __typename?: 'RelatedItem';
+  item: Item;
+  reasons: Array<RelationReason>;
+};
+
+/** Why two items belong to one story. */
+export type RelationReason =
+  /** They cite the same URL or arXiv paper. */
+  | 'SAME_SOURCE'
+  /** They name two or more of the same entities. */
+  | 'SHARED_ENTITIES'
+  /** Their titles share most of their words (Traditional = Simplified). */
+  | 'SIMILAR_TEXT';
 
 /** A daily digest: sections of items, as the generator published it. */
 export type Report = {
@@ -911,6 +935,8 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PublishResult: ResolverTypeWrapper<StoreResult>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RelatedItem: ResolverTypeWrapper<RelatedItemRecord>;
+  RelationReason: RelationReason;
   Report: ResolverTypeWrapper<ReportRecord>;
   ReportConnection: ResolverTypeWrapper<Connection<ReportRecord>>;
   ReportEdge: ResolverTypeWrapper<Omit<ReportEdge, 'node'> & { node: ResolversTypes['Report'] }>;
@@ -974,6 +1000,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   PublishResult: StoreResult;
   Query: Record<PropertyKey, never>;
+  RelatedItem: RelatedItemRecord;
   Report: ReportRecord;
   ReportConnection: Connection<ReportRecord>;
   ReportEdge: Omit<ReportEdge, 'node'> & { node: ResolversParentTypes['Report'] };
@@ -1074,6 +1101,7 @@ export type ItemResolvers<ContextType = GraphQLContext, ParentType extends Resol
   importance?: Resolver<Maybe<ResolversTypes['Importance']>, ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  related?: Resolver<Array<ResolversTypes['RelatedItem']>, ParentType, ContextType, RequireFields<ItemRelatedArgs, 'first'>>;
   report?: Resolver<ResolversTypes['Report'], ParentType, ContextType>;
   section?: Resolver<ResolversTypes['Section'], ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
@@ -1146,6 +1174,11 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   webhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<QueryWebhookArgs, 'id'>>;
   webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
+};
+
+export type RelatedItemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RelatedItem'] = ResolversParentTypes['RelatedItem']> = {
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['RelationReason']>, ParentType, ContextType>;
 };
 
 export type ReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
@@ -1317,6 +1350,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   PublishResult?: PublishResultResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RelatedItem?: RelatedItemResolvers<ContextType>;
   Report?: ReportResolvers<ContextType>;
   ReportConnection?: ReportConnectionResolvers<ContextType>;
   ReportEdge?: ReportEdgeResolvers<ContextType>;

@@ -1,6 +1,6 @@
-import DataLoader from 'dataloader';
 import type { GraphQLContext } from '../../server/context';
 import { badUserInput } from '../../server/errors';
+import { loaderFor } from '../loading/arg-loaders';
 import { pageSize } from '../pagination/cursor';
 import type { EntityRecord } from './entities.repository';
 import * as repo from './entity-trends.repository';
@@ -48,19 +48,6 @@ function nextBucket(t: Date, bucket: TimeBucket): Date {
   if (bucket === 'MONTH') d.setUTCMonth(d.getUTCMonth() + 1);
   else d.setUTCDate(d.getUTCDate() + (bucket === 'WEEK' ? 7 : 1));
   return d;
-}
-
-/**
- * Loaders whose batch depends on field arguments (a timeline's window, a related list's length):
- * one per distinct arguments, living as long as the request's (or the event's) loaders.
- */
-const argLoaders = new WeakMap<object, Map<string, DataLoader<string, unknown>>>();
-function loaderFor<V>(ctx: GraphQLContext, key: string, batch: (ids: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
-  let byKey = argLoaders.get(ctx.loaders);
-  if (!byKey) argLoaders.set(ctx.loaders, (byKey = new Map()));
-  let loader = byKey.get(key);
-  if (!loader) byKey.set(key, (loader = new DataLoader(batch as (ids: readonly string[]) => Promise<unknown[]>)));
-  return loader as DataLoader<string, V>;
 }
 
 export async function entityTimeline(
