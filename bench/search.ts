@@ -7,8 +7,10 @@
  * GIN index. Prints a Markdown section to add to bench/RESULTS.md.
  */
 import { performance } from 'node:perf_hooks';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { openDatabase } from '../src/db/client';
+import { openDatabase, type Db } from '../src/db/client';
+import * as tables from '../src/db/tables';
 import { normaliseItemFilter } from '../src/modules/items/item-filter';
 import { refreshAllEntityStats, storeReport } from '../src/modules/publishing/publishing.service';
 import { parseSearchQuery, toTsquery } from '../src/modules/search/search-query';
@@ -65,11 +67,15 @@ async function main(): Promise<void> {
     rows.push(`| ${kind} | \`${q}\` | ${total} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.95).toFixed(1)} |`);
     console.error(rows.at(-1));
     if (kind === 'Chinese, 2 characters' || kind.startsWith('rare')) {
-      const plan = (await client.unsafe(
-        `EXPLAIN (ANALYZE, COSTS OFF) SELECT id, ts_rank(search, $1::tsquery) AS score FROM items WHERE NOT draft AND search @@ $1::tsquery ORDER BY score DESC, published_at DESC, importance_rank DESC, position, id LIMIT 21`,
-        [ts.match],
-      )) as unknown as { 'QUERY PLAN': string }[];
-      explain += `-- ${q}\n${plan.map((r) => r['QUERY PLAN']).join('\n')}\n\n`;
+      // The SQL the repository sends, captured, then explained with its parameters.
+      const captured: { query: string; params: unknown[] }[] = [];
+      const logged = drizzle({ client, schema: tables, logger: { logQuery: (query, params) => void captured.push({ query, params }) } }) as unknown as Db;
+      await searchItems(logged, ts, filter, 21, null);
+      await countSearch(logged, ts, filter);
+      for (const c of captured) {
+        const plan = (await client.unsafe(`EXPLAIN (ANALYZE, COSTS OFF) ${c.query}`, c.params as never[])) as unknown as { 'QUERY PLAN': string }[];
+        explain += `-- ${q}: ${c.query}\n${plan.map((r) => r['QUERY PLAN']).join('\n')}\n\n`;
+      }
     }
   }
 
