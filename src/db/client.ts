@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { backfillSearch } from '../modules/search/search-backfill';
 import { lockDataDir } from './data-dir-lock';
 import { migrationsFolder } from './paths';
 import * as tables from './tables';
@@ -146,6 +147,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     statements: stats,
     migrate: async () => {
       await migratePglite(drizzlePglite({ client }), { migrationsFolder: migrationsFolder() });
+      await backfillSearch(db);
     },
     ping: async () => {
       await client.query('SELECT 1');
@@ -190,6 +192,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       try {
         await single`SELECT pg_advisory_lock(7262531)`;
         await migratePostgres(drizzlePostgres({ client: single }), { migrationsFolder: migrationsFolder() });
+        // What SQL cannot fill (search documents are tokenised in JS), under the same lock.
+        await backfillSearch(drizzlePostgres({ client: single, schema: tables }) as unknown as Db);
       } finally {
         await single.end({ timeout: 5 });
       }

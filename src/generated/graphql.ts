@@ -5,6 +5,9 @@ import { ReportRecord, SectionRecord } from '../modules/reports/reports.reposito
 import { ItemRecord, SourceRecord } from '../modules/items/items.repository';
 import { EntityRecord } from '../modules/entities/entities.repository';
 import { Connection } from '../modules/pagination/connection';
+import { SearchPage, SearchHit } from '../modules/search/search.service';
+import { EntityTrendRecord } from '../modules/entities/entity-trends.service';
+import { RelatedItemRecord } from '../modules/items/related-items.service';
 import { EventRecord } from '../modules/events/events.repository';
 import { StoreResult } from '../modules/publishing/publishing.service';
 import { ApiKeyRecord } from '../modules/auth/api-keys';
@@ -101,6 +104,13 @@ export type Entity = {
   mentionCount: Scalars['Int']['output'];
   /** Display name, as first seen. */
   name: Scalars['String']['output'];
+  /** Entities mentioned in the same published items most often, most first (ties by name). `first` defaults to 10, at most 100. */
+  related: Array<Entity>;
+  /**
+   * Published items mentioning the entity per bucket, empty buckets included, from `from` (default: first seen)
+   * to `to` (default: last seen). At most 1,000 buckets.
+   */
+  timeline: Array<EntityCount>;
 };
 
 
@@ -108,6 +118,49 @@ export type Entity = {
 export type EntityItemsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A company, model, product, person or concept named by items (關鍵實體). */
+export type EntityRelatedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A company, model, product, person or concept named by items (關鍵實體). */
+export type EntityTimelineArgs = {
+  bucket?: InputMaybe<TimeBucket>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type EntityCount = {
+  __typename?: 'EntityCount';
+  mentions: Scalars['Int']['output'];
+  /** The bucket's first instant. */
+  start: Scalars['DateTime']['output'];
+};
+
+export type EntityTrend = {
+  __typename?: 'EntityTrend';
+  /** (mentions - previousMentions) / previousMentions; null when the entity was not mentioned before. */
+  change: Maybe<Scalars['Float']['output']>;
+  entity: Entity;
+  /** Published items mentioning the entity in the window. */
+  mentions: Scalars['Int']['output'];
+  /** The same, in the window of the same length just before. */
+  previousMentions: Scalars['Int']['output'];
+};
+
+/** Where an item matched: a field's text (or the part of it around the matches) and the matched ranges in it. */
+export type Highlight = {
+  __typename?: 'Highlight';
+  /** title, summary, details, applications, body, extra, entities, tags or sources */
+  field: Scalars['String']['output'];
+  /** Ranges into `snippet`, in order, not overlapping. */
+  matches: Array<TextRange>;
+  /** The original text, not folded; cut to about 200 characters around the first match, with … where cut. No markup. */
+  snippet: Scalars['String']['output'];
 };
 
 export type Importance =
@@ -132,6 +185,8 @@ export type Item = {
   /** Order within the report, from 1. */
   position: Scalars['Int']['output'];
   publishedAt: Scalars['DateTime']['output'];
+  /** Published items of other reports in the same story, earlier and later, newest first. `first` is at most 100. */
+  related: Array<RelatedItem>;
   report: Report;
   section: Section;
   sources: Array<Source>;
@@ -142,6 +197,12 @@ export type Item = {
   title: Scalars['String']['output'];
   /** When this item's content last changed. */
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** One news item of a report. */
+export type ItemRelatedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type ItemConnection = {
@@ -184,6 +245,12 @@ export type ItemFilter = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   /** Items at least this important (MEDIUM means MEDIUM or HIGH). */
   minImportance?: InputMaybe<Importance>;
+  /**
+   * Items matching this search query (the syntax of `search`: words, "phrases", -exclusions;
+   * Traditional = Simplified). Subscriptions and webhooks match new items with the same tokeniser.
+   * Blank is no condition.
+   */
+  query?: InputMaybe<Scalars['String']['input']>;
   reportSlug?: InputMaybe<Scalars['String']['input']>;
   /** Items in any of these section keys (top-headlines, key-market-updates…). */
   sections?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -334,6 +401,17 @@ export type Query = {
   report: Maybe<Report>;
   /** Published reports, newest first. `first` is at most 100. */
   reports: ReportConnection;
+  /**
+   * Published items matching `query`, most relevant first (then newer, then more important).
+   * Words AND together; `"a phrase"` must appear as written; `-word` excludes. Traditional and
+   * Simplified Chinese are the same, English is case-insensitive. `first` is at most 100.
+   */
+  search: SearchConnection;
+  /**
+   * Entities rising most in the window ending `at` (default now): ranked by the growth in mentions against the
+   * window before, then by mentions. Only entities mentioned in the window. `first` is at most 100.
+   */
+  trendingEntities: Array<EntityTrend>;
   /** The API's version (package version). */
   version: Scalars['String']['output'];
   /** Needs ADMIN. */
@@ -372,9 +450,39 @@ export type QueryReportsArgs = {
 };
 
 
+export type QuerySearchArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ItemFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query: Scalars['String']['input'];
+};
+
+
+export type QueryTrendingEntitiesArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  window?: InputMaybe<TrendWindow>;
+};
+
+
 export type QueryWebhookArgs = {
   id: Scalars['ID']['input'];
 };
+
+export type RelatedItem = {
+  __typename?: 'RelatedItem';
+  item: Item;
+  reasons: Array<RelationReason>;
+};
+
+/** Why two items belong to one story. */
+export type RelationReason =
+  /** They cite the same URL or arXiv paper. */
+  | 'SAME_SOURCE'
+  /** They name two or more of the same entities. */
+  | 'SHARED_ENTITIES'
+  /** Their titles share most of their words (Traditional = Simplified). */
+  | 'SIMILAR_TEXT';
 
 /** A daily digest: sections of items, as the generator published it. */
 export type Report = {
@@ -475,6 +583,22 @@ export type RotateWebhookSecretPayload = {
   webhook: Webhook;
 };
 
+export type SearchConnection = {
+  __typename?: 'SearchConnection';
+  edges: Array<SearchEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SearchEdge = {
+  __typename?: 'SearchEdge';
+  cursor: Scalars['String']['output'];
+  highlights: Array<Highlight>;
+  node: Item;
+  /** ts_rank of the item's weighted search document (title and entities weigh most). */
+  score: Scalars['Float']['output'];
+};
+
 /** A heading of the report. News sections hold items; prose sections (editor's insight, further reading) hold a Markdown body. */
 export type Section = {
   __typename?: 'Section';
@@ -545,6 +669,25 @@ export type SubscriptionItemPublishedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ItemFilter>;
 };
+
+/** A stretch of a highlight's snippet, in UTF-16 code units (JavaScript string indices). */
+export type TextRange = {
+  __typename?: 'TextRange';
+  length: Scalars['Int']['output'];
+  start: Scalars['Int']['output'];
+};
+
+/** Buckets of a timeline, in UTC: calendar days, ISO weeks (from Monday) or calendar months. */
+export type TimeBucket =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
+
+/** A window of time ending at an instant: the last 24 hours, 7 days or 30 days. */
+export type TrendWindow =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
 
 /** An endpoint that gets matching items as they are published, at least once. Needs ADMIN to see. */
 export type Webhook = {
@@ -626,6 +769,7 @@ export type WebhookFilter = {
   entities: Maybe<Array<Scalars['String']['output']>>;
   from: Maybe<Scalars['DateTime']['output']>;
   minImportance: Maybe<Importance>;
+  query: Maybe<Scalars['String']['output']>;
   reportSlug: Maybe<Scalars['String']['output']>;
   sections: Maybe<Array<Scalars['String']['output']>>;
   tags: Maybe<Array<Scalars['String']['output']>>;
@@ -773,6 +917,10 @@ export type ResolversTypes = {
   CreateWebhookPayload: ResolverTypeWrapper<Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityRecord>;
+  EntityCount: ResolverTypeWrapper<EntityCount>;
+  EntityTrend: ResolverTypeWrapper<EntityTrendRecord>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Highlight: ResolverTypeWrapper<Highlight>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Importance: Importance;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -789,6 +937,8 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PublishResult: ResolverTypeWrapper<StoreResult>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RelatedItem: ResolverTypeWrapper<RelatedItemRecord>;
+  RelationReason: RelationReason;
   Report: ResolverTypeWrapper<ReportRecord>;
   ReportConnection: ResolverTypeWrapper<Connection<ReportRecord>>;
   ReportEdge: ResolverTypeWrapper<Omit<ReportEdge, 'node'> & { node: ResolversTypes['Report'] }>;
@@ -797,6 +947,8 @@ export type ResolversTypes = {
   ReportStats: ResolverTypeWrapper<ReportStats>;
   ReportStatsInput: ReportStatsInput;
   RotateWebhookSecretPayload: ResolverTypeWrapper<Omit<RotateWebhookSecretPayload, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
+  SearchConnection: ResolverTypeWrapper<SearchPage>;
+  SearchEdge: ResolverTypeWrapper<SearchHit>;
   Section: ResolverTypeWrapper<SectionRecord>;
   SectionInput: SectionInput;
   Source: ResolverTypeWrapper<SourceRecord>;
@@ -804,6 +956,9 @@ export type ResolversTypes = {
   SourceKind: SourceKind;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TextRange: ResolverTypeWrapper<TextRange>;
+  TimeBucket: TimeBucket;
+  TrendWindow: TrendWindow;
   Webhook: ResolverTypeWrapper<WebhookRecord>;
   WebhookDelivery: ResolverTypeWrapper<DeliveryRecord>;
   WebhookDeliveryBatch: ResolverTypeWrapper<WebhookDeliveryBatch>;
@@ -829,6 +984,10 @@ export type ResolversParentTypes = {
   CreateWebhookPayload: Omit<CreateWebhookPayload, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
   DateTime: Scalars['DateTime']['output'];
   Entity: EntityRecord;
+  EntityCount: EntityCount;
+  EntityTrend: EntityTrendRecord;
+  Float: Scalars['Float']['output'];
+  Highlight: Highlight;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Item: ItemRecord;
@@ -843,6 +1002,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   PublishResult: StoreResult;
   Query: Record<PropertyKey, never>;
+  RelatedItem: RelatedItemRecord;
   Report: ReportRecord;
   ReportConnection: Connection<ReportRecord>;
   ReportEdge: Omit<ReportEdge, 'node'> & { node: ResolversParentTypes['Report'] };
@@ -851,12 +1011,15 @@ export type ResolversParentTypes = {
   ReportStats: ReportStats;
   ReportStatsInput: ReportStatsInput;
   RotateWebhookSecretPayload: Omit<RotateWebhookSecretPayload, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
+  SearchConnection: SearchPage;
+  SearchEdge: SearchHit;
   Section: SectionRecord;
   SectionInput: SectionInput;
   Source: SourceRecord;
   SourceInput: SourceInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  TextRange: TextRange;
   Webhook: WebhookRecord;
   WebhookDelivery: DeliveryRecord;
   WebhookDeliveryBatch: WebhookDeliveryBatch;
@@ -908,6 +1071,26 @@ export type EntityResolvers<ContextType = GraphQLContext, ParentType extends Res
   lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   mentionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  related?: Resolver<Array<ResolversTypes['Entity']>, ParentType, ContextType, Partial<EntityRelatedArgs>>;
+  timeline?: Resolver<Array<ResolversTypes['EntityCount']>, ParentType, ContextType, RequireFields<EntityTimelineArgs, 'bucket'>>;
+};
+
+export type EntityCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EntityCount'] = ResolversParentTypes['EntityCount']> = {
+  mentions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type EntityTrendResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EntityTrend'] = ResolversParentTypes['EntityTrend']> = {
+  change?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
+  mentions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  previousMentions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type HighlightResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Highlight'] = ResolversParentTypes['Highlight']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  matches?: Resolver<Array<ResolversTypes['TextRange']>, ParentType, ContextType>;
+  snippet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ItemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Item'] = ResolversParentTypes['Item']> = {
@@ -920,6 +1103,7 @@ export type ItemResolvers<ContextType = GraphQLContext, ParentType extends Resol
   importance?: Resolver<Maybe<ResolversTypes['Importance']>, ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  related?: Resolver<Array<ResolversTypes['RelatedItem']>, ParentType, ContextType, RequireFields<ItemRelatedArgs, 'first'>>;
   report?: Resolver<ResolversTypes['Report'], ParentType, ContextType>;
   section?: Resolver<ResolversTypes['Section'], ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
@@ -987,9 +1171,16 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   latestReport?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType>;
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'slug'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
+  search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'query'>>;
+  trendingEntities?: Resolver<Array<ResolversTypes['EntityTrend']>, ParentType, ContextType, RequireFields<QueryTrendingEntitiesArgs, 'first' | 'window'>>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   webhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<QueryWebhookArgs, 'id'>>;
   webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
+};
+
+export type RelatedItemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RelatedItem'] = ResolversParentTypes['RelatedItem']> = {
+  item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['RelationReason']>, ParentType, ContextType>;
 };
 
 export type ReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
@@ -1037,6 +1228,19 @@ export type RotateWebhookSecretPayloadResolvers<ContextType = GraphQLContext, Pa
   webhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
 };
 
+export type SearchConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchConnection'] = ResolversParentTypes['SearchConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SearchEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SearchEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchEdge'] = ResolversParentTypes['SearchEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  highlights?: Resolver<Array<ResolversTypes['Highlight']>, ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type SectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Section'] = ResolversParentTypes['Section']> = {
   body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1060,6 +1264,11 @@ export type SourceResolvers<ContextType = GraphQLContext, ParentType extends Res
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   itemPublished?: SubscriptionResolver<ResolversTypes['ItemEvent'], "itemPublished", ParentType, ContextType, Partial<SubscriptionItemPublishedArgs>>;
   reportPublished?: SubscriptionResolver<ResolversTypes['Report'], "reportPublished", ParentType, ContextType>;
+};
+
+export type TextRangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TextRange'] = ResolversParentTypes['TextRange']> = {
+  length?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WebhookResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook']> = {
@@ -1104,6 +1313,7 @@ export type WebhookFilterResolvers<ContextType = GraphQLContext, ParentType exte
   entities?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   from?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   minImportance?: Resolver<Maybe<ResolversTypes['Importance']>, ParentType, ContextType>;
+  query?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reportSlug?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sections?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   tags?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -1131,6 +1341,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   CreateWebhookPayload?: CreateWebhookPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Entity?: EntityResolvers<ContextType>;
+  EntityCount?: EntityCountResolvers<ContextType>;
+  EntityTrend?: EntityTrendResolvers<ContextType>;
+  Highlight?: HighlightResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;
   ItemConnection?: ItemConnectionResolvers<ContextType>;
   ItemEdge?: ItemEdgeResolvers<ContextType>;
@@ -1140,14 +1353,18 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   PublishResult?: PublishResultResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RelatedItem?: RelatedItemResolvers<ContextType>;
   Report?: ReportResolvers<ContextType>;
   ReportConnection?: ReportConnectionResolvers<ContextType>;
   ReportEdge?: ReportEdgeResolvers<ContextType>;
   ReportStats?: ReportStatsResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
+  SearchConnection?: SearchConnectionResolvers<ContextType>;
+  SearchEdge?: SearchEdgeResolvers<ContextType>;
   Section?: SectionResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TextRange?: TextRangeResolvers<ContextType>;
   Webhook?: WebhookResolvers<ContextType>;
   WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
   WebhookDeliveryBatch?: WebhookDeliveryBatchResolvers<ContextType>;

@@ -9,6 +9,8 @@ import { Entity, entityQueries } from '../modules/entities/entities.resolvers';
 import { Item, itemQueries } from '../modules/items/items.resolvers';
 import { Report, reportQueries, Section } from '../modules/reports/reports.resolvers';
 import { PublishResult, publishingMutations } from '../modules/publishing/publishing.resolvers';
+import { EntityTrendFields, trendQueries } from '../modules/entities/entity-trends.resolvers';
+import { SearchEdge, searchQueries } from '../modules/search/search.resolvers';
 import { ItemEvent, Subscription } from '../modules/realtime/realtime.resolvers';
 import { ApiKey, apiKeyMutations, apiKeyQueries } from '../modules/auth/api-keys.resolvers';
 import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from '../modules/webhooks/webhooks.resolvers';
@@ -25,13 +27,14 @@ export function loadTypeDefs(): string[] {
 export function buildSchema(version: string): GraphQLSchema {
   const resolvers: Resolvers = {
     DateTime: DateTimeResolver,
-    Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries, ...apiKeyQueries, ...webhookQueries },
+    Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries, ...trendQueries, ...searchQueries, ...apiKeyQueries, ...webhookQueries },
     Mutation: { ...publishingMutations, ...apiKeyMutations, ...webhookMutations },
     Subscription,
     Report,
     Section,
     Item,
-    Entity,
+    Entity: { ...Entity, ...EntityTrendFields },
+    SearchEdge,
     ItemEvent,
     PublishResult,
     ApiKey,

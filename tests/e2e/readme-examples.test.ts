@@ -76,6 +76,7 @@ const CASES = {
   keysCli: ['sh', 'digestql keys create'],
   resumableSubscription: ['graphql', 'subscription($after: String)'],
   createWebhook: ['graphql', 'createWebhook('],
+  searchQuery: ['graphql', 'search(query:'],
   production: ['sh', 'export DATABASE_URL='],
   development: ['sh', 'npm run db:generate'],
 } as const satisfies Record<string, readonly [string, string]>;
@@ -173,6 +174,16 @@ describe('README examples against a server with the sample digests', () => {
     expect(items.totalCount).toBeGreaterThan(0);
     const entity = res.data!.entity as { mentionCount: number };
     expect(entity.mentionCount).toBeGreaterThan(0);
+  });
+
+  it('the search example finds the Traditional item for a Simplified query and highlights it', async () => {
+    type Hit = { score: number; node: { title: string }; highlights: { field: string; snippet: string; matches: { start: number; length: number }[] }[] };
+    const res = await gql<{ search: { totalCount: number; edges: Hit[] } }>(ctx.server.url, blockWith(...CASES.searchQuery).text);
+    expect(res.errors).toBeUndefined();
+    const [first] = res.data!.search.edges;
+    expect(first!.node.title).toBe('多專家獎勵模型降低 RLHF 的獎勵駭客行為');
+    const title = first!.highlights.find((h) => h.field === 'title')!;
+    expect(title.matches.map((m) => title.snippet.slice(m.start, m.start + m.length))).toEqual(['獎勵模型', 'RLHF']);
   });
 
   it('the resumable subscription gets new HIGH items, and resumes from a cursor', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../../src/modules/items/item-filter';
+import { buildSearchVector, parseSearchVector } from '../../src/modules/search/search-doc';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { corpusAvailable } from '../support/corpus';
 import { exampleReport, seedReport, store } from '../support/fixtures';
@@ -134,11 +135,37 @@ describe('GraphQL queries over HTTP', () => {
   });
 
   describe('item filters mean the same in SQL and in the shared matcher', () => {
-    type Row = { id: string; importance: string | null; publishedAt: string; tags: string[]; section: { key: string }; report: { slug: string }; entities: { key: string }[] };
+    type Row = {
+      id: string;
+      importance: string | null;
+      publishedAt: string;
+      tags: string[];
+      section: { key: string };
+      report: { slug: string };
+      entities: { key: string; name: string }[];
+      title: string;
+      summary: string | null;
+      details: string | null;
+      applications: string | null;
+      body: string | null;
+      extra: { label: string; text: string }[];
+      sources: { label: string }[];
+    };
     let all: Row[];
     beforeAll(async () => {
-      const res = await gql<{ items: { edges: { node: Row }[] } }>(server.url, `{ items(first: 100) { edges { node { ${ITEM_FIELDS} } } } }`);
-      all = res.data!.items.edges.map((e) => e.node);
+      // In pages of 50: every field the search document is built from would cost more than one page allows.
+      all = [];
+      let after: string | null = null;
+      do {
+        const res: Awaited<ReturnType<typeof gql<{ items: { edges: { node: Row }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>>> = await gql(
+          server.url,
+          `query($after: String) { items(first: 50, after: $after) { edges { node { ${ITEM_FIELDS} entities { name } summary details applications body extra { label text } sources { label } } } pageInfo { hasNextPage endCursor } } }`,
+          { after },
+        );
+        expect(res.errors).toBeUndefined();
+        all.push(...res.data!.items.edges.map((e) => e.node));
+        after = res.data!.items.pageInfo.hasNextPage ? res.data!.items.pageInfo.endCursor : null;
+      } while (after);
     });
     const rank = { HIGH: 3, MEDIUM: 2, LOW: 1 } as Record<string, number>;
 
@@ -150,8 +177,19 @@ describe('GraphQL queries over HTTP', () => {
       ['an entity by name', { entities: ['RLVR'] }],
       ['sections', { sections: ['tools-resources', 'industry-applications'] }],
       ['one report, HIGH', { reportSlug: '2026-11-21-ai-digest-en', minImportance: 'HIGH' }],
-      ['a date window', { from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') }],
+      ['a date window', { from: new Date('2026-11-19T12:00:00Z'), to: new Date('2026-11-20T12:00:00Z') }],
       ['nothing matches', { tags: ['no-such-tag'] }],
+      ['a search word, Traditional', { query: '獎勵' }],
+      ['a search word, Simplified, with a tag', { query: '奖励', tags: ['RLHF'] }],
+      ['English, any case', { query: 'rlhf' }],
+      ['a phrase', { query: '"reward hacking"' }],
+      ['an exclusion', { query: '模型 -獎勵' }],
+      ['one character', { query: '獎' }],
+      ['mixed words', { query: 'CodeReason 14B' }],
+      ['mixed scripts', { query: '蒸餾 7B' }],
+      ['a hyphenated word as a phrase', { query: 'LLM-as-a-Judge' }],
+      ['search and importance', { query: '模型', minImportance: 'MEDIUM' }],
+      ['a blank query is no condition', { query: '  ' }],
     ])('%s', async (_name, input) => {
       const res = await gql<{ items: { totalCount: number; edges: { node: { id: string } }[] } }>(
         server.url,
@@ -169,9 +207,13 @@ describe('GraphQL queries over HTTP', () => {
             entityKeys: i.entities.map((e) => e.key),
             reportSlug: i.report.slug,
             publishedAt: new Date(i.publishedAt),
+            // Rebuilt from what the API returns, then matched in JS: the SQL matched the stored document.
+            searchDoc: () => parseSearchVector(buildSearchVector({ ...i, entities: i.entities.map((e) => e.name), sources: i.sources.map((s) => s.label) })),
           }),
         )
         .map((i) => i.id);
+      // Every case but the empty one selects something, so agreeing says something.
+      if (!/nothing/.test(_name)) expect(expected.length).toBeGreaterThan(0);
       expect(res.data!.items.edges.map((e) => e.node.id)).toEqual(expected);
       expect(res.data!.items.totalCount).toBe(expected.length);
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../src/db/client';
-import { parseDigest, type Report } from '../../src/ingest';
+import { parseDigest, type Item, type Report } from '../../src/ingest';
 import { storeReport, type StoreResult } from '../../src/modules/publishing/publishing.service';
 import { EXAMPLES_DIR, SEED_FILE } from './corpus';
 
@@ -41,4 +41,26 @@ export function gridDigest(sections: number, items: number, links = 1): string {
     }
   }
   return out.join('\n');
+}
+
+/** An item with only a title (and what `more` gives): a match can come from nowhere else. */
+export const plainItem = (position: number, title: string, more: Partial<Item> = {}): Item => ({
+  title,
+  summary: null,
+  details: null,
+  applications: null,
+  body: null,
+  entities: [],
+  importance: 'MEDIUM',
+  sources: [],
+  tags: [],
+  extra: [],
+  position,
+  ...more,
+});
+
+/** A report of the given items in one section, on the English example's metadata (no tags or keywords). */
+export function reportOf(slug: string, date: string, items: Item[], draft = false): Report {
+  const base = exampleReport('2026-11-21-ai-digest-en');
+  return { ...base, slug, date, draft, keywords: [], tags: [], sections: [{ ...base.sections[0]!, items }] };
 }

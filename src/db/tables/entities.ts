@@ -37,5 +37,7 @@ export const itemEntities = pgTable(
     index('item_entities_entity_feed_idx')
       .on(t.entityId, t.publishedAt.desc(), t.itemPosition, t.itemId)
       .where(sql`NOT ${t.draft}`),
+    // trendingEntities: a window's mentions are one range, read from the index alone.
+    index('item_entities_published_idx').on(t.publishedAt, t.entityId).where(sql`NOT ${t.draft}`),
   ],
 );

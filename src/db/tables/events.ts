@@ -15,6 +15,8 @@ export interface EventFacts {
   entityKeys?: string[];
   publishedAt: string;
   title: string;
+  /** Item events: the item's search document as a tsvector literal, for live search (`filter.query`). */
+  search?: string;
   /** Only on ITEM_REMOVED: where the item stood, to rebuild its last public state. */
   sectionId?: string;
   position?: number;

@@ -1,9 +1,16 @@
-import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import { boolean, customType, index, integer, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { LabelledBlock } from '../../ingest';
 import { importanceEnum } from './enums';
 import { reports } from './reports';
 import { sections } from './sections';
+
+/** Written as a tsvector literal built by the application (src/modules/search/search-doc.ts). */
+const tsvector = customType<{ data: string; driverData: string }>({
+  dataType: () => 'tsvector',
+  // Cast in SQL: a literal sent as text must not depend on a driver's parameter typing.
+  toDriver: (literal: string): SQL => sql`${literal}::tsvector`,
+});
 
 export const items = pgTable(
   'items',
@@ -27,6 +34,11 @@ export const items = pgTable(
     extra: jsonb('extra').$type<LabelledBlock[]>().notNull().default(sql`'[]'::jsonb`),
     /** Hash of everything a subscriber sees; a re-publish that changes it is an UPDATE. */
     contentHash: text('content_hash').notNull(),
+    /**
+     * Folded search tokens, weighted (title and entities A, summary B, the rest C), written in the
+     * publish transaction. Null until built: rows older than the column are filled at migrate time.
+     */
+    search: tsvector('search'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -35,5 +47,6 @@ export const items = pgTable(
     index('items_importance_feed_idx').on(t.importanceRank, t.publishedAt.desc(), t.position, t.id).where(sql`NOT ${t.draft}`),
     index('items_report_idx').on(t.reportId, t.position),
     index('items_section_idx').on(t.sectionId, t.position),
+    index('items_search_idx').using('gin', t.search).where(sql`NOT ${t.draft}`),
   ],
 );

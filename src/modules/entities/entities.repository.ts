@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, not, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { newestFirst, ts } from '../../db/params';
 import { entities, itemEntities, items } from '../../db/tables';
-import type { ItemKey, ItemRecord } from '../items/items.repository';
+import { itemColumns, type ItemKey, type ItemRecord } from '../items/items.repository';
 
 export type EntityRecord = typeof entities.$inferSelect;
 
@@ -46,7 +46,7 @@ export async function listItemsOfEntity(db: Executor, entityId: string, limit: n
     .limit(limit)
     .as('page');
   const rows = await db
-    .select({ item: items })
+    .select({ item: itemColumns })
     .from(page)
     .innerJoin(items, eq(items.id, page.itemId))
     .orderBy(newestFirst(page.publishedAt), asc(page.itemPosition), asc(page.itemId));

@@ -2,6 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { eventLog, events, type EventFacts } from '../../db/tables';
 import type { ItemFacts } from '../items/item-filter';
+import { searchDocOf } from '../search/search-doc';
 
 export type EventType = (typeof events.$inferSelect)['type'];
 
@@ -32,6 +33,7 @@ export function itemFactsOf(e: EventRecord): ItemFacts | null {
     entityKeys: f.entityKeys ?? [],
     reportSlug: f.reportSlug,
     publishedAt: new Date(f.publishedAt),
+    searchDoc: () => searchDocOf(f, f.search),
   };
 }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { foldText, normaliseKey, type Importance } from '../../ingest';
 import { parseInput, strictInput } from '../../server/input';
+import type { SearchDoc } from '../search/search-doc';
+import { matchesDoc, parseSearchQuery, toTsquery, type SearchQuery } from '../search/search-query';
 import { IMPORTANCE_RANK } from './importance-rank';
 
 /** The `ItemFilter` input as GraphQL delivers it. */
@@ -12,6 +14,7 @@ export interface ItemFilterInput {
   reportSlug?: string | null;
   from?: Date | null;
   to?: Date | null;
+  query?: string | null;
 }
 
 /**
@@ -27,6 +30,8 @@ export interface ItemFilter {
   reportSlug: string | null;
   from: Date | null;
   to: Date | null;
+  /** Parsed once; `tsquery` is what SQL matches the stored search document with. */
+  query: { parsed: SearchQuery; tsquery: string } | null;
 }
 
 /** What an item (or an event about it) offers to a filter. */
@@ -37,6 +42,8 @@ export interface ItemFacts {
   entityKeys: readonly string[];
   reportSlug: string;
   publishedAt: Date;
+  /** The item's search document (parsed on first use, once per event: only `query` filters read it). */
+  searchDoc: () => SearchDoc;
 }
 
 const list = z.array(z.string().max(200)).max(50, 'at most 50 values').nullish();
@@ -52,6 +59,7 @@ export const itemFilterSchema = strictInput(
     minImportance: z.enum(['HIGH', 'MEDIUM', 'LOW'], { message: 'must be HIGH, MEDIUM or LOW' }).nullish(),
     from: instant,
     to: instant,
+    query: z.string().nullish(),
   },
   '{"minImportance":"HIGH","tags":["agents"]}',
 ).refine((f) => !(f.from && f.to && f.from > f.to), { message: 'must not be after `to`', path: ['from'] });
@@ -63,6 +71,7 @@ const keys = (values: string[] | null | undefined, fold: (s: string) => string):
 
 export function normaliseItemFilter(input: ItemFilterInput | null | undefined, argument = 'filter'): ItemFilter {
   const f = parseInput(itemFilterSchema, input ?? {}, argument);
+  const query = f.query?.trim() ? parseSearchQuery(f.query, `${argument}.query`) : null;
   return {
     tagKeys: keys(f.tags, (t) => foldText(t).trim()),
     minRank: f.minImportance ? IMPORTANCE_RANK[f.minImportance] : null,
@@ -71,6 +80,7 @@ export function normaliseItemFilter(input: ItemFilterInput | null | undefined, a
     reportSlug: f.reportSlug ?? null,
     from: f.from ?? null,
     to: f.to ?? null,
+    query: query && { parsed: query, tsquery: toTsquery(query) },
   };
 }
 
@@ -82,5 +92,6 @@ export function matchesItem(filter: ItemFilter, item: ItemFacts): boolean {
   if (filter.entityKeys && !filter.entityKeys.some((e) => item.entityKeys.includes(e))) return false;
   if (filter.from && item.publishedAt < filter.from) return false;
   if (filter.to && item.publishedAt > filter.to) return false;
+  if (filter.query && !matchesDoc(filter.query.parsed, item.searchDoc())) return false;
   return true;
 }

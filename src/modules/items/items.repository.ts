@@ -1,10 +1,14 @@
-import { and, asc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { newestFirst, ts } from '../../db/params';
 import { entities, itemEntities, items, itemTags, reports, sources } from '../../db/tables';
 import type { ItemFilter } from './item-filter';
 
-export type ItemRecord = typeof items.$inferSelect & {
+/** An item's columns without its search document (only search reads that, in SQL). */
+const { search: _search, ...itemColumnsWithoutSearch } = getTableColumns(items);
+export const itemColumns = itemColumnsWithoutSearch;
+
+export type ItemRecord = Omit<typeof items.$inferSelect, 'search'> & {
   /** Set on an item rebuilt from a REMOVED event: it no longer exists, these are its last facts. */
   removed?: { tagKeys: string[]; entityKeys: string[] };
 };
@@ -39,6 +43,7 @@ export function itemFilterSql(f: ItemFilter): SQL | undefined {
       sql`EXISTS (SELECT 1 FROM ${itemEntities} JOIN ${entities} ON ${entities.id} = ${itemEntities.entityId} WHERE ${itemEntities.itemId} = ${items.id} AND ${inArray(entities.key, f.entityKeys)})`,
     );
   }
+  if (f.query) conds.push(sql`${items.search} @@ ${f.query.tsquery}::tsquery`);
   return and(...conds);
 }
 
@@ -47,7 +52,7 @@ const after = (k: ItemKey | null): SQL | undefined =>
 
 export async function listItems(db: Executor, filter: ItemFilter, limit: number, from: ItemKey | null): Promise<ItemRecord[]> {
   return db
-    .select()
+    .select(itemColumns)
     .from(items)
     .where(and(itemFilterSql(filter), after(from)))
     .orderBy(newestFirst(items.publishedAt), asc(items.position), asc(items.id))
@@ -60,15 +65,15 @@ export async function countItems(db: Executor, filter: ItemFilter): Promise<numb
 }
 
 export async function itemsByIds(db: Executor, ids: readonly string[]): Promise<ItemRecord[]> {
-  return db.select().from(items).where(and(inArray(items.id, [...ids]), visible));
+  return db.select(itemColumns).from(items).where(and(inArray(items.id, [...ids]), visible));
 }
 
 export async function itemsBySectionIds(db: Executor, ids: readonly string[]): Promise<ItemRecord[]> {
-  return db.select().from(items).where(and(inArray(items.sectionId, [...ids]), visible)).orderBy(asc(items.position));
+  return db.select(itemColumns).from(items).where(and(inArray(items.sectionId, [...ids]), visible)).orderBy(asc(items.position));
 }
 
 export async function itemsByReportIds(db: Executor, ids: readonly string[]): Promise<ItemRecord[]> {
-  return db.select().from(items).where(and(inArray(items.reportId, [...ids]), visible)).orderBy(asc(items.position));
+  return db.select(itemColumns).from(items).where(and(inArray(items.reportId, [...ids]), visible)).orderBy(asc(items.position));
 }
 
 export async function sourcesByItemIds(db: Executor, ids: readonly string[]): Promise<SourceRecord[]> {

@@ -1,6 +1,7 @@
 import type { ItemResolvers, QueryResolvers } from '../../generated/graphql';
 import type { EntityRecord } from '../entities/entities.repository';
 import * as items from './items.service';
+import { relatedItems } from './related-items.service';
 
 export const itemQueries: Pick<QueryResolvers, 'item' | 'items'> = {
   item: (_p, { id }, ctx) => items.itemById(ctx, id),
@@ -26,5 +27,6 @@ export const Item: ItemResolvers = {
       prose: false,
       body: null,
     },
+  related: (i, args, ctx) => relatedItems(ctx, i, args),
   report: async (i, _a, ctx) => (await ctx.loaders.reportById.load(i.reportId)) ?? (await ctx.loaders.reportByIdAnyState.load(i.reportId))!,
 };

@@ -24,13 +24,17 @@ export function cursorDate(s: string): Date | null {
   return !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999 && d.toISOString() === s ? d : null;
 }
 
-type Part = 'string' | 'position';
-type Decoded<S extends readonly Part[]> = { [K in keyof S]: S[K] extends 'position' ? number : string };
+/** A relevance score in a cursor: a finite number (ts_rank's are between 0 and 1). */
+const isScore = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+
+type Part = 'string' | 'position' | 'score';
+type Decoded<S extends readonly Part[]> = { [K in keyof S]: S[K] extends 'position' | 'score' ? number : string };
+const PART_CHECK: Record<Part, (p: unknown) => boolean> = { string: (p) => typeof p === 'string', position: isPosition, score: isScore };
 
 /** Decodes a cursor of the given shape, or refuses it naming the argument. */
 export function decodeCursor<const S extends readonly Part[]>(cursor: string, shape: S, argument = 'after'): Decoded<S> {
   const parts = cursorParts(cursor);
-  const ok = parts !== null && parts.length === shape.length && parts.every((p, i) => (shape[i] === 'position' ? isPosition(p) : typeof p === 'string'));
+  const ok = parts !== null && parts.length === shape.length && parts.every((p, i) => PART_CHECK[shape[i]!](p));
   if (!ok) throw notACursor(argument);
   return parts as Decoded<S>;
 }

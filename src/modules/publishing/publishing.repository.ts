@@ -41,6 +41,7 @@ export interface ExistingItem {
   importanceRank: number;
   tagKeys: string[];
   entityKeys: string[];
+  search: string | null;
 }
 
 /** The report's current items with what a REMOVED event must still carry for filters. */
@@ -56,6 +57,7 @@ export async function existingItems(tx: Executor, reportId: string): Promise<Exi
       importanceRank: items.importanceRank,
       tagKeys: sql<string[]>`ARRAY(SELECT t.tag_key FROM ${itemTags} t WHERE t.item_id = ${items.id} ORDER BY t.position)`,
       entityKeys: sql<string[]>`ARRAY(SELECT e.key FROM ${itemEntities} ie JOIN ${entities} e ON e.id = ie.entity_id WHERE ie.item_id = ${items.id} ORDER BY ie.position)`,
+      search: sql<string | null>`${items.search}::text`,
     })
     .from(items)
     .where(eq(items.reportId, reportId))
@@ -122,6 +124,7 @@ export async function upsertItems(tx: Executor, rows: ItemRow[]): Promise<void> 
           importance: sql`excluded.importance`,
           importanceRank: sql`excluded.importance_rank`,
           extra: sql`excluded.extra`,
+          search: sql`excluded.search`,
           updatedAt: sql`CASE WHEN ${items.contentHash} = excluded.content_hash THEN ${items.updatedAt} ELSE now() END`,
           contentHash: sql`excluded.content_hash`,
         },

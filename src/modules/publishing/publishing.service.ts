@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../db/client';
 import type { EventFacts } from '../../db/tables';
 import { digestInstant, foldText, type Item, type Report } from '../../ingest';
 import { importanceRank } from '../items/importance-rank';
+import { buildSearchVector, type SearchFields } from '../search/search-doc';
 import * as repo from './publishing.repository';
 
 export interface StoreResult {
@@ -100,13 +101,13 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     if (!match) added.push(id);
     else if (match.contentHash !== hash) updated.push(id);
     else unchanged++;
-    return { id, item, section, hash };
+    return { id, item, section, hash, search: buildSearchVector(searchFieldsOf(item)) };
   });
   const removed = [...byTitle.values()].flat().map((p) => p.id);
 
   await repo.upsertItems(
     tx,
-    stored.map(({ id, item, section, hash }) => ({
+    stored.map(({ id, item, section, hash, search }) => ({
       id,
       reportId,
       sectionId: sectionIds.get(section.key)!,
@@ -122,6 +123,7 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
       importance: item.importance,
       importanceRank: importanceRank(item.importance),
       extra: item.extra,
+      search,
       contentHash: hash,
     })),
   );
@@ -180,12 +182,19 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
   };
 }
 
+/** What of an item search reads (the same fields the backfill reads back from stored rows). */
+const searchFieldsOf = (item: Item): SearchFields => ({
+  ...item,
+  entities: item.entities.map((e) => e.name),
+  sources: item.sources.map((s) => s.label),
+});
+
 interface EventInput {
   reportId: string;
   report: Report;
   publishedAt: Date;
   before: { draft: boolean } | null;
-  stored: { id: string; item: Item; section: { key: string } }[];
+  stored: { id: string; item: Item; section: { key: string }; search: string }[];
   added: string[];
   updated: string[];
   removed: string[];
@@ -199,7 +208,7 @@ interface EventInput {
 function eventsFor(e: EventInput): repo.EventRow[] {
   const wasVisible = e.before !== null && !e.before.draft;
   const nowVisible = !e.report.draft;
-  const facts = (item: Item, sectionKey: string): EventFacts => ({
+  const facts = (item: Item, sectionKey: string, search: string): EventFacts => ({
     reportSlug: e.report.slug,
     sectionKey,
     importanceRank: importanceRank(item.importance),
@@ -207,6 +216,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
     entityKeys: item.entities.map((en) => en.key),
     publishedAt: e.publishedAt.toISOString(),
     title: item.title,
+    search,
   });
   const base = { reportId: e.reportId };
   const rows: repo.EventRow[] = [];
@@ -215,7 +225,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
   if (nowVisible) {
     for (const s of e.stored) {
       const type = !wasVisible || added.has(s.id) ? 'ITEM_PUBLISHED' : updated.has(s.id) ? 'ITEM_UPDATED' : null;
-      if (type) rows.push({ ...base, type, itemId: s.id, facts: facts(s.item, s.section.key) });
+      if (type) rows.push({ ...base, type, itemId: s.id, facts: facts(s.item, s.section.key, s.search) });
     }
   }
   if (wasVisible) {
@@ -234,6 +244,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
             entityKeys: p.entityKeys,
             publishedAt: e.publishedAt.toISOString(),
             title: p.title,
+            search: p.search ?? undefined,
             sectionId: p.sectionId,
             position: p.position,
           },
