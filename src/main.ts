@@ -86,6 +86,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       retentionMs,
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       keepAliveMs: env.WS_KEEPALIVE_MS,
+      subscriptionRetryMs: env.SUBSCRIPTION_RETRY_MS,
       maxBodyBytes: env.MAX_BODY_BYTES,
       cacheControl: env.APOLLO_CACHE_CONTROL,
       dbPoolMax: database.kind === 'postgres' ? env.DB_POOL_MAX : undefined,

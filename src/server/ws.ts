@@ -27,7 +27,11 @@ export const CloseCode = {
   SlowConsumer: 4503,
   /** Normal close on server shutdown (RFC 6455 "going away"). */
   GoingAway: 1001,
-  /** The database could not be reached to check the credential: reconnect shortly. */
+  /**
+   * The database could not be reached: to check the credential, or to execute an event for a
+   * subscription (after retrying for SUBSCRIPTION_RETRY_MS). Reconnect shortly and resume with
+   * the last cursor.
+   */
   TryAgainLater: 1013,
 } as const;
 
@@ -45,6 +49,8 @@ export interface WsOptions {
   retentionMs: number;
   queueMax: number;
   maxPayloadBytes: number;
+  /** How long executing a subscription event retries while the database is unavailable. */
+  subscriptionRetryMs: number;
   /** graphql-ws's ping interval (and pong deadline); 0: off. */
   keepAliveMs: number;
   limits: QueryLimits;
@@ -116,6 +122,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const groups = new SubscriptionGroups({
     log,
     format: formatResult,
+    retryMs: options.subscriptionRetryMs,
     groupContext: (member, onSlowConsumer) => ({
       db: member.db,
       loaders: createLoaders(options.db),
@@ -198,6 +205,10 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
             onSlowConsumer: () => {
               log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
               socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
+            },
+            onUnavailable: () => {
+              log.warn('closing a subscriber: the database stayed unavailable');
+              socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
             },
             isBackedUp: () => socket.bufferedAmount > 0,
             direct: directSender(socket, id, (n) => options.metrics.eventDelivered(n)),

@@ -46,8 +46,8 @@ describe('subscriptions never show draft content', () => {
     await until(() => ctx.server.app.subscriptionGroups().members === 1, 'the subscription to be live');
     const other = EN.replace(/^title: .*$/m, 'title: "Earlier"');
     expect((await gql(ctx.server.url, PUBLISH, { md: other, slug: 'earlier-1' }, auth)).errors).toBeUndefined();
-    const [{ data }] = await watcher.waitFor(1);
-    const older = data!.itemPublished.cursor;
+    const [first] = await watcher.waitFor(1);
+    const older = first!.data!.itemPublished.cursor;
     await watcher.dispose();
 
     expect((await gql(ctx.server.url, PUBLISH, { md: EN, slug: 'leak-1' }, auth)).errors).toBeUndefined();
