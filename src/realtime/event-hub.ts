@@ -202,6 +202,11 @@ export class EventHub {
     }
   }
 
+  /** A subscriber closed as too slow outside the hub's own checks (its keep-alive ping stuck behind unsent data). */
+  countTooSlow(): void {
+    this.tooSlowCount++;
+  }
+
   stats(): HubStats {
     return { position: this.position, readers: this.readers.size, listening: this.listening, notifiedSeq: this.notifiedSeq, tooSlow: this.tooSlowCount };
   }

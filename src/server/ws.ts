@@ -9,7 +9,7 @@ import type { Db } from '../db/client';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
 import { SubscriptionGroups } from '../realtime/subscription-groups';
-import { directSender, prepareSocketSend } from '../realtime/socket-send';
+import { directSender, keepAlive, prepareSocketSend } from '../realtime/socket-send';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ErrorCode } from './errors';
@@ -104,10 +104,19 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       prepareSocketSend(ws);
+      keepAlive(ws, options.keepAliveMs, () => {
+        options.hub.countTooSlow();
+        closeSlowConsumer(ws);
+      });
       wss.emit('connection', ws, req);
     });
   };
   options.server.on('upgrade', onUpgrade);
+
+  const closeSlowConsumer = (socket: WebSocket): void => {
+    log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
+    socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
+  };
 
   const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
   const format = formatError(log);
@@ -202,10 +211,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
             hub: options.hub,
             retentionMs: options.retentionMs,
             queueMax: options.queueMax,
-            onSlowConsumer: () => {
-              log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
-              socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
-            },
+            onSlowConsumer: () => closeSlowConsumer(socket),
             onUnavailable: () => {
               log.warn('closing a subscriber: the database stayed unavailable');
               socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
@@ -238,8 +244,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       },
     },
     wss,
-    // 0 turns graphql-ws's ping off; it takes Infinity for that.
-    options.keepAliveMs > 0 ? options.keepAliveMs : Infinity,
+    // graphql-ws's own ping is off: ours (keepAlive, socket-send.ts) tells a slow consumer from a dead peer.
+    Infinity,
   );
 
   return {

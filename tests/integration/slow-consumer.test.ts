@@ -80,3 +80,55 @@ describe('a slow consumer', () => {
     await healthy.dispose();
   }, 120_000);
 });
+
+describe('a slow consumer under keep-alive', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A short keep-alive and a stall limit that cannot come first: the ping, stuck behind data the
+    // peer does not read, is what finds it.
+    server = await startTestServer(db, { queueMax: 100, stallMs: 600_000, keepAliveMs: 1000 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.dispose();
+  });
+
+  it('is closed with the documented 4503, not dropped with 1006 as a dead peer', async () => {
+    const stalled = await stalledSubscriber(server.url);
+    await store(db, syntheticReport('keepalive-1', 300, '2026-04-01T00:00:00Z'));
+    for (let waited = 0; server.hub.stats().tooSlow === 0; waited += 50) {
+      if (waited > 30_000) throw new Error('the stalled subscriber was never closed as a slow consumer');
+      await sleep(50);
+    }
+    stalled.socket.resume();
+    expect(await stalled.closed).toBe(4503);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^digestql_slow_consumers_closed_total 1$/m);
+  }, 60_000);
+
+  it('keeps a healthy idle peer that answers its pings', async () => {
+    const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    let pings = 0;
+    const events: string[] = [];
+    socket.on('ping', () => pings++);
+    socket.on('message', (m) => events.push(String(m)));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { itemPublished { cursor } }' } }));
+    // Three pings answered (ws answers them itself): past the first pong deadlines.
+    for (let waited = 0; pings < 3; waited += 50) {
+      if (waited > 20_000) throw new Error(`only ${pings} pings`);
+      await sleep(50);
+    }
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    await store(db, syntheticReport('keepalive-2', 3, '2026-04-02T00:00:00Z'));
+    for (let waited = 0; events.length < 4; waited += 50) {
+      if (waited > 20_000) throw new Error('the events never came');
+      await sleep(50);
+    }
+    socket.close();
+  }, 30_000);
+});
