@@ -88,6 +88,7 @@ describeOnPostgres(title, () => {
   let server: TestServer;
   let admin: postgres.Sql;
   let subs: ResumingSubscriber[] = [];
+  let locker: postgres.ReservedSql | null = null;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
@@ -100,6 +101,11 @@ describeOnPostgres(title, () => {
     admin = postgres(testDb.url!, { max: 3, onnotice: () => undefined });
   });
   afterAll(async () => {
+    if (locker) {
+      await locker`ROLLBACK`.catch(() => undefined);
+      locker.release();
+    }
+    await proxy?.up().catch(() => undefined);
     await Promise.all(subs.map((s) => s.stop()));
     await server?.close();
     await database?.close();
@@ -127,7 +133,7 @@ describeOnPostgres(title, () => {
     // The second burst: its events are held back (an open transaction with an id) until the items
     // table is locked, so the group's execution is waiting on the database when it goes away.
     const holder = await admin.reserve();
-    const locker = await admin.reserve();
+    locker = await admin.reserve();
     await holder`BEGIN`;
     await holder`SELECT pg_current_xact_id()`;
     await store(testDb, syntheticReport('fault-burst-2', 30, '2026-05-02T00:00:00Z'));
@@ -144,6 +150,7 @@ describeOnPostgres(title, () => {
     await until(() => subs.every((s) => s.closes.includes(1013)), 'every subscriber to be closed with 1013', 30_000);
     await locker`ROLLBACK`;
     locker.release();
+    locker = null;
     await proxy.up();
 
     // Resumed with their last cursors, each holds every item its filter matches, exactly once.
