@@ -19,19 +19,25 @@ const retainedHeap = (): number => {
   return process.memoryUsage().heapUsed;
 };
 
-/** A raw graphql-ws peer that subscribes and then stops reading its socket. */
-async function stalledSubscriber(httpUrl: string): Promise<{ socket: WebSocket; closed: Promise<number>; received: () => number }> {
+/** A raw graphql-ws peer with one subscription: every message it received, and its close code once closed. */
+async function rawSubscriber(httpUrl: string, query: string): Promise<{ socket: WebSocket; closed: Promise<number>; messages: string[] }> {
   const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  let received = 0;
+  const messages: string[] = [];
   const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-  socket.on('message', () => received++);
+  socket.on('message', (m) => messages.push(String(m)));
   await new Promise((resolve) => socket.once('open', resolve));
   socket.send(JSON.stringify({ type: 'connection_init' }));
   await new Promise((resolve) => socket.once('message', resolve));
-  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: HEAVY } }));
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+  return { socket, closed, messages };
+}
+
+/** A raw graphql-ws peer that subscribes and then stops reading its socket. */
+async function stalledSubscriber(httpUrl: string): Promise<{ socket: WebSocket; closed: Promise<number>; received: () => number }> {
+  const { socket, closed, messages } = await rawSubscriber(httpUrl, HEAVY);
   await sleep(200);
   socket.pause();
-  return { socket, closed, received: () => received };
+  return { socket, closed, received: () => messages.length };
 }
 
 describe('a slow consumer', () => {
@@ -109,15 +115,9 @@ describe('a slow consumer under keep-alive', () => {
   }, 60_000);
 
   it('keeps a healthy idle peer that answers its pings', async () => {
-    const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const { socket, messages: events } = await rawSubscriber(server.url, 'subscription { itemPublished { cursor } }');
     let pings = 0;
-    const events: string[] = [];
     socket.on('ping', () => pings++);
-    socket.on('message', (m) => events.push(String(m)));
-    await new Promise((resolve) => socket.once('open', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init' }));
-    await new Promise((resolve) => socket.once('message', resolve));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { itemPublished { cursor } }' } }));
     // Three pings answered (ws answers them itself): past the first pong deadlines.
     for (let waited = 0; pings < 3; waited += 50) {
       if (waited > 20_000) throw new Error(`only ${pings} pings`);
