@@ -72,6 +72,9 @@ export interface GroupsOptions {
 /** Events a group executes together at most. */
 const BATCH_MAX = 100;
 
+/** Members offered a burst between two turns of the event loop. */
+const OFFER_SLICE = 250;
+
 /** One event's result for a group: formatted and serialised once for all its members. */
 interface Delivery {
   event: EventRecord;
@@ -251,7 +254,8 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
    * written to its socket at once. A member whose socket stays backed up leaves the group.
    */
   offer(burst: readonly Delivery[]): void {
-    if (this.alone) return;
+    // Left, or completed by its client while the burst was being offered: nothing more goes out.
+    if (this.alone || this.returned) return;
     const mine: string[] = [];
     for (const d of burst) if (comparePositions(d.position, this.position) > 0 && this.accepts(d.event)) mine.push(d.json);
     const last = burst[burst.length - 1]!.position;
@@ -390,6 +394,21 @@ class Group {
     this.stop();
   }
 
+  /**
+   * Offers a burst to every member, yielding to the event loop every OFFER_SLICE members: writing
+   * 150,000 messages to 5,000 sockets in one pass would hold queries on the same process for its
+   * whole length. The next burst waits for this one, so each member's messages stay in log order;
+   * a member that joins meanwhile is not offered it (its join position is past the burst anyway).
+   */
+  private async offerAll(burst: readonly Delivery[]): Promise<void> {
+    let n = 0;
+    for (const m of [...this.members]) {
+      if (this.stopped) return;
+      m.offer(burst);
+      if (++n % OFFER_SLICE === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+
   private async run(): Promise<void> {
     const { format, log, retryMs } = this.owner.options;
     const source = this.source!;
@@ -410,7 +429,8 @@ class Group {
           if (failed >= 0 && i >= failed) break;
           burst.push({ event, json: JSON.stringify(format(results[i]!, requestId)), position: { tx: event.tx, seq: event.seq } });
         }
-        if (burst.length) for (const m of this.members) m.offer(burst);
+        if (burst.length) await this.offerAll(burst);
+        if (this.stopped) break;
         if (failed >= 0) return this.unavailable();
       }
       for (const m of this.members) m.end();
