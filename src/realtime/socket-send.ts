@@ -89,8 +89,11 @@ export function keepAlive(socket: WebSocket, intervalMs: number, onSlow: () => v
       if (socket.bufferedAmount > 0) onSlow();
       else socket.terminate();
     }, intervalMs);
+    pongWait.unref();
     socket.ping();
   }, intervalMs);
+  // A socket's keep-alive never holds the process open (graphql-ws's dispose closes the sockets).
+  ping.unref();
   socket.on('pong', () => {
     if (pongWait) clearTimeout(pongWait);
     pongWait = null;
