@@ -1,7 +1,7 @@
 /**
  * The fan-out ceiling: a bare `ws` server with pre-serialised messages.
  * - `{ hello: i }`: the client's index, so socket i here is subscriber i of the digestql run.
- * - `{ trigger: { counts, size } }`: the burst: socket i gets counts[i] messages of `size` bytes, round-robin, as fast as it can.
+ * - `{ trigger: { counts, size } }`: the burst: socket i gets counts[i] messages of `size` bytes, in one corked write per socket.
  * - `{ tick: { id, to, size } }`: one steady item: every socket in `to` gets one message naming item `id`.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -20,10 +20,15 @@ wss.on('connection', (ws) => {
     if (msg.hello !== undefined) sockets[msg.hello] = ws;
     if (msg.trigger) {
       const payload = pad(msg.trigger.size, '{"type":"next","payload":{"pad":"');
-      const rounds = Math.max(...msg.trigger.counts);
-      // Round-robin like an event stream: message r goes to every socket that gets at least r + 1.
-      for (let r = 0; r < rounds; r++) {
-        for (let i = 0; i < sockets.length; i++) if ((msg.trigger.counts[i] ?? 0) > r) sockets[i]?.send(payload);
+      // Each client's burst in one corked write, as digestql writes a group member's: a fair ceiling.
+      for (let i = 0; i < sockets.length; i++) {
+        const socket = sockets[i];
+        const n = msg.trigger.counts[i] ?? 0;
+        if (!socket || n === 0) continue;
+        const raw = (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+        raw.cork();
+        for (let k = 0; k < n; k++) socket.send(payload);
+        raw.uncork();
       }
     }
     if (msg.tick) {

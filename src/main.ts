@@ -87,6 +87,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       queueMax: env.SUBSCRIPTION_QUEUE_MAX,
       keepAliveMs: env.WS_KEEPALIVE_MS,
       subscriptionCaps: { perSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET, perClient: env.MAX_SUBSCRIPTIONS_PER_CLIENT },
+      subscriptionRetryMs: env.SUBSCRIPTION_RETRY_MS,
       maxBodyBytes: env.MAX_BODY_BYTES,
       cacheControl: env.APOLLO_CACHE_CONTROL,
       itemLinkTemplate: env.ITEM_LINK_TEMPLATE ?? null,

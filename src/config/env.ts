@@ -38,6 +38,7 @@ const envSchema = z.object({
   SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   SUBSCRIPTION_STALL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** graphql-ws pings each socket this often and drops it (1006) when no pong comes within as long again; 0: off. */
+  SUBSCRIPTION_RETRY_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).max(3_600_000).default(12_000),
   SUBSCRIPTION_MAX_LAG: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
   /** Operations (subscriptions, queries in flight) one WebSocket may run at once. */

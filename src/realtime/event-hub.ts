@@ -6,6 +6,23 @@ import { EVENTS_CHANNEL } from '../modules/publishing/publishing.repository';
 import type { Logger } from '../server/logger';
 import { EventCursors, comparePositions } from './event-cursor';
 
+/**
+ * Which read of the log an event came from: every event of one read shares a token, and
+ * subscriptions resolve an event's data from one snapshot per token (see event-snapshot.ts), so a
+ * batch costs the same database reads for one subscriber as for thousands.
+ */
+const readOf = new WeakMap<EventRecord, object>();
+
+export function logReadOf(e: EventRecord): object | undefined {
+  return readOf.get(e);
+}
+
+function tagRead(batch: EventRecord[]): EventRecord[] {
+  const token = {};
+  for (const e of batch) readOf.set(e, token);
+  return batch;
+}
+
 /** Readiness probes travel on their own channel, over the same LISTEN connection as events. */
 const PROBE_CHANNEL = 'digestql_probe';
 
@@ -193,6 +210,11 @@ export class EventHub {
     }
   }
 
+  /** A subscriber closed as too slow outside the hub's own checks (its keep-alive ping stuck behind unsent data). */
+  countTooSlow(): void {
+    this.tooSlowCount++;
+  }
+
   stats(): HubStats {
     return { position: this.position, readers: this.readers.size, listening: this.listening, notifiedSeq: this.notifiedSeq, tooSlow: this.tooSlowCount };
   }
@@ -228,7 +250,7 @@ export class EventHub {
     r.replaying = true;
     try {
       while (!r.closed) {
-        const batch = await readAfter(this.options.database.db, r.position, this.batchSize);
+        const batch = tagRead(await readAfter(this.options.database.db, r.position, this.batchSize));
         for (const e of batch) {
           if (r.closed) return;
           // Full again: wait for the next resume, keeping the position of the last event taken.
@@ -260,7 +282,7 @@ export class EventHub {
       do {
         this.again = false;
         for (;;) {
-          const batch = await readAfter(this.options.database.db, this.position, this.batchSize);
+          const batch = tagRead(await readAfter(this.options.database.db, this.position, this.batchSize));
           for (const e of batch) {
             this.position = { tx: e.tx, seq: e.seq };
             this.maxSeenSeq = Math.max(this.maxSeenSeq, e.seq);

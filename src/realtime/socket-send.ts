@@ -70,6 +70,39 @@ export function directSender(socket: WebSocket, id: string, onSent: (n: number) 
 }
 
 type Corkable = { cork(): void; uncork(): void };
+
+/**
+ * graphql-ws's keep-alive (ping every `intervalMs`, a pong due within as long again), with one
+ * difference: a peer that has not answered while data to it is still unsent has not gone away, it
+ * has stopped reading (the ping waits behind that data). It is a slow consumer (`onSlow`: closed
+ * with 4503 as documented, and counted), not a dead peer dropped with 1006. Only a peer that took
+ * everything and still does not answer is terminated, as graphql-ws does.
+ */
+export function keepAlive(socket: WebSocket, intervalMs: number, onSlow: () => void): void {
+  if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) return;
+  let pongWait: NodeJS.Timeout | null = null;
+  const ping = setInterval(() => {
+    if (socket.readyState !== socket.OPEN || pongWait) return;
+    pongWait = setTimeout(() => {
+      pongWait = null;
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > 0) onSlow();
+      else socket.terminate();
+    }, intervalMs);
+    pongWait.unref();
+    socket.ping();
+  }, intervalMs);
+  // A socket's keep-alive never holds the process open (graphql-ws's dispose closes the sockets).
+  ping.unref();
+  socket.on('pong', () => {
+    if (pongWait) clearTimeout(pongWait);
+    pongWait = null;
+  });
+  socket.once('close', () => {
+    clearInterval(ping);
+    if (pongWait) clearTimeout(pongWait);
+  });
+}
 /** Sockets written in this turn of the event loop, and whether their writes are being held. */
 const turn = new WeakMap<WebSocket, { corked: boolean }>();
 

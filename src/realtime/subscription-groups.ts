@@ -4,36 +4,55 @@ import {
   getOperationAST,
   Kind,
   print,
-  subscribe,
+  visit,
+  type ArgumentNode,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
-  type DocumentNode,
   type FieldNode,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { EventRecord, LogPosition } from '../modules/events/events.repository';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
+import { itemFactsOf, type EventRecord, type LogPosition } from '../modules/events/events.repository';
+import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../modules/items/item-filter';
+import { snapshotLoaders } from '../modules/realtime/event-snapshot';
 import type { EventStream } from '../modules/realtime/realtime.service';
+import type { Loaders } from '../modules/loading/loaders';
 import type { DirectSender, GraphQLContext } from '../server/context';
+import { isDatabaseUnavailable } from '../server/format-error';
 import type { Logger } from '../server/logger';
 import { BoundedQueue } from './async-queue';
 import { comparePositions } from './event-cursor';
 
 /**
- * Shared execution of identical subscriptions.
+ * Shared execution of subscriptions: filter first, execute once per selection.
  *
- * Five thousand bots asking for `itemPublished(filter: {minImportance: HIGH}) { … }` with the
- * same selection set want the same bytes for every event. Subscriptions with the same document,
- * operation, variables and scopes form a group: the group holds one reader of the event log,
- * executes each event once (fresh DataLoaders per event, as for a lone subscription), formats
- * and serialises the result once. Over graphql-ws each member's burst of `next` messages is written
- * straight to its socket (byte for byte what graphql-ws writes: see socket-send.ts); graphql-ws
- * still owns the subscription (each member is the async iterator it completes).
+ * A subscriber's filter decides *whether* it gets an event (the one matcher, `matchesItem`), not
+ * *what* it gets: the bytes of an event's result depend only on the document, the variables it
+ * still uses and the caller's scopes. So subscriptions group by the document with the root
+ * field's `filter` and `after` arguments taken out (and the variable definitions no longer used),
+ * the values of the variables still used, the operation name and the scopes. Inline arguments and
+ * variables group alike: `itemPublished(filter: {tags: ["a"]})` and `itemPublished(filter: $f)`
+ * with the same selection set are one group. Five thousand subscribers with five thousand filters
+ * and one selection set cost one execution and one serialisation per event; each event's data is
+ * read once per process (event-snapshot.ts).
+ *
+ * A group holds one reader of the event log that keeps what any member wants, executes each
+ * event once, and offers the burst to every member, which keeps what its filter matches. Over
+ * graphql-ws each member's `next` messages are written straight to its socket (byte for byte what
+ * graphql-ws writes: see socket-send.ts); graphql-ws still owns the subscription (each member is
+ * the async iterator it completes).
  *
  * A member that cannot keep up (its socket keeps more than 256 KB unsent after a burst) leaves
- * the group and continues as a lone subscription from the last event it was given: it reads the
+ * the group and continues as a lone subscription from the last event it was offered: it reads the
  * rest from the log at its own pace and falls under the usual slow-consumer rules (closed with
  * 4503 when stalled or too far behind). Subscriptions with `after` replay from their own cursor
- * and are never grouped.
+ * and run alone.
+ *
+ * The database being unavailable never turns into an error in place of an item: executing an
+ * event retries with backoff for up to `retryMs`, then the subscriber's connection is closed with
+ * 1013 (resumable: it reconnects with its last cursor and gets the event then).
  */
 
 export interface GroupsOptions {
@@ -46,53 +65,167 @@ export interface GroupsOptions {
   groupContext(member: GraphQLContext, onSlowConsumer: () => void): GraphQLContext;
   /** Formats a result once for every member (the one error formatter), under the group's request id. */
   format(result: ExecutionResult, requestId: string): ExecutionResult;
+  /** How long executing an event retries while the database is unavailable. */
+  retryMs: number;
 }
 
 /** Events a group executes together at most. */
 const BATCH_MAX = 100;
 
+/** Members offered a burst between two turns of the event loop. */
+const OFFER_SLICE = 250;
+
 /** One event's result for a group: formatted and serialised once for all its members. */
 interface Delivery {
+  event: EventRecord;
   json: string;
   position: LogPosition;
 }
 
 /** The root field of a subscription, through fragments (validation allows exactly one). */
-function rootField(selectionSet: SelectionSetNode, args: ExecutionArgs): FieldNode | null {
+function rootField(selectionSet: SelectionSetNode, document: DocumentNode): FieldNode | null {
   for (const s of selectionSet.selections) {
     if (s.kind === Kind.FIELD) return s;
-    const inner = s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : args.document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
+    const inner = s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
     const set = inner && 'selectionSet' in inner ? inner.selectionSet : inner;
-    const found = set ? rootField(set as SelectionSetNode, args) : null;
+    const found = set ? rootField(set as SelectionSetNode, document) : null;
     if (found) return found;
   }
   return null;
 }
 
-/** Documents come from a cache (src/server/limits.ts): each is printed once. */
-const printed = new WeakMap<DocumentNode, string>();
+/** What decides a subscription's bytes, from its document (computed once per cached document). */
+interface Shape {
+  operation: OperationDefinitionNode;
+  field: FieldNode;
+  /** The document without the root field's `filter` and `after`, nor unused variable definitions. */
+  text: string;
+  /** The variables the document still uses once those are gone. */
+  used: string[];
+}
 
-/** The group key, or null when the subscription must run alone (it replays from `after`). */
-export function groupKey(args: ExecutionArgs): string | null {
-  const operation = getOperationAST(args.document, args.operationName);
-  if (!operation || operation.operation !== 'subscription') return null;
-  const field = rootField(operation.selectionSet, args);
-  if (!field) return null;
-  const after = field.arguments?.find((a) => a.name.value === 'after');
-  if (after) {
-    const value = after.value;
-    if (value.kind === Kind.VARIABLE ? args.variableValues?.[value.name.value] != null : value.kind !== Kind.NULL) return null;
+const shapes = new WeakMap<DocumentNode, Map<string | null, Shape | null>>();
+
+function shapeOf(document: DocumentNode, operationName: string | null | undefined): Shape | null {
+  let byName = shapes.get(document);
+  if (!byName) shapes.set(document, (byName = new Map()));
+  const name = operationName ?? null;
+  if (byName.has(name)) return byName.get(name)!;
+  let shape: Shape | null = null;
+  const operation = getOperationAST(document, operationName);
+  const field = operation?.operation === 'subscription' ? rootField(operation.selectionSet, document) : null;
+  if (operation && field) {
+    const removed = new Set<ArgumentNode>(field.arguments?.filter((a) => a.name.value === 'filter' || a.name.value === 'after'));
+    const stripped = visit(document, { Argument: (a) => (removed.has(a) ? null : undefined) });
+    const used = new Set<string>();
+    visit(stripped, { VariableDefinition: () => false, Variable: (v) => void used.add(v.name.value) });
+    const text = print(visit(stripped, { VariableDefinition: (d) => (used.has(d.variable.name.value) ? undefined : null) }));
+    shape = { operation, field, text, used: [...used].sort() };
   }
+  byName.set(name, shape);
+  return shape;
+}
+
+/**
+ * Which events a member wants, from its own `filter` (coerced as graphql-js coerces it); null
+ * when it must run alone: it replays from `after`, or its arguments are refused (graphql-js then
+ * answers it as usual).
+ */
+function memberFilter(args: ExecutionArgs, shape: Shape): ((e: EventRecord) => boolean) | null {
+  const variables = getVariableValues(args.schema, shape.operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 1 });
+  if (variables.errors) return null;
+  const def = args.schema.getSubscriptionType()?.getFields()[shape.field.name.value];
+  if (!def) return null;
+  try {
+    const values = getArgumentValues(def, shape.field, variables.coerced);
+    if (values.after != null) return null;
+    if (!def.args.some((a) => a.name === 'filter')) return () => true;
+    const filter = normaliseItemFilter(values.filter as ItemFilterInput | null | undefined);
+    return (e) => {
+      const facts = itemFactsOf(e);
+      return facts !== null && matchesItem(filter, facts);
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The group key: what determines the bytes a subscriber receives, whatever its filter. */
+function groupKey(args: ExecutionArgs, shape: Shape): string {
   const ctx = args.contextValue as GraphQLContext;
-  let text = printed.get(args.document);
-  if (text === undefined) printed.set(args.document, (text = print(args.document)));
+  const values = shape.used.map((n) => args.variableValues?.[n] ?? null);
   // Results depend on what the caller may see (its scopes), not on who it is: keys share groups.
-  return JSON.stringify([ctx.auth.scopes, args.operationName ?? null, args.variableValues ?? {}, text]);
+  return JSON.stringify([ctx.auth.scopes, args.operationName ?? null, values, shape.text]);
+}
+
+/** The context with an event's shared loaders, without copying it (its other fields stay as they are). */
+function withLoaders(ctx: GraphQLContext, loaders: Loaders): GraphQLContext {
+  const c = Object.create(ctx) as GraphQLContext;
+  Object.defineProperty(c, 'loaders', { value: loaders });
+  return c;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/**
+ * Executes one event from its shared snapshot. While the database is unavailable it retries with
+ * backoff, up to `retryMs`; null if it still could not (the caller closes the subscriber so it
+ * resumes later: an error in place of the item would lose it).
+ */
+async function executeEvent(args: ExecutionArgs, event: EventRecord, retryMs: number): Promise<ExecutionResult | null> {
+  const ctx = args.contextValue as GraphQLContext;
+  const deadline = Date.now() + retryMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const result = (await execute({ ...args, rootValue: event, contextValue: withLoaders(ctx, snapshotLoaders(ctx.db, event)) })) as ExecutionResult;
+    if (!result.errors?.some((e) => isDatabaseUnavailable(e.originalError))) return result;
+    if (Date.now() + delay > deadline) return null;
+    await pause(delay);
+  }
 }
 
 type Stream = AsyncIterator<ExecutionResult>;
-const ENDED: Stream = { next: () => Promise.resolve({ value: undefined, done: true }) };
+const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
+const ENDED: Stream = { next: () => Promise.resolve(DONE) };
 const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x as Partial<Stream>).next === 'function';
+
+/**
+ * A subscription on its own (graphql-js's `subscribe`, with each event executed by executeEvent):
+ * a replay from `after`, a member that left its group, or a subscription without a socket.
+ */
+async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const res = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in res)) return res;
+  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord>;
+  const ctx = args.contextValue as GraphQLContext;
+  const unavailable = async (): Promise<IteratorResult<ExecutionResult>> => {
+    ctx.realtime.onUnavailable();
+    await source.return?.();
+    return DONE;
+  };
+  const stream: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      let next: IteratorResult<EventRecord>;
+      try {
+        next = await source.next();
+      } catch (err) {
+        // Replaying from the log failed: the same resumable close, never an error message.
+        if (isDatabaseUnavailable(err)) return unavailable();
+        throw err;
+      }
+      if (next.done) return DONE;
+      const result = await executeEvent(args, next.value, retryMs);
+      return result ? { value: result, done: false } : unavailable();
+    },
+    async return() {
+      await source.return?.();
+      return DONE;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return stream;
+}
 
 class Member implements AsyncIterableIterator<ExecutionResult> {
   /**
@@ -100,9 +233,8 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
    * until the group ends or fails, closes the member, or hands it over to its own subscription.
    */
   private readonly released = new BoundedQueue<never>(0);
-  /** Events at or before the join are not this member's: it subscribed after them. */
+  /** The last event offered to it (events at or before the join are not this member's). */
   private position: LogPosition;
-  private joined = false;
   /** Set once the member left the group: its own subscription, reading on from `position`. */
   private alone: Promise<Stream | ExecutionResult> | null = null;
   private returned = false;
@@ -112,31 +244,27 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     private readonly args: ExecutionArgs,
     private readonly direct: DirectSender,
     joinedAt: LogPosition,
+    readonly accepts: (e: EventRecord) => boolean,
   ) {
     this.position = joinedAt;
   }
 
   /**
-   * From the group's loop, a burst of results in log order, written to the member's socket at
-   * once. A member whose socket stays backed up leaves the group.
+   * From the group's loop, a burst of results in log order: what the member's filter keeps is
+   * written to its socket at once. A member whose socket stays backed up leaves the group.
    */
   offer(burst: readonly Delivery[]): void {
-    if (this.alone) return;
-    let from = 0;
-    // The group's events come in log order: once one is past the join, all later ones are.
-    if (!this.joined) {
-      while (from < burst.length && comparePositions(burst[from]!.position, this.position) <= 0) from++;
-      if (from === burst.length) return;
-      this.joined = true;
-    }
-    const mine = from ? burst.slice(from) : burst;
-    const backedUp = this.direct.send(mine.map((d) => d.json));
-    this.position = mine[mine.length - 1]!.position;
-    if (backedUp) this.goAlone();
+    // Left, or completed by its client while the burst was being offered: nothing more goes out.
+    if (this.alone || this.returned) return;
+    const mine: string[] = [];
+    for (const d of burst) if (comparePositions(d.position, this.position) > 0 && this.accepts(d.event)) mine.push(d.json);
+    const last = burst[burst.length - 1]!.position;
+    if (comparePositions(last, this.position) > 0) this.position = last;
+    if (mine.length && this.direct.send(mine)) this.goAlone();
   }
 
   /**
-   * Leaves the group and continues alone from the last event written. The subscription starts
+   * Leaves the group and continues alone from the last event offered. The subscription starts
    * now, so its reader is watched by the hub's slow-consumer checks from this moment (a member
    * that stopped reading is closed with 4503).
    */
@@ -144,7 +272,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     this.group.leave(this);
     const ctx = this.args.contextValue as GraphQLContext;
     const contextValue: GraphQLContext = { ...ctx, realtime: { ...ctx.realtime, startAt: this.position } };
-    this.alone = Promise.resolve(subscribe({ ...this.args, contextValue }));
+    this.alone = subscribeAlone({ ...this.args, contextValue }, this.group.owner.options.retryMs);
     void this.alone.then((it) => {
       if (this.returned && isStream(it)) void it.return?.();
     });
@@ -156,6 +284,12 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   slow(): void {
     this.released.end();
     (this.args.contextValue as GraphQLContext).realtime.onSlowConsumer();
+  }
+
+  /** The database stayed unavailable: close the connection so the client resumes with its last cursor. */
+  unavailable(): void {
+    (this.args.contextValue as GraphQLContext).realtime.onUnavailable();
+    this.released.end();
   }
 
   end(err?: unknown): void {
@@ -182,7 +316,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     await this.released.return();
     const alone = await this.alone;
     if (alone && isStream(alone)) await alone.return?.();
-    return { value: undefined, done: true };
+    return DONE;
   }
 
   [Symbol.asyncIterator](): this {
@@ -200,17 +334,25 @@ class Group {
   constructor(
     private readonly key: string,
     args: ExecutionArgs,
-    private readonly owner: SubscriptionGroups,
+    readonly owner: SubscriptionGroups,
   ) {
     const context = owner.options.groupContext(args.contextValue as GraphQLContext, () => this.tooSlow());
+    // The group's reader keeps what any member wants; each member then keeps its own.
+    context.realtime = { ...context.realtime, wants: (e) => this.wants(e) };
     this.args = { ...args, contextValue: context };
     this.ready = this.start();
+  }
+
+  private wants(e: EventRecord): boolean {
+    for (const m of this.members) if (m.accepts(e)) return true;
+    return false;
   }
 
   /** Opens the group's source stream; an ExecutionResult when the subscription is refused. */
   private async start(): Promise<ExecutionResult | null> {
     const res = await createSourceEventStream(this.args);
     if (!(Symbol.asyncIterator in res)) {
+      this.members.clear();
       this.stop();
       return res;
     }
@@ -220,8 +362,9 @@ class Group {
     return null;
   }
 
-  join(args: ExecutionArgs, direct: DirectSender, hubPosition: LogPosition): Member {
-    const m = new Member(this, args, direct, hubPosition);
+  /** Joins at once (before the group is ready): from `joinedAt` on, the reader keeps what it wants. */
+  join(args: ExecutionArgs, direct: DirectSender, joinedAt: LogPosition, accepts: (e: EventRecord) => boolean): Member {
+    const m = new Member(this, args, direct, joinedAt, accepts);
     this.members.add(m);
     return m;
   }
@@ -245,26 +388,54 @@ class Group {
     this.stop();
   }
 
+  private unavailable(): void {
+    for (const m of this.members) m.unavailable();
+    this.members.clear();
+    this.stop();
+  }
+
+  /**
+   * Offers a burst to every member, yielding to the event loop every OFFER_SLICE members: writing
+   * 150,000 messages to 5,000 sockets in one pass would hold queries on the same process for its
+   * whole length. The next burst waits for this one, so each member's messages stay in log order;
+   * a member that joins meanwhile is not offered it (its join position is past the burst anyway).
+   */
+  private async offerAll(burst: readonly Delivery[]): Promise<void> {
+    let n = 0;
+    for (const m of [...this.members]) {
+      if (this.stopped) return;
+      m.offer(burst);
+      if (++n % OFFER_SLICE === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+
   private async run(): Promise<void> {
-    const { format, log } = this.owner.options;
+    const { format, log, retryMs } = this.owner.options;
     const source = this.source!;
+    const requestId = (this.args.contextValue as GraphQLContext).requestId;
     try {
       for (;;) {
         const next = await source.next();
         if (next.done || this.stopped) break;
-        // What else is already queued runs with it: one set of loaders batches the whole burst's
-        // lookups, and each member gets the burst in one go (one socket write for many messages).
-        const batch = [next.value as EventRecord, ...(source.takeReady?.(BATCH_MAX) ?? [])];
-        const results = await Promise.all(batch.map((event) => execute({ ...this.args, rootValue: event }) as Promise<ExecutionResult>));
+        // What else is already queued runs with it, and each member gets the burst in one go
+        // (one socket write for many messages).
+        const batch = [next.value as EventRecord, ...((source.takeReady?.(BATCH_MAX) ?? []) as EventRecord[])];
+        const results = await Promise.all(batch.map((event) => executeEvent(this.args, event, retryMs)));
         if (this.stopped) break;
-        const burst = batch.map((event, i) => {
-          const result = format(results[i]!, (this.args.contextValue as GraphQLContext).requestId);
-          return { json: JSON.stringify(result), position: { tx: event.tx, seq: event.seq } };
-        });
-        for (const m of this.members) m.offer(burst);
+        // Up to the first event that could not be executed: members resume from there.
+        const failed = results.indexOf(null);
+        const burst: Delivery[] = [];
+        for (const [i, event] of batch.entries()) {
+          if (failed >= 0 && i >= failed) break;
+          burst.push({ event, json: JSON.stringify(format(results[i]!, requestId)), position: { tx: event.tx, seq: event.seq } });
+        }
+        if (burst.length) await this.offerAll(burst);
+        if (this.stopped) break;
+        if (failed >= 0) return this.unavailable();
       }
       for (const m of this.members) m.end();
     } catch (err) {
+      if (isDatabaseUnavailable(err)) return this.unavailable();
       log.warn({ err }, 'a shared subscription failed');
       for (const m of this.members) m.end(err);
     } finally {
@@ -281,23 +452,23 @@ export class SubscriptionGroups {
 
   /** graphql-ws's `subscribe`: joins (or opens) the group for these arguments, or runs alone. */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const key = groupKey(args);
-    const direct = (args.contextValue as GraphQLContext).realtime.direct;
+    const ctx = args.contextValue as GraphQLContext;
+    const direct = ctx.realtime.direct;
+    const shape = direct ? shapeOf(args.document, args.operationName) : null;
+    const accepts = shape ? memberFilter(args, shape) : null;
     // Grouped members write to their own socket; without one (or replaying from `after`) a subscription runs alone.
-    if (key === null || !direct) return subscribe(args);
-    // The join position is taken before any await: events after it are the member's.
-    const joinedAt = (args.contextValue as GraphQLContext).realtime.hub.stats().position;
-    for (;;) {
-      let group = this.groups.get(key);
-      if (!group) {
-        group = new Group(key, args, this);
-        this.groups.set(key, group);
-      }
-      const refused = await group.ready;
-      if (refused) return refused;
-      // Stopped while this member waited (its last member left): open a new one.
-      if (!group.stopped) return group.join(args, direct, joinedAt);
+    if (!shape || !accepts || !direct) return subscribeAlone(args, this.options.retryMs);
+    const key = groupKey(args, shape);
+    // The join position is taken, and the member joins, before any await: events after it are the member's.
+    const joinedAt = ctx.realtime.hub.stats().position;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = new Group(key, args, this);
+      this.groups.set(key, group);
     }
+    const member = group.join(args, direct, joinedAt, accepts);
+    const refused = await group.ready;
+    return refused ?? member;
   }
 
   forget(key: string, group: Group): void {

@@ -41,6 +41,8 @@ export interface AppOptions {
   retentionMs: number;
   /** Events one subscriber may have waiting before it is closed as a slow consumer. */
   queueMax: number;
+  /** How long executing a subscription event retries while the database is unavailable (default 5 s). */
+  subscriptionRetryMs?: number;
   /** graphql-ws's ping interval; default 12 s (graphql-ws's own). */
   keepAliveMs?: number;
   /** Largest accepted request body or WebSocket message, in bytes. */
@@ -401,7 +403,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     limits: { maxPageSize: options.maxPageSize },
     requestId,
     auth,
-    realtime: { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax, onSlowConsumer: () => undefined, isBackedUp: () => true },
+    realtime: { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax, onSlowConsumer: () => undefined, onUnavailable: () => undefined, isBackedUp: () => true },
   });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
@@ -534,6 +536,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     retentionMs: options.retentionMs,
     queueMax: options.queueMax,
     keepAliveMs: options.keepAliveMs ?? 12_000,
+    subscriptionRetryMs: options.subscriptionRetryMs ?? 5_000,
     maxPayloadBytes: maxBody,
     limits,
     hideSuggestions: hideSchemaDetails,

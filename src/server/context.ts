@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
 import type { EventHub } from '../realtime/event-hub';
-import type { LogPosition } from '../modules/events/events.repository';
+import type { EventRecord, LogPosition } from '../modules/events/events.repository';
 import type { Loaders } from '../modules/loading/loaders';
 import type { Scope } from '../modules/auth/api-keys';
 import type { SsrfPolicy } from '../modules/webhooks/ssrf';
@@ -8,7 +8,7 @@ import type { SsrfPolicy } from '../modules/webhooks/ssrf';
 /** What every resolver gets: built per HTTP request, per subscription event on WebSocket. */
 export interface GraphQLContext {
   db: Db;
-  /** Replaced before each subscription event, so no cache outlives one event. */
+  /** Per request; a subscription event's execution gets its event's shared snapshot instead. */
   loaders: Loaders;
   limits: { maxPageSize: number };
   requestId: string;
@@ -38,6 +38,13 @@ export interface RealtimeContext {
   isBackedUp: () => boolean;
   /** Where a subscription without `after` starts reading the log (default: the live head). */
   startAt?: LogPosition | null;
+  /**
+   * Closes the caller's connection with a resumable code: an event could not be executed because
+   * the database stayed unavailable (the client resumes with its last cursor and gets it then).
+   */
+  onUnavailable: () => void;
+  /** A subscription group's reader: the events any of its members wants (each member filters its own). */
+  wants?: (e: EventRecord) => boolean;
   /** graphql-ws only: writes this subscription's `next` messages straight to its socket (see socket-send). */
   direct?: DirectSender;
 }

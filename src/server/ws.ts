@@ -10,7 +10,7 @@ import type { Db } from '../db/client';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
 import { SubscriptionGroups } from '../realtime/subscription-groups';
-import { directSender, prepareSocketSend } from '../realtime/socket-send';
+import { directSender, keepAlive, prepareSocketSend } from '../realtime/socket-send';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from './context';
 import { ApiError, ErrorCode } from './errors';
@@ -30,7 +30,11 @@ export const CloseCode = {
   SlowConsumer: 4503,
   /** Normal close on server shutdown (RFC 6455 "going away"). */
   GoingAway: 1001,
-  /** The database could not be reached to check the credential or charge an operation: reconnect shortly. */
+  /**
+   * The database could not be reached: to check the credential, or to execute an event for a
+   * subscription (after retrying for SUBSCRIPTION_RETRY_MS). Reconnect shortly and resume with
+   * the last cursor.
+   */
   TryAgainLater: 1013,
 } as const;
 
@@ -48,6 +52,8 @@ export interface WsOptions {
   retentionMs: number;
   queueMax: number;
   maxPayloadBytes: number;
+  /** How long executing a subscription event retries while the database is unavailable. */
+  subscriptionRetryMs: number;
   /** graphql-ws's ping interval (and pong deadline); 0: off. */
   keepAliveMs: number;
   limits: QueryLimits;
@@ -116,10 +122,19 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       prepareSocketSend(ws);
+      keepAlive(ws, options.keepAliveMs, () => {
+        options.hub.countTooSlow();
+        closeSlowConsumer(ws);
+      });
       wss.emit('connection', ws, req);
     });
   };
   options.server.on('upgrade', onUpgrade);
+
+  const closeSlowConsumer = (socket: WebSocket): void => {
+    log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
+    socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
+  };
 
   const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
   const format = formatError(log, { hideSuggestions: options.hideSuggestions });
@@ -134,6 +149,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const groups = new SubscriptionGroups({
     log,
     format: formatResult,
+    retryMs: options.subscriptionRetryMs,
     groupContext: (member, onSlowConsumer) => ({
       db: member.db,
       loaders: createLoaders(options.db),
@@ -245,9 +261,10 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
             hub: options.hub,
             retentionMs: options.retentionMs,
             queueMax: options.queueMax,
-            onSlowConsumer: () => {
-              log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
-              socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
+            onSlowConsumer: () => closeSlowConsumer(socket),
+            onUnavailable: () => {
+              log.warn('closing a subscriber: the database stayed unavailable');
+              socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
             },
             isBackedUp: () => socket.bufferedAmount > 0,
             direct: directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
@@ -286,8 +303,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       },
     },
     wss,
-    // 0 turns graphql-ws's ping off; it takes Infinity for that.
-    options.keepAliveMs > 0 ? options.keepAliveMs : Infinity,
+    // graphql-ws's own ping is off: ours (keepAlive, socket-send.ts) tells a slow consumer from a dead peer.
+    Infinity,
   );
 
   return {

@@ -19,19 +19,25 @@ const retainedHeap = (): number => {
   return process.memoryUsage().heapUsed;
 };
 
-/** A raw graphql-ws peer that subscribes and then stops reading its socket. */
-async function stalledSubscriber(httpUrl: string): Promise<{ socket: WebSocket; closed: Promise<number>; received: () => number }> {
+/** A raw graphql-ws peer with one subscription: every message it received, and its close code once closed. */
+async function rawSubscriber(httpUrl: string, query: string): Promise<{ socket: WebSocket; closed: Promise<number>; messages: string[] }> {
   const socket = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  let received = 0;
+  const messages: string[] = [];
   const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-  socket.on('message', () => received++);
+  socket.on('message', (m) => messages.push(String(m)));
   await new Promise((resolve) => socket.once('open', resolve));
   socket.send(JSON.stringify({ type: 'connection_init' }));
   await new Promise((resolve) => socket.once('message', resolve));
-  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: HEAVY } }));
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+  return { socket, closed, messages };
+}
+
+/** A raw graphql-ws peer that subscribes and then stops reading its socket. */
+async function stalledSubscriber(httpUrl: string): Promise<{ socket: WebSocket; closed: Promise<number>; received: () => number }> {
+  const { socket, closed, messages } = await rawSubscriber(httpUrl, HEAVY);
   await sleep(200);
   socket.pause();
-  return { socket, closed, received: () => received };
+  return { socket, closed, received: () => messages.length };
 }
 
 describe('a slow consumer', () => {
@@ -79,4 +85,50 @@ describe('a slow consumer', () => {
     expect(healthy.results).toHaveLength(5000);
     await healthy.dispose();
   }, 120_000);
+});
+
+describe('a slow consumer under keep-alive', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A short keep-alive and a stall limit that cannot come first: the ping, stuck behind data the
+    // peer does not read, is what finds it.
+    server = await startTestServer(db, { queueMax: 100, stallMs: 600_000, keepAliveMs: 1000 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.dispose();
+  });
+
+  it('is closed with the documented 4503, not dropped with 1006 as a dead peer', async () => {
+    const stalled = await stalledSubscriber(server.url);
+    await store(db, syntheticReport('keepalive-1', 300, '2026-04-01T00:00:00Z'));
+    for (let waited = 0; server.hub.stats().tooSlow === 0; waited += 50) {
+      if (waited > 30_000) throw new Error('the stalled subscriber was never closed as a slow consumer');
+      await sleep(50);
+    }
+    stalled.socket.resume();
+    expect(await stalled.closed).toBe(4503);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^digestql_slow_consumers_closed_total 1$/m);
+  }, 60_000);
+
+  it('keeps a healthy idle peer that answers its pings', async () => {
+    const { socket, messages: events } = await rawSubscriber(server.url, 'subscription { itemPublished { cursor } }');
+    let pings = 0;
+    socket.on('ping', () => pings++);
+    // Three pings answered (ws answers them itself): past the first pong deadlines.
+    for (let waited = 0; pings < 3; waited += 50) {
+      if (waited > 20_000) throw new Error(`only ${pings} pings`);
+      await sleep(50);
+    }
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    await store(db, syntheticReport('keepalive-2', 3, '2026-04-02T00:00:00Z'));
+    for (let waited = 0; events.length < 4; waited += 50) {
+      if (waited > 20_000) throw new Error('the events never came');
+      await sleep(50);
+    }
+    socket.close();
+  }, 30_000);
 });

@@ -23,6 +23,7 @@ export interface TestServerOptions {
   maxPageSize?: number;
   queueMax?: number;
   keepAliveMs?: number;
+  subscriptionRetryMs?: number;
   retentionMs?: number;
   pollIntervalMs?: number;
   maxLag?: number;
@@ -66,6 +67,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     retentionMs: options.retentionMs ?? 30 * 86_400_000,
     queueMax: options.queueMax ?? 1000,
     keepAliveMs: options.keepAliveMs,
+    subscriptionRetryMs: options.subscriptionRetryMs,
     hideSuggestions: options.hideSuggestions,
     publicRead: options.publicRead,
     rateLimits: options.rateLimits ?? null,

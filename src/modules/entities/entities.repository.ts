@@ -25,7 +25,7 @@ export async function entitiesByItemIds(db: Executor, ids: readonly string[]): P
     })
     .from(itemEntities)
     .innerJoin(entities, eq(entities.id, itemEntities.entityId))
-    .where(inArray(itemEntities.itemId, [...ids]))
+    .where(and(inArray(itemEntities.itemId, [...ids]), not(itemEntities.draft)))
     .orderBy(asc(itemEntities.position));
 }
 

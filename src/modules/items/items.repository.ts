@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { newestFirst, ts } from '../../db/params';
-import { entities, itemEntities, items, itemTags, reports, sources } from '../../db/tables';
+import { entities, itemEntities, items, itemTags, reports, sections, sources } from '../../db/tables';
 import type { ItemFilter } from './item-filter';
 
 /** An item's columns without its search document (only search reads that, in SQL). */
@@ -10,7 +10,7 @@ export const itemColumns = itemColumnsWithoutSearch;
 
 export type ItemRecord = Omit<typeof items.$inferSelect, 'search'> & {
   /** Set on an item rebuilt from a REMOVED event: it no longer exists, these are its last facts. */
-  removed?: { tagKeys: string[]; entityKeys: string[] };
+  removed?: { tagKeys: string[]; entityKeys: string[]; reportSlug: string };
 };
 export type SourceRecord = typeof sources.$inferSelect;
 
@@ -76,18 +76,31 @@ export async function itemsByReportIds(db: Executor, ids: readonly string[]): Pr
   return db.select(itemColumns).from(items).where(and(inArray(items.reportId, [...ids]), visible)).orderBy(asc(items.position));
 }
 
+/** Links of public items only (sources, tags and entities of a draft never reach a client). */
 export async function sourcesByItemIds(db: Executor, ids: readonly string[]): Promise<SourceRecord[]> {
-  return db.select().from(sources).where(inArray(sources.itemId, [...ids])).orderBy(asc(sources.position));
+  return db
+    .select(getTableColumns(sources))
+    .from(sources)
+    .innerJoin(items, and(eq(items.id, sources.itemId), visible))
+    .where(inArray(sources.itemId, [...ids]))
+    .orderBy(asc(sources.position));
 }
 
+/** Links of sections of public reports only. */
 export async function sourcesBySectionIds(db: Executor, ids: readonly string[]): Promise<SourceRecord[]> {
-  return db.select().from(sources).where(inArray(sources.sectionId, [...ids])).orderBy(asc(sources.position));
+  return db
+    .select(getTableColumns(sources))
+    .from(sources)
+    .innerJoin(sections, eq(sections.id, sources.sectionId))
+    .innerJoin(reports, and(eq(reports.id, sections.reportId), not(reports.draft)))
+    .where(inArray(sources.sectionId, [...ids]))
+    .orderBy(asc(sources.position));
 }
 
 export async function tagsByItemIds(db: Executor, ids: readonly string[]): Promise<{ itemId: string; tag: string }[]> {
   return db
     .select({ itemId: itemTags.itemId, tag: itemTags.tag })
     .from(itemTags)
-    .where(inArray(itemTags.itemId, [...ids]))
+    .where(and(inArray(itemTags.itemId, [...ids]), not(itemTags.draft)))
     .orderBy(asc(itemTags.position));
 }

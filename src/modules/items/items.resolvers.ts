@@ -1,5 +1,7 @@
 import type { ItemResolvers, QueryResolvers } from '../../generated/graphql';
 import type { EntityRecord } from '../entities/entities.repository';
+import { withdrawnReport } from '../reports/withdrawn-report';
+import type { ItemRecord } from './items.repository';
 import * as items from './items.service';
 import { relatedItems } from './related-items.service';
 
@@ -26,7 +28,13 @@ export const Item: ItemResolvers = {
       position: 0,
       prose: false,
       body: null,
+      withdrawnReport: reportOfRemoved(i),
     },
   related: (i, args, ctx) => relatedItems(ctx, i, args),
-  report: async (i, _a, ctx) => (await ctx.loaders.reportById.load(i.reportId)) ?? (await ctx.loaders.reportByIdAnyState.load(i.reportId))!,
+  // A removed item's report may be a draft now: then only what its event made public is shown.
+  report: async (i, _a, ctx) => (await ctx.loaders.reportById.load(i.reportId)) ?? reportOfRemoved(i),
 };
+
+function reportOfRemoved(i: ItemRecord) {
+  return withdrawnReport(i.reportId, { reportSlug: i.removed?.reportSlug ?? '', publishedAt: i.publishedAt });
+}

@@ -2,6 +2,7 @@ import type { ItemEventResolvers, SubscriptionResolvers } from '../../generated/
 import type { GraphQLContext } from '../../server/context';
 import type { EventRecord } from '../events/events.repository';
 import type { ItemRecord } from '../items/items.repository';
+import { withdrawnReport } from '../reports/withdrawn-report';
 import { itemEvents, reportEvents } from './realtime.service';
 
 const TYPE = { ITEM_PUBLISHED: 'PUBLISHED', ITEM_UPDATED: 'UPDATED', ITEM_REMOVED: 'REMOVED' } as const;
@@ -31,7 +32,7 @@ function removedItem(e: EventRecord): ItemRecord {
     contentHash: '',
     createdAt: e.createdAt,
     updatedAt: e.createdAt,
-    removed: { tagKeys: f.tagKeys ?? [], entityKeys: f.entityKeys ?? [] },
+    removed: { tagKeys: f.tagKeys ?? [], entityKeys: f.entityKeys ?? [], reportSlug: f.reportSlug },
   };
 }
 
@@ -42,7 +43,9 @@ export const Subscription: SubscriptionResolvers = {
   },
   reportPublished: {
     subscribe: (_p, _a, ctx) => reportEvents(ctx),
-    resolve: async (event: EventRecord, _a: unknown, ctx: GraphQLContext) => (await ctx.loaders.reportByIdAnyState.load(event.reportId))!,
+    // The report as it is public now; taken back to draft since, only what the event announced.
+    resolve: async (event: EventRecord, _a: unknown, ctx: GraphQLContext) =>
+      (await ctx.loaders.reportById.load(event.reportId)) ?? withdrawnReport(event.reportId, event.facts),
   },
 };
 

@@ -2,21 +2,27 @@ import { itemFactsOf, type EventRecord } from '../events/events.repository';
 import { BoundedQueue } from '../../realtime/async-queue';
 import type { ReaderHandle } from '../../realtime/event-hub';
 import type { GraphQLContext } from '../../server/context';
-import { createLoaders } from '../loading/loaders';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
 
 /** A stream of log events; `takeReady` lets a shared subscription execute what is already queued as one batch. */
 export interface EventStream extends AsyncIterableIterator<EventRecord> {
-  /** Events already waiting after the one `next` returned, taken at once; they share its loaders. */
+  /** Events already waiting after the one `next` returned, taken at once and executed together. */
   takeReady(max: number): EventRecord[];
 }
 
 /**
- * Events from the hub that `accept` keeps, through a bounded queue. Before each event (or batch
- * taken with `takeReady`) is handed to execution, the context gets fresh loaders: no cache
- * outlives what was read together.
+ * Events from the hub that `accept` keeps, through a bounded queue. A subscription group's stream
+ * keeps what any of its members wants (`realtime.wants`) instead: `own` is then not applied.
+ * Execution resolves each event from its shared snapshot (event-snapshot.ts).
  */
-async function eventStream(ctx: GraphQLContext, after: string | null | undefined, accept: (e: EventRecord) => boolean): Promise<EventStream> {
+async function eventStream(
+  ctx: GraphQLContext,
+  after: string | null | undefined,
+  base: (e: EventRecord) => boolean,
+  own: (e: EventRecord) => boolean = () => true,
+): Promise<EventStream> {
+  const wants = ctx.realtime.wants;
+  const accept = wants ? (e: EventRecord) => base(e) && wants(e) : (e: EventRecord) => base(e) && own(e);
   const { hub, retentionMs } = ctx.realtime;
   const from = after ? await hub.cursors.decode(ctx.db, after, retentionMs, hub.stats().position) : (ctx.realtime.startAt ?? null);
   let handle: ReaderHandle | null = null;
@@ -39,7 +45,6 @@ async function eventStream(ctx: GraphQLContext, after: string | null | undefined
     next: async () => {
       const r = await queue.next();
       handle?.pulled(queue.size < resumeAt);
-      if (!r.done) ctx.loaders = createLoaders(ctx.db);
       return r;
     },
     takeReady: (max) => {
@@ -57,10 +62,12 @@ async function eventStream(ctx: GraphQLContext, after: string | null | undefined
 
 export function itemEvents(ctx: GraphQLContext, args: { filter?: ItemFilterInput | null; after?: string | null }): Promise<EventStream> {
   const filter = normaliseItemFilter(args.filter);
-  return eventStream(ctx, args.after, (e) => {
-    const facts = itemFactsOf(e);
-    return facts !== null && matchesItem(filter, facts);
-  });
+  return eventStream(
+    ctx,
+    args.after,
+    (e) => itemFactsOf(e) !== null,
+    (e) => matchesItem(filter, itemFactsOf(e)!),
+  );
 }
 
 export function reportEvents(ctx: GraphQLContext): Promise<EventStream> {

@@ -5,7 +5,6 @@ import * as repo from './reports.repository';
 export function createReportLoaders(db: Executor) {
   return {
     reportById: loaderByKey((ids: readonly string[]) => repo.reportsByIds(db, ids), (r) => r.id),
-    reportByIdAnyState: loaderByKey((ids: readonly string[]) => repo.reportsByIdsAnyState(db, ids), (r) => r.id),
     sectionById: loaderByKey((ids: readonly string[]) => repo.sectionsByIds(db, ids), (s) => s.id),
     sectionsByReportId: loaderGrouped((ids: readonly string[]) => repo.sectionsByReportIds(db, ids), (s) => s.reportId),
     keywordsByReportId: loaderGrouped(

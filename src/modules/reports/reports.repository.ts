@@ -1,10 +1,13 @@
-import { and, arrayOverlaps, asc, eq, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, eq, getTableColumns, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { newestFirst, ts } from '../../db/params';
 import { reportKeywords, reports, sections } from '../../db/tables';
 
 export type ReportRecord = typeof reports.$inferSelect;
-export type SectionRecord = typeof sections.$inferSelect;
+export type SectionRecord = typeof sections.$inferSelect & {
+  /** Set on a section rebuilt from a removed item's event: the report it shows when its own is no longer public. */
+  withdrawnReport?: ReportRecord;
+};
 
 export interface ReportFilter {
   tags: string[] | null;
@@ -57,18 +60,26 @@ export async function reportsByIds(db: Executor, ids: readonly string[]): Promis
   return db.select().from(reports).where(and(inArray(reports.id, [...ids]), visible));
 }
 
+/**
+ * Sections, keywords and section links of public reports only: a draft's (or a report taken back
+ * to draft) never reach a client, whatever path asked (a query, a subscription's replay).
+ */
+const publicSections = (db: Executor) =>
+  db.select(getTableColumns(sections)).from(sections).innerJoin(reports, and(eq(reports.id, sections.reportId), visible));
+
 export async function sectionsByReportIds(db: Executor, ids: readonly string[]): Promise<SectionRecord[]> {
-  return db.select().from(sections).where(inArray(sections.reportId, [...ids])).orderBy(asc(sections.position));
+  return publicSections(db).where(inArray(sections.reportId, [...ids])).orderBy(asc(sections.position));
 }
 
 export async function sectionsByIds(db: Executor, ids: readonly string[]): Promise<SectionRecord[]> {
-  return db.select().from(sections).where(inArray(sections.id, [...ids]));
+  return publicSections(db).where(inArray(sections.id, [...ids]));
 }
 
 export async function keywordsByReportIds(db: Executor, ids: readonly string[]): Promise<{ reportId: string; keyword: string }[]> {
   return db
     .select({ reportId: reportKeywords.reportId, keyword: reportKeywords.keyword })
     .from(reportKeywords)
+    .innerJoin(reports, and(eq(reports.id, reportKeywords.reportId), visible))
     .where(inArray(reportKeywords.reportId, [...ids]))
     .orderBy(asc(reportKeywords.position));
 }
@@ -77,11 +88,6 @@ export async function keywordsByReportIds(db: Executor, ids: readonly string[]):
 export async function hasAnyReport(db: Executor): Promise<boolean> {
   const rows = await db.select({ id: reports.id }).from(reports).limit(1);
   return rows.length > 0;
-}
-
-/** Drafts included: only for rebuilding what an event already showed (a report taken back to draft). */
-export async function reportsByIdsAnyState(db: Executor, ids: readonly string[]): Promise<ReportRecord[]> {
-  return db.select().from(reports).where(inArray(reports.id, [...ids]));
 }
 
 /** When anything was last stored (drafts included): every publish moves it, so feeds revalidate on it. */

@@ -23,5 +23,6 @@ export const Report: ReportResolvers = {
 export const Section: SectionResolvers = {
   items: (s, _a, ctx) => ctx.loaders.itemsBySectionId.load(s.id),
   sources: (s, _a, ctx) => ctx.loaders.sourcesBySectionId.load(s.id),
-  report: async (s, _a, ctx) => (await ctx.loaders.reportById.load(s.reportId))!,
+  // A section rebuilt for a removed item carries what its report may show once no longer public.
+  report: async (s, _a, ctx) => (await ctx.loaders.reportById.load(s.reportId)) ?? s.withdrawnReport!,
 };

@@ -1,0 +1,174 @@
+import postgres from 'postgres';
+import { openDatabase, type Database } from '../../src/db/client';
+import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
+import { store, syntheticReport } from '../support/fixtures';
+import { gql, startTestServer, type TestServer } from '../support/server';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { sleep, subscribe } from '../support/ws-client';
+
+const SUBSCRIBERS = Number(process.env.FAULT_TEST_SUBSCRIBERS ?? 200);
+const QUERY = `subscription($filter: ItemFilter, $after: String) { itemPublished(filter: $filter, after: $after) { cursor type item { id title entities { name } section { key } } } }`;
+type Ev = { itemPublished: { cursor: string; item: { id: string } } };
+
+const step = (what: string) => process.env.DEBUG_FAULT_TEST && process.stderr.write(`${new Date().toISOString()} ${what}\n`);
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  step(`waiting for ${what}`);
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * A partner's client: subscribes with its filter and, whenever the server closes the socket,
+ * reconnects with the last cursor it got. Keeps every item it was given, and every close code.
+ */
+class ResumingSubscriber {
+  readonly ids: string[] = [];
+  readonly closes: number[] = [];
+  readonly errors: unknown[] = [];
+  private cursor: string | null = null;
+  private stopped = false;
+  private current: ReturnType<typeof subscribe<Ev>> | null = null;
+  private seen = 0;
+  private backoff = 250;
+  readonly running: Promise<void>;
+
+  constructor(
+    private readonly url: string,
+    readonly filter: Record<string, unknown>,
+  ) {
+    this.running = this.run();
+  }
+
+  /** Items received so far, including those of the connection still open. */
+  get received(): string[] {
+    return [...this.ids, ...(this.current?.results.slice(this.seen).map((r) => r.data?.itemPublished.item.id ?? 'error') ?? [])];
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const sub = (this.current = subscribe<Ev>(this.url, QUERY, { filter: this.filter, after: this.cursor }));
+      this.seen = 0;
+      const closed = await Promise.race([sub.closed, sub.done.then(() => null)]);
+      for (const r of sub.results) {
+        if (r.errors || !r.data) this.errors.push(r.errors);
+        else {
+          this.ids.push(r.data.itemPublished.item.id);
+          this.cursor = r.data.itemPublished.cursor;
+        }
+      }
+      this.current = null;
+      if (closed) this.closes.push(closed.code);
+      await sub.dispose();
+      // Backing off as a client should: a thundering herd of resumes would keep the pool full.
+      const got = sub.results.length > 0;
+      this.backoff = got ? 250 : Math.min(this.backoff * 2, 4000);
+      if (!this.stopped) await sleep(this.backoff * (0.5 + Math.random()));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.current?.dispose();
+    await this.running;
+  }
+}
+
+// Only a real server can go away: the embedded database lives inside the API process.
+const describeOnPostgres = onRealPostgres ? describe : describe.skip;
+const title = onRealPostgres ? 'subscribers while the database goes away' : 'subscribers while the database goes away [skipped: needs TEST_DATABASE_URL]';
+
+describeOnPostgres(title, () => {
+  let testDb: TestDatabase;
+  let proxy: TcpProxy;
+  let database: Database;
+  let server: TestServer;
+  let admin: postgres.Sql;
+  let subs: ResumingSubscriber[] = [];
+  let locker: postgres.ReservedSql | null = null;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    const target = new URL(testDb.url!);
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(testDb.url!);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    database = await openDatabase({ url: viaProxy.toString(), poolMax: 4, connectTimeoutMs: 1000, poolTimeoutMs: 1000 });
+    server = await startTestServer(database, { pollIntervalMs: 500, subscriptionRetryMs: 500 });
+    admin = postgres(testDb.url!, { max: 3, onnotice: () => undefined });
+  });
+  afterAll(async () => {
+    if (locker) {
+      await locker`ROLLBACK`.catch(() => undefined);
+      locker.release();
+    }
+    await proxy?.up().catch(() => undefined);
+    await Promise.all(subs.map((s) => s.stop()));
+    await server?.close();
+    await database?.close();
+    await proxy?.close();
+    await admin?.end();
+    await testDb?.dispose();
+  });
+
+  it(`loses no item for ${SUBSCRIBERS} distinct-filter subscribers when the database goes away mid-burst, and sends no error in place of one`, async () => {
+    const sectionKeys = syntheticReport('keys', 3).sections.map((s) => s.key);
+    const filters = Array.from({ length: SUBSCRIBERS }, (_, i): Record<string, unknown> => {
+      const distinct = { from: new Date(Date.UTC(2000, 0, 1) + i * 1000).toISOString() };
+      if (i % 3 === 0) return distinct;
+      if (i % 3 === 1) return { ...distinct, entities: [`Entity ${i % 17}`] };
+      return { ...distinct, sections: [sectionKeys[i % sectionKeys.length]!] };
+    });
+    subs = filters.map((f) => new ResumingSubscriber(server.url, f));
+    await until(() => server.app.subscriptionGroups().members === SUBSCRIBERS, 'every subscriber to join');
+    expect(server.app.subscriptionGroups().groups).toBe(1);
+
+    // A first burst while all is well.
+    await store(testDb, syntheticReport('fault-burst-1', 30, '2026-05-01T00:00:00Z'));
+    await until(() => subs[0]!.received.length === 30, 'the first burst');
+
+    // The second burst: its events are held back (an open transaction with an id) until the items
+    // table is locked, so the group's execution is waiting on the database when it goes away.
+    const holder = await admin.reserve();
+    locker = await admin.reserve();
+    await holder`BEGIN`;
+    await holder`SELECT pg_current_xact_id()`;
+    await store(testDb, syntheticReport('fault-burst-2', 30, '2026-05-02T00:00:00Z'));
+    await locker`BEGIN`;
+    await locker`LOCK TABLE items IN ACCESS EXCLUSIVE MODE`;
+    await holder`COMMIT`;
+    holder.release();
+    await until(async () => {
+      const [row] = await admin`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`;
+      return row!.n > 0;
+    }, 'the execution to wait on the database');
+    await proxy.down();
+    // Every subscriber is closed with the documented resumable code once retrying gave up.
+    await until(() => subs.every((s) => s.closes.includes(1013)), 'every subscriber to be closed with 1013', 30_000);
+    await locker`ROLLBACK`;
+    locker.release();
+    locker = null;
+    await proxy.up();
+
+    // Resumed with their last cursors, each holds every item its filter matches, exactly once.
+    const expected: string[][] = [];
+    for (const filter of filters) {
+      let ids: string[] | null = null;
+      await until(async () => {
+        const res = await gql<{ items: { edges: { node: { id: string } }[] } }>(server.url, `query($filter: ItemFilter) { items(first: 100, filter: $filter) { edges { node { id } } } }`, { filter });
+        ids = res.data?.items.edges.map((e) => e.node.id).sort() ?? null;
+        return ids !== null;
+      }, 'the items query to answer');
+      expected.push(ids!);
+    }
+    await until(() => subs.every((s, i) => s.received.length >= expected[i]!.length), 'every subscriber to resume and catch up', 60_000);
+    await Promise.all(subs.map((s) => s.stop()));
+    for (const [i, s] of subs.entries()) {
+      expect(s.errors).toEqual([]);
+      expect([i, [...s.ids].sort()]).toEqual([i, expected[i]]);
+    }
+  }, 180_000);
+});
