@@ -478,6 +478,13 @@ describe('webhooks', () => {
     expect(broken.got).toHaveLength(0);
   });
 
+  it('redeliver of an unknown delivery is NOT_FOUND naming deliveryId', async () => {
+    for (const deliveryId of ['00000000-0000-0000-0000-000000000001', 'nope']) {
+      const res = await gql(ctx.server.url, 'mutation($d: ID!) { redeliver(deliveryId: $d) { id } }', { d: deliveryId }, admin);
+      expect(res.errors![0]).toMatchObject({ message: `deliveryId: no delivery with id "${deliveryId}"`, extensions: { code: 'NOT_FOUND', argument: 'deliveryId' } });
+    }
+  });
+
   it('needs an admin key', async () => {
     const res = await gql(ctx.server.url, CREATE, { input: { url: 'https://example.com/hook', format: 'JSON' } });
     expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');

@@ -26,7 +26,7 @@ export type WebhookFormat = WebhookRecord['format'];
 export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 
-const notFound = (what: string, id: string) => new ApiError(ErrorCode.NOT_FOUND, `no ${what} with id "${id}"`, { argument: 'id' });
+const notFound = (what: string, id: string, argument = 'id') => new ApiError(ErrorCode.NOT_FOUND, `${argument}: no ${what} with id "${id}"`, { argument });
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 /** An id to look up: a client's non-UUID matches nothing (instead of a Postgres cast error). */
 const lookupId = (s: string) => (isUuid(s) ? s : '00000000-0000-0000-0000-000000000000');
@@ -137,7 +137,7 @@ export async function redeliver(db: Executor, deliveryId: string): Promise<Deliv
     .set({ status: 'PENDING', attempts: 0, nextAttemptAt: sql`now()`, lastError: null })
     .where(eq(webhookDeliveries.id, lookupId(deliveryId)))
     .returning();
-  if (!row) throw notFound('delivery', deliveryId);
+  if (!row) throw notFound('delivery', deliveryId, 'deliveryId');
   return row;
 }
 
