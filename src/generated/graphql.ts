@@ -695,7 +695,7 @@ export type Webhook = {
   createdAt: Scalars['DateTime']['output'];
   /** Newest first. */
   deliveries: Array<WebhookDelivery>;
-  /** Why the server turned it off (a 410 Gone from the receiver). */
+  /** Why the server turned it off (a 410 Gone from the receiver, or a stored filter that no longer parses). */
   disabledReason: Maybe<Scalars['String']['output']>;
   enabled: Scalars['Boolean']['output'];
   filter: WebhookFilter;

@@ -19,7 +19,8 @@ const refuse = (why: string) => badUserInput('after', `${why}; subscribe without
  * migration in each database) and carries an HMAC of its position under the log's secret: a
  * cursor from another database, or one written by hand (position 0, a sequence beyond the head),
  * is refused instead of silently skipping or replaying events. Cursors of the first format
- * (`ev1`, unsigned) still resume when they name an event this log holds.
+ * (`ev1`, unsigned) still resume when they name an event this log holds, judged by that event's
+ * own time for retention (their stamped time is not trusted).
  */
 export class EventCursors {
   constructor(
@@ -46,7 +47,9 @@ export class EventCursors {
    */
   async decode(db: Executor, cursor: string, retentionMs: number, known: LogPosition, now = Date.now()): Promise<EventCursor> {
     const c = this.parse(cursor);
-    if (c.createdAt < now - retentionMs) {
+    // An unsigned (ev1) cursor's time is whatever the client wrote: retention is judged by the event's own time too.
+    const written = c.signed ? null : await eventAt(db, c);
+    if (Math.min(c.createdAt, written?.getTime() ?? Infinity) < now - retentionMs) {
       throw new ApiError(
         ErrorCode.CURSOR_EXPIRED,
         `after: the cursor is older than the ${Math.round(retentionMs / 86_400_000)}-day event retention; read the missed items with the items query and subscribe again without after`,
@@ -56,7 +59,7 @@ export class EventCursors {
     if (c.createdAt > now + CLOCK_SKEW_MS || (comparePositions(c, known) > 0 && comparePositions(c, await lastWritten(db)) > 0)) {
       throw refuse('the cursor is ahead of this event log (from another server, or a database restored from a backup)');
     }
-    if (!c.signed && !(await eventAt(db, c))) throw refuse('the cursor names no event of this log');
+    if (!c.signed && !written) throw refuse('the cursor names no event of this log');
     return { tx: c.tx, seq: c.seq, createdAt: c.createdAt };
   }
 

@@ -65,12 +65,17 @@ export interface WsOptions {
   metrics: Metrics;
 }
 
-/** The token a client sends in connectionParams: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
-function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
+/**
+ * The token a client sends in connectionParams: `{ authorization: "Bearer …" }` or `{ token: "…" }`.
+ * `'invalid'` for one that is there but not a string (a number, an array): a bad credential, not anonymous.
+ */
+function authorizationOf(params: Record<string, unknown> | undefined): string | undefined | 'invalid' {
   if (!params) return undefined;
   const value = params.authorization ?? params.Authorization;
   if (typeof value === 'string') return value;
-  return typeof params.token === 'string' ? `Bearer ${params.token}` : undefined;
+  if (value != null) return 'invalid';
+  if (typeof params.token === 'string') return `Bearer ${params.token}`;
+  return params.token != null ? 'invalid' : undefined;
 }
 
 const operationKinds = new WeakMap<DocumentNode, boolean>();
@@ -202,7 +207,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       onConnect: async (ctx) => {
         let auth: Awaited<ReturnType<typeof authenticate>>;
         try {
-          auth = await authenticate(authorizationOf(ctx.connectionParams), options.auth);
+          const given = authorizationOf(ctx.connectionParams);
+          auth = given === 'invalid' ? 'invalid' : await authenticate(given, options.auth);
         } catch (err) {
           if (!isDatabaseUnavailable(err)) throw err;
           // The credential could not be checked.

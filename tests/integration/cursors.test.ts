@@ -90,6 +90,17 @@ describe('event cursors are bound to their log', () => {
       expect(r.errors![0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', argument: 'after' } });
     }
   });
+
+  it('judges an unsigned legacy cursor by its event\'s time in the log, not the time it claims', async () => {
+    const db = a.db;
+    const [first] = rowsOf<{ tx: string; seq: number }>(await db.db.execute(sql`SELECT tx::text AS tx, seq::int AS seq FROM events ORDER BY tx, seq LIMIT 1`));
+    const fresh = b64(['ev1', first!.tx, first!.seq, Date.now()]);
+    expect((await firstAnswer(a.server.url, fresh)).errors).toBeUndefined();
+    // The event is now past retention (not purged yet); the cursor still claims it was written just now.
+    await db.db.execute(sql`UPDATE events SET created_at = now() - interval '40 days' WHERE seq = ${first!.seq}`);
+    const r = await firstAnswer(a.server.url, fresh);
+    expect(r.errors?.[0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', argument: 'after' } });
+  });
 });
 
 (onRealPostgres ? describe : describe.skip)('event cursors while an older transaction runs', () => {

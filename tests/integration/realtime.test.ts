@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EXAMPLES_DIR, SEED_FILE, describeWithCorpus } from '../support/corpus';
 import { exampleReport } from '../support/fixtures';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
-import { sleep, subscribe } from '../support/ws-client';
+import { connectClient, sleep, subscribe } from '../support/ws-client';
 import { head } from '../../src/modules/events/events.repository';
 import { comparePositions } from '../../src/realtime/event-cursor';
 
@@ -148,6 +148,15 @@ describe('realtime: publish and subscribe', () => {
     const s = subscribe<Ev>(ctx.server.url, SUB, {}, { authorization: 'Bearer wrong' });
     expect((await s.closed).code).toBe(4403);
     await s.dispose();
+  });
+
+  it('a credential that is not a string (a number, an array) closes the socket with 4403 instead of connecting anonymously', async () => {
+    for (const params of [{ authorization: 42 }, { authorization: ['Bearer x'] }, { Authorization: {} }, { token: 7 }]) {
+      const c = connectClient(ctx.server.url, params);
+      const outcome = await Promise.race([c.connected.then(() => 'connected'), c.closed.then((e) => e.code)]);
+      await c.client.dispose();
+      expect({ params, outcome }).toEqual({ params, outcome: 4403 });
+    }
   });
 
   it('reportPublished pushes whole reports', async () => {

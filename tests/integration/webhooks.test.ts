@@ -446,6 +446,45 @@ describe('webhooks', () => {
     expect(r.got).toHaveLength(0);
   });
 
+  it('refuses a filter that `items` would refuse (its query too), naming input.filter.query, and changes nothing', async () => {
+    const url = 'http://127.0.0.1:9/hook';
+    for (const query of ['!!!', '-', 'x'.repeat(600)]) {
+      const bad = await gql(ctx.server.url, CREATE, { input: { url, format: 'JSON', filter: { query } } }, admin);
+      expect(bad.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'input.filter.query' } });
+    }
+    const { webhook } = await register(url, { query: 'agents' });
+    const update = (query: string) =>
+      gql(ctx.server.url, 'mutation($id: ID!, $q: String) { updateWebhook(id: $id, input: { filter: { query: $q } }) { id } }', { id: webhook.id, q: query }, admin);
+    const bad = await update('-');
+    expect(bad.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'input.filter.query' } });
+    expect(bad.errors![0]!.message).toMatch(/^input\.filter\.query: has no word/);
+    const listed = await gql<{ webhooks: { id: string; filter: { query: string | null } }[] }>(ctx.server.url, '{ webhooks { id filter { query } } }', {}, admin);
+    expect(listed.data!.webhooks).toEqual([{ id: webhook.id, filter: { query: 'agents' } }]);
+  });
+
+  it('a stored filter that no longer parses turns its own endpoint off, with the reason; every other endpoint still gets its deliveries', async () => {
+    const good = await receiver();
+    const broken = await receiver();
+    const ok = await register(good.url);
+    const bad = await register(broken.url);
+    // Stored before create/update checked the query (or since the rules changed).
+    await rawSql(ctx.db, `UPDATE webhooks SET filter = '{"query":"!!!"}' WHERE id = '${bad.webhook.id}'`);
+    await worker();
+    await store(ctx.db, syntheticReport('bad-filter', 2));
+    await until(() => good.got.length >= 2, 'both items at the endpoint whose filter is fine');
+    const view = await deliveries(bad.webhook.id);
+    expect(view).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/^stored filter is invalid \(filter\.query: has no word.*updateWebhook/), deliveries: [] });
+    expect((await deliveries(ok.webhook.id)).deliveries).toHaveLength(2);
+    expect(broken.got).toHaveLength(0);
+  });
+
+  it('redeliver of an unknown delivery is NOT_FOUND naming deliveryId', async () => {
+    for (const deliveryId of ['00000000-0000-0000-0000-000000000001', 'nope']) {
+      const res = await gql(ctx.server.url, 'mutation($d: ID!) { redeliver(deliveryId: $d) { id } }', { d: deliveryId }, admin);
+      expect(res.errors![0]).toMatchObject({ message: `deliveryId: no delivery with id "${deliveryId}"`, extensions: { code: 'NOT_FOUND', argument: 'deliveryId' } });
+    }
+  });
+
   it('needs an admin key', async () => {
     const res = await gql(ctx.server.url, CREATE, { input: { url: 'https://example.com/hook', format: 'JSON' } });
     expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');

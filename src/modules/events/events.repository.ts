@@ -92,10 +92,10 @@ export async function lastWritten(db: Executor): Promise<LogPosition> {
   return row ? { tx: row.tx, seq: Number(row.seq) } : { tx: '0', seq: 0 };
 }
 
-/** Whether the log holds an event at exactly this position. */
-export async function eventAt(db: Executor, p: LogPosition): Promise<boolean> {
-  const rows = await db.select({ seq: events.seq }).from(events).where(and(eq(events.seq, p.seq), sql`${events.tx} = ${p.tx}::xid8`));
-  return rows.length > 0;
+/** When the event at exactly this position was written, or null if the log holds none there. */
+export async function eventAt(db: Executor, p: LogPosition): Promise<Date | null> {
+  const [row] = await db.select({ createdAt: events.createdAt }).from(events).where(and(eq(events.seq, p.seq), sql`${events.tx} = ${p.tx}::xid8`));
+  return row?.createdAt ?? null;
 }
 
 /** The log's identity and cursor-signing secret (the one row migration 0007 made); null if missing. */

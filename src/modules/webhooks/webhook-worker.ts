@@ -70,7 +70,7 @@ export class WebhookWorker {
     this.running = true;
     const { database, log } = this.options;
     try {
-      while ((await dispatchOnce(database.db)) === 500);
+      while ((await dispatchOnce(database.db, 500, log)) === 500);
       await closeBatches(database.db, this.options.now?.() ?? new Date(), this.options.linkTemplate ?? null);
       const room = (this.options.concurrency ?? 8) - this.claimed;
       if (room <= 0) return;

@@ -6,7 +6,8 @@ import { webhookBatchItems, webhookCursor, webhookDeliveries, webhooks } from '.
 import { ApiError, ErrorCode, badUserInput } from '../../server/errors';
 import { parseInput, strictInput } from '../../server/input';
 import { head, itemFactsOf, readAfter, type EventRecord } from '../events/events.repository';
-import { itemFilterSchema, matchesItem, normaliseItemFilter } from '../items/item-filter';
+import { itemFilterSchema, matchesItem, normaliseItemFilter, type ItemFilter, type ItemFilterInput } from '../items/item-filter';
+import type { Logger } from '../../server/logger';
 import { batchRow } from './batches';
 import { buildPayloads } from './payload';
 import { succeeded } from './sender';
@@ -25,7 +26,7 @@ export type WebhookFormat = WebhookRecord['format'];
 export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 
-const notFound = (what: string, id: string) => new ApiError(ErrorCode.NOT_FOUND, `no ${what} with id "${id}"`, { argument: 'id' });
+const notFound = (what: string, id: string, argument = 'id') => new ApiError(ErrorCode.NOT_FOUND, `${argument}: no ${what} with id "${id}"`, { argument });
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 /** An id to look up: a client's non-UUID matches nothing (instead of a Postgres cast error). */
 const lookupId = (s: string) => (isUuid(s) ? s : '00000000-0000-0000-0000-000000000000');
@@ -49,9 +50,13 @@ export const webhookUpdateSchema = strictInput(
 export type WebhookInput = z.input<typeof webhookInputSchema>;
 export type WebhookUpdate = z.input<typeof webhookUpdateSchema>;
 
+/** A filter is stored only if it means something, checked as `items` checks one (its `query` parsed too). */
+const checkFilter = (filter: ItemFilterInput | null | undefined): void => void normaliseItemFilter(filter, 'input.filter');
+
 export async function createWebhook(db: Executor, given: WebhookInput, policy: SsrfPolicy): Promise<{ webhook: WebhookRecord; secret: string }> {
   // What is checked without the network first; the URL's check resolves its host.
   const input = parseInput(webhookInputSchema, given, 'input');
+  checkFilter(input.filter);
   await checkWebhookUrl(input.url, policy, 'input.url');
   const secret = newSecret();
   const [webhook] = await db
@@ -63,6 +68,7 @@ export async function createWebhook(db: Executor, given: WebhookInput, policy: S
 
 export async function updateWebhook(db: Executor, id: string, given: WebhookUpdate, policy: SsrfPolicy): Promise<WebhookRecord> {
   const input = parseInput(webhookUpdateSchema, given, 'input');
+  checkFilter(input.filter);
   if (input.url != null) await checkWebhookUrl(input.url, policy, 'input.url');
   const key = lookupId(id);
   return db.transaction(async (tx) => {
@@ -131,7 +137,7 @@ export async function redeliver(db: Executor, deliveryId: string): Promise<Deliv
     .set({ status: 'PENDING', attempts: 0, nextAttemptAt: sql`now()`, lastError: null })
     .where(eq(webhookDeliveries.id, lookupId(deliveryId)))
     .returning();
-  if (!row) throw notFound('delivery', deliveryId);
+  if (!row) throw notFound('delivery', deliveryId, 'deliveryId');
   return row;
 }
 
@@ -142,18 +148,38 @@ export async function ensureCursor(db: Executor): Promise<void> {
 }
 
 /**
+ * The filters of `hooks` as stored. One that no longer parses (stored before the rules checked it, or
+ * rules since tightened) must not stop delivery to the others: its endpoint is turned off, with the
+ * reason in `disabledReason`, until an admin fixes the filter and re-enables it.
+ */
+async function storedFilters(tx: Executor, hooks: WebhookRecord[], log?: Pick<Logger, 'warn'>): Promise<{ hook: WebhookRecord; filter: ItemFilter }[]> {
+  const out: { hook: WebhookRecord; filter: ItemFilter }[] = [];
+  for (const hook of hooks) {
+    try {
+      out.push({ hook, filter: normaliseItemFilter(hook.filter) });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const reason = `stored filter is invalid (${err.message}): fix it with updateWebhook and set enabled: true`;
+      log?.warn({ webhook: hook.id, reason }, 'webhook disabled: its stored filter no longer parses');
+      await tx.update(webhooks).set({ enabled: false, disabledReason: reason }).where(eq(webhooks.id, hook.id));
+    }
+  }
+  return out;
+}
+
+/**
  * The outbox writer: reads the next events from the log after its cursor and writes a delivery
  * row for each (enabled endpoint, matching item event), moving the cursor, in one transaction.
  * One instance at a time (the cursor row is locked; others skip). Returns how many events it read.
  */
-export async function dispatchOnce(db: Executor, batchSize = 500): Promise<number> {
+export async function dispatchOnce(db: Executor, batchSize = 500, log?: Pick<Logger, 'warn'>): Promise<number> {
   return db.transaction(async (tx) => {
     const [cursor] = rowsOf<{ tx: string; seq: string | number }>(await tx.execute(sql`SELECT tx, seq FROM ${webhookCursor} WHERE id = 1 FOR UPDATE SKIP LOCKED`));
     if (!cursor) return 0;
     const batch = await readAfter(tx, { tx: cursor.tx, seq: Number(cursor.seq) }, batchSize);
     if (batch.length === 0) return 0;
     const hooks = await tx.select().from(webhooks).where(eq(webhooks.enabled, true));
-    const filters = hooks.map((h) => ({ hook: h, filter: normaliseItemFilter(h.filter) }));
+    const filters = await storedFilters(tx, hooks, log);
     const matched: { hook: WebhookRecord; event: EventRecord; rank: number }[] = [];
     for (const e of batch) {
       const facts = itemFactsOf(e);
