@@ -153,6 +153,7 @@ describe('search', () => {
     ['punctuation only', '!!! ，。？ --- ""', /no word or character/],
     ['only exclusions', '-RLHF', /no word or character/],
     ['1,000 characters', '評判'.repeat(500), /at most 500 characters/],
+    ['one 500-letter word', 'x'.repeat(500), /words longer than 64 characters are not indexed/],
   ])('refuses a bad query (%s) with BAD_USER_INPUT naming query', async (_n, q, message) => {
     const res = await run(q);
     expect(res.status).toBe(200);
