@@ -2,6 +2,7 @@ import { foldForSearch } from '../../src/text/fold';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exampleReport, plainItem as item, reportOf, store } from '../support/fixtures';
 import { gql, startTestServer, type TestServer } from '../support/server';
+import { subscribe } from '../support/ws-client';
 
 type Hit = {
   cursor: string;
@@ -166,6 +167,23 @@ describe('search', () => {
     expect((await run('RLHF', { after: itemsCursor })).errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
     expect((await run('RLHF', { first: 101 })).errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'first' } });
   });
+
+  it.each([['1e308', 1e308], ['-1e39', -1e39], ['1e-50', 1e-50]])(
+    'refuses a cursor whose score (%s) a Postgres real cannot hold, with BAD_USER_INPUT on after, over HTTP and WebSocket',
+    async (_n, score) => {
+      const edge = (await run('RLHF', { first: 1 })).data!.search.edges[0]!;
+      const parts = JSON.parse(Buffer.from(edge.cursor, 'base64url').toString('utf8')) as unknown[];
+      const after = Buffer.from(JSON.stringify([score, ...parts.slice(1)])).toString('base64url');
+      const refused = { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } };
+      expect((await run('RLHF', { after })).errors![0]).toMatchObject(refused);
+      const ws = subscribe(server.url, search(false), { q: 'RLHF', first: 5, after });
+      try {
+        expect((await ws.waitFor(1))[0]!.errors![0]).toMatchObject(refused);
+      } finally {
+        await ws.dispose();
+      }
+    },
+  );
 
   it('sees a re-publish right after its commit: the new text, not the old', async () => {
     const slug = '2026-11-24-republish';
