@@ -173,7 +173,7 @@ describe('search', () => {
     async (_n, score) => {
       const edge = (await run('RLHF', { first: 1 })).data!.search.edges[0]!;
       const parts = JSON.parse(Buffer.from(edge.cursor, 'base64url').toString('utf8')) as unknown[];
-      const after = Buffer.from(JSON.stringify([score, ...parts.slice(1)])).toString('base64url');
+      const after = Buffer.from(JSON.stringify(parts.with(1, score))).toString('base64url');
       const refused = { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } };
       expect((await run('RLHF', { after })).errors![0]).toMatchObject(refused);
       const ws = subscribe(server.url, search(false), { q: 'RLHF', first: 5, after });
@@ -184,6 +184,27 @@ describe('search', () => {
       }
     },
   );
+
+  it('refuses a cursor of another search (query or filter) and an edited one, naming after', async () => {
+    const cursorOf = async (q: string, vars: Record<string, unknown> = {}): Promise<string> => {
+      const res = await run(q, { first: 1, ...vars });
+      expect(res.errors).toBeUndefined();
+      return res.data!.search.edges[0]!.cursor;
+    };
+    const refused = async (q: string, after: string, message: RegExp, vars: Record<string, unknown> = {}): Promise<void> => {
+      const res = await run(q, { after, ...vars });
+      expect(res.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+      expect(res.errors![0]!.message).toMatch(message);
+    };
+    // The same search's own cursor works, also written differently (the parsed query is what counts).
+    const rlhf = await cursorOf('RLHF');
+    expect((await run('rlhf  ', { after: rlhf })).errors).toBeUndefined();
+    await refused('RLHF', await cursorOf('評判'), /another search/);
+    await refused('RLHF', rlhf, /another search/, { f: { minImportance: 'HIGH' } });
+    // An edited score (still a valid real) is not a cursor this server signed.
+    const parts = JSON.parse(Buffer.from(rlhf, 'base64url').toString('utf8')) as unknown[];
+    await refused('RLHF', Buffer.from(JSON.stringify(parts.with(1, 0.5))).toString('base64url'), /not issued by this server/);
+  });
 
   it('sees a re-publish right after its commit: the new text, not the old', async () => {
     const slug = '2026-11-24-republish';
