@@ -26,6 +26,8 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { DIGEST_CAPS } from '../ingest/caps';
+import { MAX_BUCKETS } from '../modules/entities/entity-trends.service';
+import { MAX_HIGHLIGHTS, MAX_MATCHES } from '../modules/search/highlights';
 import { ErrorCode } from './errors';
 
 /**
@@ -77,7 +79,7 @@ export function operationRules(limits: QueryLimits, options: { introspection: bo
 
 /**
  * The most elements a list without `first` can hold: the digest caps that ingestion enforces
- * (src/ingest/caps.ts). Lists not named here (admin lists of keys, webhooks, batches) count
+ * (src/ingest/caps.ts), a timeline's buckets, a search hit's highlights and their ranges. Lists not named here (admin lists of keys, webhooks, batches) count
  * LIST_SIZE_ESTIMATE; tests/unit/server/cost.test.ts keeps every other list of the schema named.
  */
 export const LIST_MAXIMA: Readonly<Record<string, number>> = {
@@ -88,6 +90,9 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'Item.entities': DIGEST_CAPS.entitiesPerItem,
   'Item.sources': DIGEST_CAPS.sourcesPerItem,
   'Item.extra': DIGEST_CAPS.extraBlocksPerItem,
+  'Entity.timeline': MAX_BUCKETS,
+  'SearchEdge.highlights': MAX_HIGHLIGHTS,
+  'Highlight.matches': MAX_MATCHES,
 };
 export const LIST_SIZE_ESTIMATE = 10;
 const DEFAULT_PAGE = 20;

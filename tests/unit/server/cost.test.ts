@@ -66,4 +66,11 @@ describe('operation cost estimate', () => {
     // A `first` over the page maximum is refused at execution: it counts as the maximum.
     expect(operationCost(schema, parse('{ trendingEntities(first: 1000) { entity { id } } }'), null, null, 100)).toBe(100 * 2);
   });
+
+  it('counts timelines at their bucket cap and a page of 100 search hits with every highlight within the limit', () => {
+    expect(cost('{ entity(name: "x") { timeline(bucket: DAY) { start mentions } } }')).toBe(1 + 1000);
+    const hits = '{ search(query: "x", first: 100) { edges { node { id } highlights { field snippet matches { start length } } } } }';
+    expect(cost(hits)).toBe(1 + 100 * (1 + 1 + 10 * (1 + 8)));
+    expect(cost(hits)).toBeLessThanOrEqual(DEFAULT_LIMITS.maxCost);
+  });
 });
