@@ -79,6 +79,14 @@ export class EventCursors {
     return { tx, seq, createdAt, signed: true };
   }
 
+  /**
+   * A signature of `payload` under this log's secret, for other cursors this server hands out
+   * (search cursors): `purpose` keeps one kind's signature from passing for another's.
+   */
+  sign(purpose: string, payload: string): string {
+    return createHmac('sha256', this.secret).update(`${purpose}\n${this.logId}\n${payload}`).digest('base64url').slice(0, 22);
+  }
+
   private mac(tx: string, seq: number, createdAt: number): string {
     return createHmac('sha256', this.secret).update(`${this.logId}.${tx}.${seq}.${createdAt}`).digest('base64url').slice(0, 22);
   }

@@ -270,7 +270,7 @@ function costAndRatePlugin(maxCost: number, rate: RateLimitConfig | null, metric
         didResolveOperation: async ({ schema, document, operationName, request, contextValue }) => {
           const unstorable = unstorableTextError(document, operationName, request.variables);
           if (unstorable) throw new GraphQLError(unstorable.message, { extensions: { ...unstorable.extensions, http: { status: 400 } } });
-          const cost = operationCost(schema, document, operationName, request.variables);
+          const cost = operationCost(schema, document, operationName, request.variables, contextValue.limits.maxPageSize);
           if (cost > maxCost) {
             const e = costError(cost, maxCost);
             throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });

@@ -26,6 +26,8 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { DIGEST_CAPS } from '../ingest/caps';
+import { MAX_BUCKETS } from '../modules/entities/entity-trends.service';
+import { MAX_HIGHLIGHTS, MAX_MATCHES } from '../modules/search/highlights';
 import { ErrorCode } from './errors';
 
 /**
@@ -77,7 +79,7 @@ export function operationRules(limits: QueryLimits, options: { introspection: bo
 
 /**
  * The most elements a list without `first` can hold: the digest caps that ingestion enforces
- * (src/ingest/caps.ts). Lists not named here (admin lists of keys, webhooks, batches) count
+ * (src/ingest/caps.ts), a timeline's buckets, a search hit's highlights and their ranges. Lists not named here (admin lists of keys, webhooks, batches) count
  * LIST_SIZE_ESTIMATE; tests/unit/server/cost.test.ts keeps every other list of the schema named.
  */
 export const LIST_MAXIMA: Readonly<Record<string, number>> = {
@@ -88,19 +90,29 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'Item.entities': DIGEST_CAPS.entitiesPerItem,
   'Item.sources': DIGEST_CAPS.sourcesPerItem,
   'Item.extra': DIGEST_CAPS.extraBlocksPerItem,
+  'Entity.timeline': MAX_BUCKETS,
+  'SearchEdge.highlights': MAX_HIGHLIGHTS,
+  'Highlight.matches': MAX_MATCHES,
 };
 export const LIST_SIZE_ESTIMATE = 10;
 const DEFAULT_PAGE = 20;
 
 /**
  * What an operation may cost: each object it can return counts 1, scalars 0. A connection with
- * `first` holds `first` edges (its default when absent), any other list its maximum (LIST_MAXIMA);
+ * `first` holds `first` edges (its default when absent), as does a list that takes `first`
+ * (Item.related, trendingEntities), both at most `maxPage`; any other list its maximum (LIST_MAXIMA);
  * the items of a report's sections together hold at most a report's items. Arguments are read
  * as execution will read them: variables coerced, their defaults and the fields' defaults
  * applied. So 16 aliases of a page, or a page of entities each with a page of items, cost what
  * they can make the server do. Introspection costs nothing.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null, variables?: Record<string, unknown> | null): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName?: string | null,
+  variables?: Record<string, unknown> | null,
+  maxPage = Number.POSITIVE_INFINITY,
+): number {
   const operation = getOperationAST(document, operationName);
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
@@ -136,7 +148,11 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
       const child = getNamedType(field.type);
       const key = `${type.name}.${field.name}`;
       if (field.args.some((a) => a.name === 'first')) {
-        cost += 1 + costOf(child, s.selectionSet, firstOf(field, s, values), null);
+        const n = firstOf(field, s, values, maxPage);
+        // A list that takes `first` itself (related items, trending entities) holds `first` objects;
+        // a connection holds one, whose edges/nodes hold `first`.
+        if (isListType(getNullableType(field.type))) cost += n * (1 + costOf(child, s.selectionSet, null, null));
+        else cost += 1 + costOf(child, s.selectionSet, n, null);
       } else if (isListType(getNullableType(field.type))) {
         let n = page ?? LIST_MAXIMA[key] ?? LIST_SIZE_ESTIMATE;
         if (key === 'Section.items' && sections !== null) n = Math.min(n, DIGEST_CAPS.itemsPerReport / sections);
@@ -151,15 +167,18 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   return Math.ceil(costOf(root, operation.selectionSet, null, null) - 1e-9);
 }
 
-/** A connection's `first` as its resolver will get it; arguments that do not coerce fail at execution. */
-function firstOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
+/**
+ * A list's `first` as its resolver will get it, at most `maxPage` (a larger one is refused at
+ * execution); arguments that do not coerce fail at execution.
+ */
+function firstOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>, maxPage: number): number {
   let value: unknown;
   try {
     value = getArgumentValues(field, node, variables).first;
   } catch {
     value = undefined;
   }
-  return typeof value === 'number' && value >= 0 ? value : DEFAULT_PAGE;
+  return Math.min(typeof value === 'number' && value >= 0 ? value : DEFAULT_PAGE, maxPage);
 }
 
 export function costError(cost: number, maxCost: number): GraphQLError {

@@ -182,7 +182,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     }
     const unstorable = unstorableTextError(document, payload.operationName, payload.variables);
     if (unstorable) return [unstorable];
-    const cost = operationCost(options.schema, document, payload.operationName, payload.variables);
+    const cost = operationCost(options.schema, document, payload.operationName, payload.variables, options.maxPageSize);
     if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
     let decision: Awaited<ReturnType<typeof charge>>;
     try {

@@ -60,7 +60,7 @@ const BIGRAM_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 const DIGIT = /\p{Nd}/u;
 /** Longer "words" (hashes, base64) are not worth indexing; they still take their position. */
-const MAX_TOKEN_LENGTH = 64;
+export const MAX_TOKEN_LENGTH = 64;
 
 export type TokenKind =
   /** A whole Latin (or other spaced script) word or number: "opus", "4.5", "gpt". */

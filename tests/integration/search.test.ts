@@ -2,6 +2,7 @@ import { foldForSearch } from '../../src/text/fold';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exampleReport, plainItem as item, reportOf, store } from '../support/fixtures';
 import { gql, startTestServer, type TestServer } from '../support/server';
+import { subscribe } from '../support/ws-client';
 
 type Hit = {
   cursor: string;
@@ -153,6 +154,7 @@ describe('search', () => {
     ['punctuation only', '!!! ，。？ --- ""', /no word or character/],
     ['only exclusions', '-RLHF', /no word or character/],
     ['1,000 characters', '評判'.repeat(500), /at most 500 characters/],
+    ['one 500-letter word', 'x'.repeat(500), /words longer than 64 characters are not indexed/],
   ])('refuses a bad query (%s) with BAD_USER_INPUT naming query', async (_n, q, message) => {
     const res = await run(q);
     expect(res.status).toBe(200);
@@ -164,6 +166,44 @@ describe('search', () => {
     const itemsCursor = (await gql<{ items: { pageInfo: { endCursor: string } } }>(server.url, '{ items(first: 1) { pageInfo { endCursor } } }')).data!.items.pageInfo.endCursor;
     expect((await run('RLHF', { after: itemsCursor })).errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
     expect((await run('RLHF', { first: 101 })).errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'first' } });
+  });
+
+  it.each([['1e308', 1e308], ['-1e39', -1e39], ['1e-50', 1e-50]])(
+    'refuses a cursor whose score (%s) a Postgres real cannot hold, with BAD_USER_INPUT on after, over HTTP and WebSocket',
+    async (_n, score) => {
+      const edge = (await run('RLHF', { first: 1 })).data!.search.edges[0]!;
+      const parts = JSON.parse(Buffer.from(edge.cursor, 'base64url').toString('utf8')) as unknown[];
+      const after = Buffer.from(JSON.stringify(parts.with(1, score))).toString('base64url');
+      const refused = { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } };
+      expect((await run('RLHF', { after })).errors![0]).toMatchObject(refused);
+      const ws = subscribe(server.url, search(false), { q: 'RLHF', first: 5, after });
+      try {
+        expect((await ws.waitFor(1))[0]!.errors![0]).toMatchObject(refused);
+      } finally {
+        await ws.dispose();
+      }
+    },
+  );
+
+  it('refuses a cursor of another search (query or filter) and an edited one, naming after', async () => {
+    const cursorOf = async (q: string, vars: Record<string, unknown> = {}): Promise<string> => {
+      const res = await run(q, { first: 1, ...vars });
+      expect(res.errors).toBeUndefined();
+      return res.data!.search.edges[0]!.cursor;
+    };
+    const refused = async (q: string, after: string, message: RegExp, vars: Record<string, unknown> = {}): Promise<void> => {
+      const res = await run(q, { after, ...vars });
+      expect(res.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+      expect(res.errors![0]!.message).toMatch(message);
+    };
+    // The same search's own cursor works, also written differently (the parsed query is what counts).
+    const rlhf = await cursorOf('RLHF');
+    expect((await run('rlhf  ', { after: rlhf })).errors).toBeUndefined();
+    await refused('RLHF', await cursorOf('評判'), /another search/);
+    await refused('RLHF', rlhf, /another search/, { f: { minImportance: 'HIGH' } });
+    // An edited score (still a valid real) is not a cursor this server signed.
+    const parts = JSON.parse(Buffer.from(rlhf, 'base64url').toString('utf8')) as unknown[];
+    await refused('RLHF', Buffer.from(JSON.stringify(parts.with(1, 0.5))).toString('base64url'), /not issued by this server/);
   });
 
   it('sees a re-publish right after its commit: the new text, not the old', async () => {

@@ -10,7 +10,7 @@ export type TimeBucket = 'DAY' | 'WEEK' | 'MONTH';
 
 const DAY_MS = 86_400_000;
 const WINDOW_DAYS: Record<TrendWindow, number> = { DAY: 1, WEEK: 7, MONTH: 30 };
-const MAX_BUCKETS = 1000;
+export const MAX_BUCKETS = 1000;
 
 export interface EntityTrendRecord {
   entity: EntityRecord;

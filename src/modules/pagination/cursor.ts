@@ -24,8 +24,13 @@ export function cursorDate(s: string): Date | null {
   return !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999 && d.toISOString() === s ? d : null;
 }
 
-/** A relevance score in a cursor: a finite number (ts_rank's are between 0 and 1). */
-const isScore = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+/** The range of a Postgres `real` (float4): scores are compared as one in SQL, so anything else is not a score. */
+const FLOAT4_MIN = 1.1754943508222875e-38;
+const FLOAT4_MAX = 3.4028234663852886e38;
+
+/** A relevance score in a cursor: 0 or a `real` (ts_rank's are between 0 and 1); 1e308 or 1e-50 would fail the cast. */
+const isScore = (n: unknown): n is number =>
+  typeof n === 'number' && Number.isFinite(n) && (n === 0 || (Math.abs(n) >= FLOAT4_MIN && Math.abs(n) <= FLOAT4_MAX));
 
 type Part = 'string' | 'position' | 'score';
 type Decoded<S extends readonly Part[]> = { [K in keyof S]: S[K] extends 'position' | 'score' ? number : string };

@@ -7,6 +7,14 @@ export interface Highlight {
   matches: { start: number; length: number }[];
 }
 
+/**
+ * At most this many highlights per hit (in field order: title first) and matched ranges per
+ * highlight: the lists the query cost counts (src/server/limits.ts) have a bound, so a page of 100
+ * hits with their highlights fits the cost limit whatever the texts hold.
+ */
+export const MAX_HIGHLIGHTS = 10;
+export const MAX_MATCHES = 8;
+
 /** Snippets longer than this are cut around the first match. */
 const SNIPPET = 200;
 const BEFORE = 60;
@@ -22,6 +30,7 @@ const unsplit = (s: string, i: number): number => (i > 0 && i < s.length && /[\u
 export function highlightsOf(q: SearchQuery, texts: readonly (readonly [field: string, text: string | null])[]): Highlight[] {
   const out: Highlight[] = [];
   for (const [field, text] of texts) {
+    if (out.length === MAX_HIGHLIGHTS) break;
     if (!text) continue;
     const ranges = matchRanges(q, tokenise(text));
     if (ranges.length === 0) continue;
@@ -37,6 +46,7 @@ export function highlightsOf(q: SearchQuery, texts: readonly (readonly [field: s
     const snippet = lead + text.slice(from, to) + (to < text.length ? ELLIPSIS : '');
     const matches = ranges
       .filter(([s, e]) => s >= from && e <= to)
+      .slice(0, MAX_MATCHES)
       .map(([s, e]) => ({ start: s - from + lead.length, length: e - s }));
     out.push({ field, snippet, matches });
   }

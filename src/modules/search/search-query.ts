@@ -1,5 +1,5 @@
 import { badUserInput } from '../../server/errors';
-import { tokenise, type Token } from '../../text/fold';
+import { MAX_TOKEN_LENGTH, tokenise, type Token } from '../../text/fold';
 import { quoteLexeme, type SearchDoc } from './search-doc';
 
 /**
@@ -32,6 +32,7 @@ export interface SearchQuery {
 export const MAX_QUERY_LENGTH = 500;
 const MAX_PHRASES = 32;
 const MAX_TERMS = 64;
+const TOO_LONG_WORD = new RegExp(`[\\p{L}\\p{N}\\p{M}]{${MAX_TOKEN_LENGTH + 1},}`, 'u');
 const QUOTES: Record<string, string> = { '"': '"', '“': '”', '「': '」', '『': '』' };
 
 /**
@@ -76,6 +77,8 @@ export function parseSearchQuery(input: string, argument = 'query'): SearchQuery
     if (phrase.length) (negate ? exclude : include).push(phrase);
   }
   if (include.length === 0) {
+    // Words longer than the index keeps (hashes, a key held down) are not searchable: say so, not "no word".
+    if (TOO_LONG_WORD.test(s)) throw badUserInput(argument, `has no word to search for: words longer than ${MAX_TOKEN_LENGTH} characters are not indexed`, { max: MAX_TOKEN_LENGTH });
     throw badUserInput(argument, input.trim() ? 'has no word or character to search for (only punctuation or exclusions)' : 'must not be empty');
   }
   if (include.length + exclude.length > MAX_PHRASES) throw badUserInput(argument, `must have at most ${MAX_PHRASES} words or phrases`, { max: MAX_PHRASES });

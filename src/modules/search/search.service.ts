@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GraphQLContext } from '../../server/context';
-import { normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
+import { badUserInput } from '../../server/errors';
+import { normaliseItemFilter, type ItemFilter, type ItemFilterInput } from '../items/item-filter';
 import type { ItemRecord } from '../items/items.repository';
 import { toConnection, type Connection } from '../pagination/connection';
 import { cursorDate, decodeCursor, encodeCursor, notACursor, pageSize } from '../pagination/cursor';
@@ -17,13 +19,33 @@ export interface SearchHit {
 
 export type SearchPage = Omit<Connection<SearchHit>, 'edges'> & { edges: (SearchHit & { cursor: string })[] };
 
-const cursorOf = (r: repo.SearchRow): string =>
-  encodeCursor([r.score, r.publishedAt.toISOString(), r.importanceRank, r.position, r.id]);
+/**
+ * Search cursors ('s1') carry the sort key of the last row, a short hash of the search they came
+ * from (the parsed query and the normalised filter) and a signature of both under the event log's
+ * per-database secret. A cursor of another search would silently skip its results, an edited one
+ * return a wrong page: both are refused.
+ */
+interface CursorSigner {
+  sign(purpose: string, payload: string): string;
+}
 
-function decodeSearchCursor(cursor: string): repo.SearchKey {
-  const [score, at, importanceRank, position, id] = decodeCursor(cursor, ['score', 'string', 'position', 'position', 'string']);
+const searchOf = (query: SearchQuery, filter: ItemFilter): string => createHash('sha256').update(JSON.stringify([query, filter])).digest('base64url').slice(0, 11);
+const keyOf = (k: repo.SearchKey): [number, string, number, number, string] => [k.score, k.publishedAt.toISOString(), k.importanceRank, k.position, k.id];
+const signed = (signer: CursorSigner, search: string, key: readonly unknown[]): string => signer.sign('search', JSON.stringify([search, ...key]));
+
+function encodeSearchCursor(signer: CursorSigner, search: string, r: repo.SearchKey): string {
+  const key = keyOf(r);
+  return encodeCursor(['s1', ...key, search, signed(signer, search, key)]);
+}
+
+function decodeSearchCursor(signer: CursorSigner, search: string, cursor: string): repo.SearchKey {
+  const [tag, score, at, importanceRank, position, id, from, mac] = decodeCursor(cursor, ['string', 'score', 'string', 'position', 'position', 'string', 'string', 'string']);
   const publishedAt = cursorDate(at);
-  if (!publishedAt || !UUID.test(id)) throw notACursor();
+  if (tag !== 's1' || !publishedAt || !UUID.test(id)) throw notACursor();
+  if (from !== search) throw badUserInput('after', 'the cursor belongs to another search (another query or filter); pass an endCursor of this search');
+  const expected = Buffer.from(signed(signer, search, [score, at, importanceRank, position, id]));
+  const given = Buffer.from(mac);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw badUserInput('after', 'the cursor was not issued by this server (its signature does not match)');
   return { score, publishedAt, importanceRank, position, id };
 }
 
@@ -33,12 +55,14 @@ export async function search(
 ): Promise<SearchPage> {
   const query = parseSearchQuery(args.query);
   const first = pageSize(args.first, ctx.limits.maxPageSize);
-  const from = args.after ? decodeSearchCursor(args.after) : null;
   const filter = normaliseItemFilter(args.filter);
+  const signer = ctx.realtime.hub.cursors;
+  const searchHash = searchOf(query, filter);
+  const from = args.after ? decodeSearchCursor(signer, searchHash, args.after) : null;
   const tsquery = { match: toTsquery(query), rank: toTsquery({ include: query.include, exclude: [] }) };
   const rows = await repo.searchItems(ctx.db, tsquery, filter, first + 1, from);
   for (const r of rows) ctx.loaders.itemById.prime(r.id, r);
-  const page = toConnection(rows, first, cursorOf, () => repo.countSearch(ctx.db, tsquery, filter));
+  const page = toConnection(rows, first, (r) => encodeSearchCursor(signer, searchHash, r), () => repo.countSearch(ctx.db, tsquery, filter));
   return { ...page, edges: page.edges.map(({ cursor, node: { score, ...node } }) => ({ cursor, score, node, query })) };
 }
 

@@ -51,4 +51,26 @@ describe('operation cost estimate', () => {
     expect(cost('{ items { edges { node { id } } } }')).toBe(page(20));
     expect(cost('{ items(first: 50) { edges { node { id } } } }')).toBe(page(50));
   });
+
+  it("counts a list that takes `first` itself at `first` objects, each with its own subtree (the tester's related and trending pages)", () => {
+    const perItem = 1 + DIGEST_CAPS.entitiesPerItem + DIGEST_CAPS.sourcesPerItem;
+    // 100 items, each with 100 related items (RelatedItem + its item), each with its entities and sources.
+    const related = '{ items(first: 100) { edges { node { related(first: 100) { item { entities { name } sources { url } } } } } } }';
+    expect(cost(related)).toBe(1 + 100 * (2 + 100 * (1 + perItem)));
+    expect(cost(related)).toBeGreaterThan(DEFAULT_LIMITS.maxCost);
+    // The schema default (5) when `first` is absent.
+    expect(cost('{ item(id: "x") { related { item { id } } } }')).toBe(1 + 5 * 2);
+    // 100 trending entities, each with 100 related entities, each with a page of 100 items.
+    const trending = '{ trendingEntities(first: 100) { entity { related(first: 100) { items(first: 100) { edges { node { id } } } } } } }';
+    expect(cost(trending)).toBe(100 * (2 + 100 * (2 + 200)));
+    // A `first` over the page maximum is refused at execution: it counts as the maximum.
+    expect(operationCost(schema, parse('{ trendingEntities(first: 1000) { entity { id } } }'), null, null, 100)).toBe(100 * 2);
+  });
+
+  it('counts timelines at their bucket cap and a page of 100 search hits with every highlight within the limit', () => {
+    expect(cost('{ entity(name: "x") { timeline(bucket: DAY) { start mentions } } }')).toBe(1 + 1000);
+    const hits = '{ search(query: "x", first: 100) { edges { node { id } highlights { field snippet matches { start length } } } } }';
+    expect(cost(hits)).toBe(1 + 100 * (1 + 1 + 10 * (1 + 8)));
+    expect(cost(hits)).toBeLessThanOrEqual(DEFAULT_LIMITS.maxCost);
+  });
 });
