@@ -53,6 +53,14 @@ describe('bad input is refused with file, line and field', () => {
     expect(failure(md).reason).toContain(`invalid date "${date}"`);
   });
 
+  it('a plain-string cover is the cover image, checked like the mapping form', () => {
+    const COVER = 'cover:\n  image: "/images/2026-11-20-ai-intel.png"\n  alt: "AI Daily"\n  relative: true\n';
+    const md = GOOD.replace(COVER, 'cover: https://example.com/c.png\n');
+    expect(parseDigest(md).cover).toEqual({ image: 'https://example.com/c.png', alt: null, relative: null });
+    const bad = GOOD.replace(COVER, 'cover: "vbscript:x"\n');
+    expect(failure(bad)).toMatchObject({ field: 'cover.image', line: lineOf(bad, 'cover: "vbscript:x"') });
+  });
+
   it('a date that is not a date at all', () => {
     expect(failure(GOOD.replace('date: 2026-11-20T07:05:00+08:00', 'date: yesterday'))).toMatchObject({ field: 'date' });
   });
