@@ -25,6 +25,7 @@ function refuseUnknown(params: URLSearchParams, allowed: ReadonlySet<string>): v
     // A value ends up in the feed's title: XML 1.0 cannot hold every character.
     const unsafe = unsafeTextReason(value);
     if (unsafe) throw new FeedParamError(name, unsafe);
+    if (COMMON_PARAMS.has(name) && params.getAll(name).length > 1) throw new FeedParamError(name, 'given more than once');
   }
 }
 
