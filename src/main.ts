@@ -91,6 +91,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       maxBodyBytes: env.MAX_BODY_BYTES,
       cacheControl: env.APOLLO_CACHE_CONTROL,
       itemLinkTemplate: env.ITEM_LINK_TEMPLATE ?? null,
+      publicUrl: env.PUBLIC_URL ?? null,
       explorer: env.EXPLORER ?? env.NODE_ENV !== 'production',
       persistedQueryCacheBytes: env.APQ_CACHE_BYTES,
       getCacheMaxAge: env.GET_CACHE_MAX_AGE,

@@ -62,6 +62,12 @@ const envSchema = z.object({
     .default([]),
   /** Where Slack and Discord messages link an item, e.g. https://digest.example/{slug}#{id}. */
   ITEM_LINK_TEMPLATE: z.string().regex(/^https?:\/\//, 'must be an http(s) URL template').optional(),
+  /** The site's public address (https://digest.example): feeds link to it, never to the request's Host header. */
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/?#\s]+\/?$/, 'must be an http(s) origin such as https://digest.example')
+    .transform((v) => v.replace(/\/$/, ''))
+    .optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(8),

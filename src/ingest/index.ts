@@ -6,3 +6,4 @@ export { renderDigest } from './render';
 export { digestInstant, reportInputSchema, type ReportInput } from './schema';
 export { mentions } from './tags';
 export { detectLanguage } from './language';
+export { unsafeTextReason } from './text-safety';

@@ -86,8 +86,10 @@ function frontMatterFields(fm: FrontMatter, fileName: string | undefined) {
     tags: tagList.map((t) => t.trim()).filter(Boolean),
     description: str('description'),
     summary: str('summary'),
-    cover:
-      cover && typeof cover === 'object' && typeof cover.image === 'string'
+    // `cover: <url>` is the image alone; it is checked (scheme, length) like the mapping form.
+    cover: typeof d.cover === 'string'
+      ? { image: d.cover, alt: null, relative: null }
+      : cover && typeof cover === 'object' && typeof cover.image === 'string'
         ? {
             image: cover.image,
             alt: typeof cover.alt === 'string' ? cover.alt : null,

@@ -16,10 +16,16 @@ export function isValidDigestDate(value: string): boolean {
   const m = DATE_RE.exec(value);
   if (!m) return false;
   const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1).map((x) => x ?? undefined) as string[];
-  const probe = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s));
+  // Not Date.UTC: it reads years 0-99 as 1900-1999. Year 0 is refused: Postgres has none.
+  const probe = new Date(0);
+  probe.setUTCFullYear(+y!, +mo! - 1, +d!);
+  probe.setUTCHours(+h, +mi, +s);
+  const zone = /^[+-](\d{2}):?(\d{2})$/.exec(m[7] ?? '');
   return (
-    probe.getUTCFullYear() === +y! && probe.getUTCMonth() === +mo! - 1 && probe.getUTCDate() === +d! &&
-    probe.getUTCHours() === +h && probe.getUTCMinutes() === +mi && probe.getUTCSeconds() === +s
+    +y! >= 1 && probe.getUTCFullYear() === +y! && probe.getUTCMonth() === +mo! - 1 && probe.getUTCDate() === +d! &&
+    probe.getUTCHours() === +h && probe.getUTCMinutes() === +mi && probe.getUTCSeconds() === +s &&
+    // An offset is at most 23:59 (+25:00 and +23:99 are no zone), and the instant it gives must exist.
+    (!zone || (+zone[1]! <= 23 && +zone[2]! <= 59)) && !Number.isNaN(digestInstant(value).getTime())
   );
 }
 

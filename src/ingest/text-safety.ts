@@ -1,18 +1,19 @@
 /**
- * Text that no database column can hold as written: Postgres refuses U+0000 in `text`, and a lone
- * UTF-16 surrogate has no UTF-8 form (drivers would store U+FFFD or fail). Such input is refused
- * at the boundary with the field that holds it, never left to fail in a statement.
+ * Text that cannot be stored or published as written: Postgres refuses U+0000 in `text`, a lone
+ * UTF-16 surrogate has no UTF-8 form (drivers would store U+FFFD or fail), and XML 1.0 (the RSS and
+ * Atom feeds) cannot hold the other C0 controls (all but tab, LF and CR) nor U+FFFE and U+FFFF.
+ * Such input is refused at the boundary with the field that holds it, never left to fail later.
  */
-// eslint-disable-next-line no-control-regex -- finding the NUL character is the point
-const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSAFE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function unsafeTextReason(text: string): string | null {
   const m = UNSAFE.exec(text);
   if (!m) return null;
   const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-  return m[0] === '\u0000'
-    ? 'contains a NUL character (U+0000), which cannot be stored'
-    : `contains a lone surrogate (U+${code}), which is not valid Unicode text`;
+  if (m[0] === '\u0000') return 'contains a NUL character (U+0000), which cannot be stored';
+  if (/[\uD800-\uDFFF]/.test(m[0])) return `contains a lone surrogate (U+${code}), which is not valid Unicode text`;
+  return `contains the control character U+${code}, which XML feeds cannot carry`;
 }
 
 /** Something in a report that may not be stored: where, why, and the text to find its line by. */

@@ -69,6 +69,8 @@ export interface AppOptions {
   explorer?: boolean;
   /** Where feeds link an item (ITEM_LINK_TEMPLATE, `{slug}` and `{id}`); else its first source. */
   itemLinkTemplate?: string | null;
+  /** PUBLIC_URL: the origin feeds link to; unset, the request's Host (and feeds are not shared-cacheable). */
+  publicUrl?: string | null;
   /** /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN). */
   metricsToken?: string;
   /** /metrics only on its own listener (App.listenMetrics, METRICS_PORT), not on the API's port. */
@@ -466,6 +468,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     auth: authConfig,
     rateLimits,
     linkTemplate: options.itemLinkTemplate ?? null,
+    publicUrl: options.publicUrl ?? null,
     onRateLimited: () => metrics.limited('http'),
   };
 

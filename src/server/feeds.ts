@@ -20,6 +20,8 @@ export interface FeedOptions {
   auth: AuthConfig;
   rateLimits: RateLimitConfig | null;
   linkTemplate: string | null;
+  /** PUBLIC_URL: the origin feeds link to. Without it links follow the Host header, so feeds are not shared-cacheable. */
+  publicUrl: string | null;
   onRateLimited?: () => void;
 }
 
@@ -43,18 +45,22 @@ function sendText(res: ServerResponse, status: number, text: string, headers: Re
   res.end(text);
 }
 
-/** The site's address as the client reached it (feeds are documents full of absolute links). */
-function baseUrl(req: IncomingMessage): string {
+/**
+ * The site's address (feeds are documents full of absolute links): PUBLIC_URL, else as the client
+ * reached it. A Host header is the client's to choose, so a feed built from it is never shared-cacheable.
+ */
+function baseUrl(req: IncomingMessage, publicUrl: string | null): string {
+  if (publicUrl) return publicUrl;
   const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   return `${proto}://${req.headers.host ?? 'localhost'}`;
 }
 
 /** This feed's own URL, without the API key (it must not end up inside the document). */
-function selfUrl(req: IncomingMessage, url: URL): string {
+function selfUrl(req: IncomingMessage, url: URL, publicUrl: string | null): string {
   const params = new URLSearchParams(url.searchParams);
   params.delete('key');
   const search = params.toString();
-  return `${baseUrl(req)}${url.pathname}${search ? `?${search}` : ''}`;
+  return `${baseUrl(req, publicUrl)}${url.pathname}${search ? `?${search}` : ''}`;
 }
 
 async function authorise(req: IncomingMessage, url: URL, config: FeedOptions, cost: number): Promise<{ headers: Record<string, string>; credential: boolean }> {
@@ -63,6 +69,12 @@ async function authorise(req: IncomingMessage, url: URL, config: FeedOptions, co
   const auth = await authenticate(header, config.auth);
   if (auth === 'invalid') {
     throw new Refusal(401, `${key && !req.headers.authorization ? 'key' : 'Authorization'}: not a live API key (unknown, revoked or expired)`, { 'www-authenticate': 'Bearer' });
+  }
+  // A URL is stored in reader lists, histories, proxy logs and OPML exports: only a key that can do
+  // nothing but read may travel in one.
+  const extra = key && !req.headers.authorization && auth.scopes.filter((s) => s !== 'read');
+  if (extra && extra.length) {
+    throw new Refusal(403, `key: a key with the ${extra.map((s) => `"${s}"`).join(' and ')} scope may not go in a URL (URLs end up in logs and histories); send it as Authorization: Bearer, or create a read-only key for feed readers`);
   }
   try {
     requireScope(auth, 'read', 'reading a feed');
@@ -102,8 +114,8 @@ interface Rendered {
 }
 
 async function render(req: IncomingMessage, url: URL, config: FeedOptions): Promise<Rendered | null> {
-  const base = baseUrl(req);
-  const meta = (title: string, description: string): FeedMeta => ({ title, description, selfUrl: selfUrl(req, url), homeUrl: `${base}/` });
+  const base = baseUrl(req, config.publicUrl);
+  const meta = (title: string, description: string): FeedMeta => ({ title, description, selfUrl: selfUrl(req, url, config.publicUrl), homeUrl: `${base}/` });
   const itemsFormat = /^\/feeds\/items\.(rss|atom|json)$/.exec(url.pathname)?.[1] as 'rss' | 'atom' | 'json' | undefined;
   if (itemsFormat) {
     const { filter, limit } = itemFeedParams(url.searchParams);
@@ -168,7 +180,7 @@ export async function handleFeed(req: IncomingMessage, res: ServerResponse, url:
       'last-modified': feed.updated.toUTCString(),
       // Anyone's copy of a public feed is the same: a CDN may keep it and revalidate (cheaply,
       // with the ETag) after 5 minutes; a new publish changes both validators.
-      'cache-control': credential ? 'private, no-cache' : 'public, max-age=300, stale-while-revalidate=60',
+      'cache-control': credential || !config.publicUrl ? 'private, no-cache' : 'public, max-age=300, stale-while-revalidate=60',
       vary: 'origin, authorization',
     });
     if (notModified(req, etag, feed.updated)) {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeScalar } from './date-time';
 import { packageRoot } from '../db/paths';
 import type { Resolvers } from '../generated/graphql';
 import { Entity, entityQueries } from '../modules/entities/entities.resolvers';
@@ -26,7 +26,7 @@ export function loadTypeDefs(): string[] {
 
 export function buildSchema(version: string): GraphQLSchema {
   const resolvers: Resolvers = {
-    DateTime: DateTimeResolver,
+    DateTime: DateTimeScalar,
     Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries, ...trendQueries, ...searchQueries, ...apiKeyQueries, ...webhookQueries },
     Mutation: { ...publishingMutations, ...apiKeyMutations, ...webhookMutations },
     Subscription,

@@ -108,6 +108,14 @@ describe('mutation input written inline or passed as variables', () => {
     ]);
   });
 
+  it.each(['2026-11-23T00:00:00+25:00', '2026-11-23T00:00:00+23:99'])('a digest date with an impossible offset (%s) is BAD_USER_INPUT naming date, in JSON and Markdown', async (date) => {
+    const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
+    const json = await gql(ctx.server.url, 'mutation($r: ReportInput!) { publishReport(input: $r) { slug } }', { r: { slug: 'bad-offset', title: 'T', date, sections: [] } }, auth);
+    expect(json.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'input.date' } });
+    const md = await gql(ctx.server.url, 'mutation($m: String!) { publishMarkdown(markdown: $m) { slug } }', { m: `---\ntitle: T\ndate: ${date}\n---\n\n## S\n` }, auth);
+    expect(md.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'date', line: 3 } });
+  });
+
   it.each(WAYS)('createApiKey stores a key given %s', async (way) => {
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
     const create = bothWays('createApiKey', 'input', 'CreateApiKeyInput!', { name: `key-${way}`, scopes: [E('READ'), E('PUBLISH')], expiresAt }, '{ key apiKey { name scopes expiresAt status } }')[way];

@@ -20,6 +20,7 @@ describe('only http(s) and relative URLs are stored (over HTTP)', () => {
 
   it.each([
     ['a javascript: cover', digest('cover:\n  image: "javascript:alert(1)"\n', 'Text.'), 5, 'cover.image', 'cover image "javascript:alert(1)" uses the javascript: scheme'],
+    ['a javascript: cover as a plain string', digest('cover: "javascript:alert(1)"\n', 'Text.'), 4, 'cover.image', 'cover image "javascript:alert(1)" uses the javascript: scheme'],
     ['a data: cover', digest('cover:\n  alt: x\n  image: "data:text/html,<script>"\n', 'Text.'), 6, 'cover.image', 'uses the data: scheme'],
     ['a javascript: link in a paragraph', digest('', 'Intro.\n\nSee [the demo](javascript:alert(document.cookie)).'), 12, 'sections.0.items.0.body', 'uses the javascript: scheme'],
     ['an entity-encoded scheme', digest('', 'See [x](java&#115;cript&#58;alert(1)).'), 10, 'sections.0.items.0.body', 'uses the javascript: scheme'],

@@ -42,6 +42,7 @@ export interface TestServerOptions {
   corsOrigins?: string[];
   webhookPolicy?: SsrfPolicy;
   itemLinkTemplate?: string | null;
+  publicUrl?: string | null;
   explorer?: boolean;
   persistedQueryCacheBytes?: number;
   getCacheMaxAge?: number;
@@ -74,6 +75,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     corsOrigins: options.corsOrigins,
     webhookPolicy: options.webhookPolicy,
     itemLinkTemplate: options.itemLinkTemplate,
+    publicUrl: options.publicUrl,
     explorer: options.explorer,
     persistedQueryCacheBytes: options.persistedQueryCacheBytes,
     getCacheMaxAge: options.getCacheMaxAge,

@@ -1,4 +1,5 @@
 import type { GraphQLContext } from '../../server/context';
+import { MIN_INSTANT } from '../../server/date-time';
 import { badUserInput } from '../../server/errors';
 import { loaderFor } from '../loading/arg-loaders';
 import { pageSize } from '../pagination/cursor';
@@ -26,7 +27,10 @@ export async function trendingEntities(
   const first = pageSize(args.first, ctx.limits.maxPageSize);
   const end = args.at ?? new Date();
   const span = WINDOW_DAYS[args.window ?? 'WEEK'] * DAY_MS;
-  const rows = await repo.trending(ctx.db, new Date(end.getTime() - span), end, new Date(end.getTime() - 2 * span), first);
+  // The window and the one before it must both hold instants the database can compare.
+  const earliest = new Date(end.getTime() - 2 * span);
+  if (earliest < MIN_INSTANT) throw badUserInput('at', `must leave two ${args.window ?? 'WEEK'} windows after ${MIN_INSTANT.toISOString()}: at least ${new Date(MIN_INSTANT.getTime() + 2 * span).toISOString()}`);
+  const rows = await repo.trending(ctx.db, new Date(end.getTime() - span), end, earliest, first);
   const byId = new Map((await repo.entitiesByIds(ctx.db, rows.map((r) => r.entityId))).map((e) => [e.id, e]));
   return rows.map((r) => ({
     entity: byId.get(r.entityId)!,
@@ -38,7 +42,9 @@ export async function trendingEntities(
 
 /** The first instant of the UTC bucket holding `t` (weeks start on Monday, as Postgres's date_trunc). */
 function bucketStart(t: Date, bucket: TimeBucket): Date {
-  const d = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), bucket === 'MONTH' ? 1 : t.getUTCDate()));
+  // Not Date.UTC: it reads years 0-99 as 1900-1999.
+  const d = new Date(0);
+  d.setUTCFullYear(t.getUTCFullYear(), t.getUTCMonth(), bucket === 'MONTH' ? 1 : t.getUTCDate());
   if (bucket === 'WEEK') d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
   return d;
 }

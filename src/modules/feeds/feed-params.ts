@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { unsafeTextReason } from '../../ingest';
 import { normaliseItemFilter, type ItemFilter, type ItemFilterInput } from '../items/item-filter';
 
 /** A query parameter a feed cannot take: answered 400 with this message, which names it. */
@@ -19,8 +20,12 @@ const LIST_PARAMS: ReadonlySet<string> = new Set(['tags', 'sections', 'entities'
 const COMMON_PARAMS = new Set(['limit', 'key']);
 
 function refuseUnknown(params: URLSearchParams, allowed: ReadonlySet<string>): void {
-  for (const name of params.keys()) {
+  for (const [name, value] of params) {
     if (!allowed.has(name)) throw new FeedParamError(name, `unknown parameter; this feed takes ${[...allowed].join(', ')}`);
+    // A value ends up in the feed's title: XML 1.0 cannot hold every character.
+    const unsafe = unsafeTextReason(value);
+    if (unsafe) throw new FeedParamError(name, unsafe);
+    if (COMMON_PARAMS.has(name) && params.getAll(name).length > 1) throw new FeedParamError(name, 'given more than once');
   }
 }
 

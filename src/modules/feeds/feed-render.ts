@@ -45,11 +45,17 @@ function commonLanguage(entries: FeedEntry[]): string | undefined {
 const urn = (id: string): string => `urn:uuid:${id}`;
 
 /**
+ * Only characters XML 1.0 can hold (a document with any other is not well-formed for any reader).
+ * Digests are refused such characters at publish; this covers rows stored before that check.
+ */
+const xmlChars = (xml: string): string => xml.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
+
+/**
  * feedsmith indents its XML, also around a CDATA section (which it uses for any text with <, > or
  * &): the whitespace would then belong to the value, and an atom:id or a link with a query string
  * would no longer be a valid IRI. A CDATA section is always its element's only content here.
  */
-const tightCdata = (xml: string): string => xml.replace(/>\s+<!\[CDATA\[/g, '><![CDATA[').replace(/\]\]>\s+</g, ']]><');
+const tightCdata = (xml: string): string => xmlChars(xml.replace(/>\s+<!\[CDATA\[/g, '><![CDATA[').replace(/\]\]>\s+</g, ']]><'));
 
 export function renderAtom(meta: FeedMeta, data: FeedData): string {
   const language = commonLanguage(data.entries);

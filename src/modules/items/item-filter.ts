@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { foldText, normaliseKey, type Importance } from '../../ingest';
+import { INSTANT_RANGE_MESSAGE, inInstantRange } from '../../server/date-time';
 import { parseInput, strictInput } from '../../server/input';
 import type { SearchDoc } from '../search/search-doc';
 import { matchesDoc, parseSearchQuery, toTsquery, type SearchQuery } from '../search/search-query';
@@ -48,7 +49,11 @@ export interface ItemFacts {
 
 const list = z.array(z.string().max(200)).max(50, 'at most 50 values').nullish();
 // Also checks what GraphQL's types already did: filters stored as JSON (webhooks) or given on the command line come back here.
-const instant = z.union([z.date(), z.string().datetime({ offset: true })]).transform((v) => (v instanceof Date ? v : new Date(v))).nullish();
+const instant = z
+  .union([z.date(), z.string().datetime({ offset: true })])
+  .transform((v) => (v instanceof Date ? v : new Date(v)))
+  .refine(inInstantRange, INSTANT_RANGE_MESSAGE)
+  .nullish();
 /** The `ItemFilter` input checked, as plain data (what a webhook stores). */
 export const itemFilterSchema = strictInput(
   {

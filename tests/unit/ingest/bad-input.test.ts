@@ -47,6 +47,20 @@ describe('bad input is refused with file, line and field', () => {
     expect(err.reason).toContain('2026-02-30');
   });
 
+  it.each(['2026-11-23T00:00:00+25:00', '2026-11-23T00:00:00+23:99', '2026-11-23T00:00:00-2400', '0000-01-01'])('an impossible date or offset (%s) names the date line', (date) => {
+    const md = GOOD.replace('date: 2026-11-20T07:05:00+08:00', `date: ${date}`);
+    expect(failure(md)).toMatchObject({ field: 'date', line: lineOf(md, `date: ${date}`) });
+    expect(failure(md).reason).toContain(`invalid date "${date}"`);
+  });
+
+  it('a plain-string cover is the cover image, checked like the mapping form', () => {
+    const COVER = 'cover:\n  image: "/images/2026-11-20-ai-intel.png"\n  alt: "AI Daily"\n  relative: true\n';
+    const md = GOOD.replace(COVER, 'cover: https://example.com/c.png\n');
+    expect(parseDigest(md).cover).toEqual({ image: 'https://example.com/c.png', alt: null, relative: null });
+    const bad = GOOD.replace(COVER, 'cover: "vbscript:x"\n');
+    expect(failure(bad)).toMatchObject({ field: 'cover.image', line: lineOf(bad, 'cover: "vbscript:x"') });
+  });
+
   it('a date that is not a date at all', () => {
     expect(failure(GOOD.replace('date: 2026-11-20T07:05:00+08:00', 'date: yesterday'))).toMatchObject({ field: 'date' });
   });
