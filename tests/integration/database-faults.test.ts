@@ -84,7 +84,9 @@ describeOnPostgres(title, () => {
     expect(res.errors![0]!.message).toBe('the database is unavailable or overloaded; retry shortly');
     expect(res.headers.get('retry-after')).toBe('1');
     expect(await readyz(ctx.server.url)).toBe(503);
-    await sleep(2000);
+    // The outage lasts until a publish has met it (a request can wait inside the driver for its
+    // reconnect attempt before it fails; a fixed outage could end first on a busy machine).
+    await until(async () => failures > 0, 'a publish to fail during the outage', 30_000);
 
     await ctx.proxy.up();
     await until(async () => (await readyz(ctx.server.url)) === 200, '/readyz to recover');
