@@ -6,12 +6,12 @@ import { publishFile } from './modules/publishing/publish-client';
 import type { Database } from './db/client';
 import { DataDirInUseError } from './db/data-dir-lock';
 import { databaseFromEnv, startServer, VERSION } from './main';
-import { createLogger } from './server/logger';
+import { createLogger } from './observability/logger';
 import { GraphQLError } from 'graphql';
 import { createApiKey, listApiKeys, revokeApiKey } from './modules/auth/api-keys';
 import { describeSchedule } from './modules/webhooks/schedule';
 import { createWebhook, deleteWebhook, listWebhooks, redeliver, rotateSecret, updateWebhook, type WebhookFormat, type WebhookInput, type WebhookRecord } from './modules/webhooks/webhooks.service';
-import { ApiError, ErrorCode } from './server/errors';
+import { ApiError, ErrorCode } from './graphql/errors';
 
 const HELP: Record<string, string> = {
   main: `digestql ${VERSION}: a realtime GraphQL API for AI-news digests

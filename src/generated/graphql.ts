@@ -12,7 +12,7 @@ import { EventRecord } from '../modules/events/events.repository';
 import { StoreResult } from '../modules/publishing/publishing.service';
 import { ApiKeyRecord } from '../modules/auth/api-keys';
 import { WebhookRecord, DeliveryRecord } from '../modules/webhooks/webhooks.service';
-import { GraphQLContext } from '../server/context';
+import { GraphQLContext } from '../graphql/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

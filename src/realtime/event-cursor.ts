@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Executor } from '../db/client';
-import { ApiError, ErrorCode, badUserInput } from '../server/errors';
+import { ApiError, ErrorCode, badUserInput } from '../graphql/errors';
 import { eventAt, lastWritten, logIdentity, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import { cursorParts, encodeCursor } from '../modules/pagination/cursor';
 

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { head, readAfter, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import { EVENTS_CHANNEL } from '../modules/publishing/publishing.repository';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../observability/logger';
 import { EventCursors, comparePositions } from './event-cursor';
 
 /**

@@ -19,9 +19,9 @@ import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../modul
 import { snapshotLoaders } from '../modules/realtime/event-snapshot';
 import type { EventStream } from '../modules/realtime/realtime.service';
 import type { Loaders } from '../modules/loading/loaders';
-import type { DirectSender, GraphQLContext } from '../server/context';
-import { isDatabaseUnavailable } from '../server/format-error';
-import type { Logger } from '../server/logger';
+import type { DirectSender, GraphQLContext } from '../graphql/context';
+import { isDatabaseUnavailable } from '../graphql/format-error';
+import type { Logger } from '../observability/logger';
 import { BoundedQueue } from './async-queue';
 import { comparePositions } from './event-cursor';
 

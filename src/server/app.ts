@@ -12,20 +12,20 @@ import { charge, rateLimitHeaders, rateLimitedError, type RateDecision, type Rat
 import { createLoaders } from '../modules/loading/loaders';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import type { EventHub } from '../realtime/event-hub';
-import type { Auth, GraphQLContext } from './context';
-import { ErrorCode } from './errors';
+import type { Auth, GraphQLContext } from '../graphql/context';
+import { ErrorCode } from '../graphql/errors';
 import { attachWebSocket, type WebSocketEndpoint } from './ws';
 import type { SubscriptionCaps } from './operation-slots';
 import { Metrics, operationNameOf } from './metrics';
-import { formatError, isDatabaseUnavailable } from './format-error';
-import type { Logger } from './logger';
-import { runWithRequestId } from './request-scope';
-import { unstorableTextError } from './unstorable-text';
+import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
+import type { Logger } from '../observability/logger';
+import { runWithRequestId } from '../graphql/request-scope';
+import { unstorableTextError } from '../graphql/unstorable-text';
 import { sendPage, wantsPage } from './pages';
 import { handleFeed, type FeedOptions } from './feeds';
 import { getCachePlugin, persistedQueries } from './persisted-queries';
 import { sendApiDocs, sendAsset, sendExplorer, sendIndex, sendLive } from './web-pages';
-import { DEFAULT_LIMITS, costError, operationCost, operationRules, responseTooLargeError, tokenLimitMessage, type QueryLimits } from './limits';
+import { DEFAULT_LIMITS, costError, operationCost, operationRules, responseTooLargeError, tokenLimitMessage, type QueryLimits } from '../graphql/limits';
 
 export interface AppOptions {
   database: Database;

@@ -6,8 +6,8 @@ import { FeedParamError, itemFeedParams, plainFeedParams } from '../modules/feed
 import { renderAtom, renderJson, renderOpml, renderRss, type FeedMeta, type OpmlOutline } from '../modules/feeds/feed-render';
 import { feedSections, itemFeed, reportFeed } from '../modules/feeds/feeds.service';
 import { charge, rateLimitHeaders, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
-import { ApiError, ErrorCode } from './errors';
-import { isDatabaseUnavailable } from './format-error';
+import { ApiError, ErrorCode } from '../graphql/errors';
+import { isDatabaseUnavailable } from '../graphql/format-error';
 
 /**
  * The feeds adapter: GET /feeds/items.rss|.atom|.json (filtered like `items`), /feeds/reports.atom

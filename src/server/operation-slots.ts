@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from './errors';
+import { ErrorCode } from '../graphql/errors';
 
 /** How many operations (subscriptions, and queries in flight) one socket, and one client over all its sockets, may run at once. */
 export interface SubscriptionCaps {

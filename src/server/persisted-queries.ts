@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import type { GraphQLContext } from './context';
+import type { GraphQLContext } from '../graphql/context';
 
 /**
  * Automatic persisted queries (Apollo's protocol: `extensions.persistedQuery.sha256Hash`) and

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { charge, type RateDecision } from '../../src/modules/ratelimit/rate-limit';
-import type { Auth } from '../../src/server/context';
+import type { Auth } from '../../src/graphql/context';
 import { EXAMPLES_DIR } from '../support/corpus';
 import { PUBLISH_TOKEN, gql, serveTestDatabase } from '../support/server';
 import { until } from '../support/until';

@@ -5,7 +5,7 @@ import { checkWebhookUrl } from '../../src/modules/webhooks/ssrf';
 import { closeBatches } from '../../src/modules/webhooks/batches';
 import { WebhookWorker } from '../../src/modules/webhooks/webhook-worker';
 import { claimDue, dispatchOnce, ensureCursor } from '../../src/modules/webhooks/webhooks.service';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../src/observability/logger';
 import { rawSql } from '../support/db';
 import { exampleReport, store, syntheticReport } from '../support/fixtures';
 import { gql, serveTestDatabase } from '../support/server';

@@ -2,10 +2,10 @@ import type { Database } from '../../src/db/client';
 import type { RateLimitConfig } from '../../src/modules/ratelimit/rate-limit';
 import type { SsrfPolicy } from '../../src/modules/webhooks/ssrf';
 import { createApp, type App } from '../../src/server/app';
-import { DEFAULT_LIMITS, type QueryLimits } from '../../src/server/limits';
+import { DEFAULT_LIMITS, type QueryLimits } from '../../src/graphql/limits';
 import type { SubscriptionCaps } from '../../src/server/operation-slots';
-import { createLogger } from '../../src/server/logger';
-import { buildSchema } from '../../src/server/schema';
+import { createLogger } from '../../src/observability/logger';
+import { buildSchema } from '../../src/graphql/schema';
 import { EventHub } from '../../src/realtime/event-hub';
 import { createTestDatabase, type TestDatabase } from './db';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiKeyResolvers, ApiKeyScope, MutationResolvers, QueryResolvers } from '../../generated/graphql';
-import { parseInput, strictInput } from '../../server/input';
+import { parseInput, strictInput } from '../../graphql/input';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 import { requireScope } from './auth.service';
 

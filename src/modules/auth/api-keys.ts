@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { apiKeys } from '../../db/tables';
-import { ApiError, ErrorCode, badUserInput } from '../../server/errors';
+import { ApiError, ErrorCode, badUserInput } from '../../graphql/errors';
 
 export const SCOPES = ['read', 'publish', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Executor } from '../../db/client';
-import type { Auth, GraphQLContext } from '../../server/context';
-import { ApiError, ErrorCode } from '../../server/errors';
+import type { Auth, GraphQLContext } from '../../graphql/context';
+import { ApiError, ErrorCode } from '../../graphql/errors';
 import { findLiveKey, touchApiKey, type Scope } from './api-keys';
 
 export interface AuthConfig {

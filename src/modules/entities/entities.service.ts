@@ -1,6 +1,6 @@
 import { normaliseKey } from '../../ingest';
-import type { GraphQLContext } from '../../server/context';
-import { badUserInput } from '../../server/errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { badUserInput } from '../../graphql/errors';
 import { decodeItemCursor, itemCursor } from '../items/items.service';
 import type { ItemRecord } from '../items/items.repository';
 import { toConnection, type Connection } from '../pagination/connection';

@@ -1,6 +1,6 @@
-import type { GraphQLContext } from '../../server/context';
-import { MIN_INSTANT } from '../../server/date-time';
-import { badUserInput } from '../../server/errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { MIN_INSTANT } from '../../graphql/date-time';
+import { badUserInput } from '../../graphql/errors';
 import { loaderFor } from '../loading/arg-loaders';
 import { pageSize } from '../pagination/cursor';
 import type { EntityRecord } from './entities.repository';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { foldText, normaliseKey, type Importance } from '../../ingest';
-import { INSTANT_RANGE_MESSAGE, inInstantRange } from '../../server/date-time';
-import { parseInput, strictInput } from '../../server/input';
+import { INSTANT_RANGE_MESSAGE, inInstantRange } from '../../graphql/date-time';
+import { parseInput, strictInput } from '../../graphql/input';
 import type { SearchDoc } from '../search/search-doc';
 import { matchesDoc, parseSearchQuery, toTsquery, type SearchQuery } from '../search/search-query';
 import { IMPORTANCE_RANK } from './importance-rank';

@@ -1,4 +1,4 @@
-import type { GraphQLContext } from '../../server/context';
+import type { GraphQLContext } from '../../graphql/context';
 import { toConnection, type Connection } from '../pagination/connection';
 import { cursorDate, decodeCursor, encodeCursor, notACursor, pageSize } from '../pagination/cursor';
 import { UUID } from '../reports/reports.service';

@@ -1,4 +1,4 @@
-import type { GraphQLContext } from '../../server/context';
+import type { GraphQLContext } from '../../graphql/context';
 import { tokenise } from '../../text/fold';
 import { loaderFor } from '../loading/arg-loaders';
 import { pageSize } from '../pagination/cursor';

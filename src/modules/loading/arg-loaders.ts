@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { GraphQLContext } from '../../server/context';
+import type { GraphQLContext } from '../../graphql/context';
 
 const byLoaders = new WeakMap<object, Map<string, DataLoader<string, unknown>>>();
 

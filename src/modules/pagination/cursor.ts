@@ -1,4 +1,4 @@
-import { badUserInput } from '../../server/errors';
+import { badUserInput } from '../../graphql/errors';
 
 /** Cursors are opaque to clients: base64url of the sort key of the last row. */
 export function encodeCursor(parts: (string | number)[]): string {

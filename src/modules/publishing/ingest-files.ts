@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Database } from '../../db/client';
 import { DigestParseError, parseDigest } from '../../ingest';
-import { isDatabaseUnavailable } from '../../server/format-error';
+import { isDatabaseUnavailable } from '../../graphql/format-error';
 import { storeReport, type StoreResult } from './publishing.service';
 
 export type FileOutcome =

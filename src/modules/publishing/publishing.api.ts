@@ -1,8 +1,8 @@
 import { DigestParseError, parseDigest, reportInputSchema, type Report } from '../../ingest';
 import { SLUG_RE } from '../../ingest/schema';
-import type { GraphQLContext } from '../../server/context';
-import { badUserInput } from '../../server/errors';
-import { parseInput } from '../../server/input';
+import type { GraphQLContext } from '../../graphql/context';
+import { badUserInput } from '../../graphql/errors';
+import { parseInput } from '../../graphql/input';
 import { requirePublish } from '../auth/auth.service';
 import { storeReport, type StoreResult } from './publishing.service';
 

@@ -3,8 +3,8 @@ import { GraphQLError } from 'graphql';
 import type { Executor } from '../../db/client';
 import { rowsOf } from '../../db/migrations';
 import { rateLimitBuckets } from '../../db/tables';
-import type { Auth } from '../../server/context';
-import { ErrorCode } from '../../server/errors';
+import type { Auth } from '../../graphql/context';
+import { ErrorCode } from '../../graphql/errors';
 
 /**
  * Rate limits over query cost, not request count: a bucket per API key (or per IP for anonymous

@@ -1,5 +1,5 @@
 import type { ItemEventResolvers, SubscriptionResolvers } from '../../generated/graphql';
-import type { GraphQLContext } from '../../server/context';
+import type { GraphQLContext } from '../../graphql/context';
 import type { EventRecord } from '../events/events.repository';
 import type { ItemRecord } from '../items/items.repository';
 import { withdrawnReport } from '../reports/withdrawn-report';

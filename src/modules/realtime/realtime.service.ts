@@ -1,7 +1,7 @@
 import { itemFactsOf, type EventRecord } from '../events/events.repository';
 import { BoundedQueue } from '../../realtime/async-queue';
 import type { ReaderHandle } from '../../realtime/event-hub';
-import type { GraphQLContext } from '../../server/context';
+import type { GraphQLContext } from '../../graphql/context';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
 
 /** A stream of log events; `takeReady` lets a shared subscription execute what is already queued as one batch. */

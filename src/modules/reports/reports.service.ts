@@ -1,6 +1,6 @@
 import { foldText } from '../../ingest';
-import type { GraphQLContext } from '../../server/context';
-import { badUserInput } from '../../server/errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { badUserInput } from '../../graphql/errors';
 import { toConnection, type Connection } from '../pagination/connection';
 import { cursorDate, decodeCursor, encodeCursor, notACursor, pageSize } from '../pagination/cursor';
 import * as repo from './reports.repository';

@@ -1,4 +1,4 @@
-import { badUserInput } from '../../server/errors';
+import { badUserInput } from '../../graphql/errors';
 import { MAX_TOKEN_LENGTH, tokenise, type Token } from '../../text/fold';
 import { quoteLexeme, type SearchDoc } from './search-doc';
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { GraphQLContext } from '../../server/context';
-import { badUserInput } from '../../server/errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { badUserInput } from '../../graphql/errors';
 import { normaliseItemFilter, type ItemFilter, type ItemFilterInput } from '../items/item-filter';
 import type { ItemRecord } from '../items/items.repository';
 import { toConnection, type Connection } from '../pagination/connection';

@@ -1,6 +1,6 @@
 import type { WebhookSchedule } from '../../db/tables';
 import { z } from 'zod';
-import { strictInput } from '../../server/input';
+import { strictInput } from '../../graphql/input';
 
 /**
  * When an endpoint gets items of each importance: at once (IMMEDIATE), or batched into one

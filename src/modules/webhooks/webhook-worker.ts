@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client';
-import type { Logger } from '../../server/logger';
+import type { Logger } from '../../observability/logger';
 import { closeBatches } from './batches';
 import type { AnyWebhookPayload } from './payload';
 import { messageBodies } from './render';

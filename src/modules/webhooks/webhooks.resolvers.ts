@@ -1,6 +1,6 @@
 import type { MutationResolvers, QueryResolvers, WebhookDeliveryResolvers, WebhookResolvers } from '../../generated/graphql';
 import { requireScope } from '../auth/auth.service';
-import type { GraphQLContext } from '../../server/context';
+import type { GraphQLContext } from '../../graphql/context';
 import { pendingBatches } from './batches';
 import type { AnyWebhookPayload } from './payload';
 import { describeSchedule } from './schedule';

@@ -1,7 +1,7 @@
 import { getNamedType, getNullableType, isListType, isObjectType, parse } from 'graphql';
 import { DIGEST_CAPS } from '../../../src/ingest/caps';
-import { DEFAULT_LIMITS, LIST_MAXIMA, operationCost } from '../../../src/server/limits';
-import { buildSchema } from '../../../src/server/schema';
+import { DEFAULT_LIMITS, LIST_MAXIMA, operationCost } from '../../../src/graphql/limits';
+import { buildSchema } from '../../../src/graphql/schema';
 import { FULL_REPORT_PAGE } from '../../support/queries';
 
 const schema = buildSchema('test');

@@ -1,7 +1,7 @@
 import { collapse } from '../../../src/modules/webhooks/batches';
 import type { WebhookBatchPayload, WebhookPayload } from '../../../src/modules/webhooks/payload';
 import { describeSchedule, mergeSchedule, modeFor, scheduleInputSchema, windowOf } from '../../../src/modules/webhooks/schedule';
-import { parseInput } from '../../../src/server/input';
+import { parseInput } from '../../../src/graphql/input';
 import { batchHeading } from '../../../src/modules/webhooks/render';
 
 const at = (iso: string) => new Date(iso);

@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
-import type { Logger } from './logger';
+import type { Logger } from '../observability/logger';
 import { ErrorCode } from './errors';
 import { currentRequestId } from './request-scope';
 import { hideSuggestions } from './limits';
