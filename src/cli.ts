@@ -12,6 +12,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from './modules/auth/api-keys
 import { describeSchedule } from './modules/webhooks/schedule';
 import { createWebhook, deleteWebhook, listWebhooks, redeliver, rotateSecret, updateWebhook, type WebhookFormat, type WebhookInput, type WebhookRecord } from './modules/webhooks/webhooks.service';
 import { ApiError, ErrorCode } from './graphql/errors';
+import { ENTITIES_HELP, parseEntitiesArgs, runEntities } from './cli/entities';
 
 const HELP: Record<string, string> = {
   main: `digestql ${VERSION}: a realtime GraphQL API for AI-news digests
@@ -25,6 +26,7 @@ Commands:
   publish   Send Markdown digests to a running server (publishMarkdown)
   keys      Create, list and revoke API keys (in the configured database)
   webhooks  Create, list, rotate, delete webhooks and redeliver (in the configured database)
+  entities  Alias entities: one entity under several names (in the configured database)
 
 Run "digestql <command> --help" for a command's options.
 The database is PGlite under DATA_DIR (default ./data) unless DATABASE_URL is set.`,
@@ -76,6 +78,7 @@ default) or batched into one message an hour or a day, e.g.
 '{"medium":"HOURLY","low":"DAILY","dailyHourUtc":8}' (DAILY batches go out at 08:00 UTC).
 URLs must be https and public unless their host is in WEBHOOK_ALLOW_HOSTS. Running servers pick up
 changes at once.`,
+  entities: ENTITIES_HELP,
 };
 
 function printHelp(command: keyof typeof HELP): void {
@@ -114,6 +117,15 @@ async function main(argv: string[]): Promise<number> {
       return keys(rest);
     case 'webhooks':
       return webhooksCommand(rest);
+    case 'entities': {
+      const parsed = parseEntitiesArgs(rest);
+      if (typeof parsed === 'string') {
+        process.stderr.write(`digestql entities: ${parsed}\n\n`);
+        printHelp('entities');
+        return 2;
+      }
+      return withDatabase('entities', loadEnv(), (database) => runEntities(database.db, parsed, (line) => process.stdout.write(`${line}\n`)));
+    }
     default:
       return 2;
   }

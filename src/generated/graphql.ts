@@ -93,6 +93,8 @@ export type CreateWebhookPayload = {
 /** A company, model, product, person or concept named by items (關鍵實體). */
 export type Entity = {
   __typename?: 'Entity';
+  /** Other names of this entity (as an admin wrote them), by key: a lookup, an ItemFilter or a search by any of them means this entity. */
+  aliases: Array<Scalars['String']['output']>;
   firstSeen: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   /** Published items that mention this entity, newest first. */
@@ -289,6 +291,14 @@ export type LabelledBlockInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Makes `alias` another name of the entity `canonical` (matched on normalised keys; naming an alias as the canonical
+   * means its entity) and returns the canonical entity. An entity already named `alias` is merged into it: its mentions,
+   * counts and aliases move, in one transaction. Later publishes that name `alias` attach to the canonical entity.
+   * Idempotent. Refused: an entity as its own alias, a cycle, an alias of another entity (remove it first), and an
+   * unknown canonical (NOT_FOUND). Needs ADMIN.
+   */
+  aliasEntity: Entity;
   /** Creates an API key. Needs ADMIN. */
   createApiKey: CreateApiKeyPayload;
   /** Registers an endpoint; matching items published from now on are delivered to it. Needs ADMIN. */
@@ -307,12 +317,23 @@ export type Mutation = {
   publishReport: PublishResult;
   /** Sends a delivery again from the first attempt (a DEAD one, say). Needs ADMIN. */
   redeliver: WebhookDelivery;
+  /**
+   * Removes an alias and returns the entity it named. Mentions merged when it was added stay with that entity; later
+   * publishes that name it make an entity of their own. NOT_FOUND for a name that is not an alias. Needs ADMIN.
+   */
+  removeEntityAlias: Entity;
   /** Revokes a key at once (by id); requests with it are refused from then on. Needs ADMIN. */
   revokeApiKey: ApiKey;
   /** A new secret; the old one keeps signing beside it for overlapHours (default 24). Needs ADMIN. */
   rotateWebhookSecret: RotateWebhookSecretPayload;
   /** Needs ADMIN. Re-enabling clears disabledReason. */
   updateWebhook: Webhook;
+};
+
+
+export type MutationAliasEntityArgs = {
+  alias: Scalars['String']['input'];
+  canonical: Scalars['String']['input'];
 };
 
 
@@ -344,6 +365,11 @@ export type MutationPublishReportArgs = {
 
 export type MutationRedeliverArgs = {
   deliveryId: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveEntityAliasArgs = {
+  alias: Scalars['String']['input'];
 };
 
 
@@ -389,7 +415,7 @@ export type Query = {
   __typename?: 'Query';
   /** Every API key, newest first, live or not. Needs ADMIN. */
   apiKeys: Array<ApiKey>;
-  /** An entity by name, matched on its normalised key; null when no item names it. */
+  /** An entity by name or alias, matched on its normalised key; null when no published item names it. */
   entity: Maybe<Entity>;
   /** A published item by id; null when there is none. */
   item: Maybe<Item>;
@@ -1064,6 +1090,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type EntityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Entity'] = ResolversParentTypes['Entity']> = {
+  aliases?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   firstSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   items?: Resolver<ResolversTypes['ItemConnection'], ParentType, ContextType, RequireFields<EntityItemsArgs, 'first'>>;
@@ -1136,12 +1163,14 @@ export type LabelledBlockResolvers<ContextType = GraphQLContext, ParentType exte
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  aliasEntity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationAliasEntityArgs, 'alias' | 'canonical'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createWebhook?: Resolver<ResolversTypes['CreateWebhookPayload'], ParentType, ContextType, RequireFields<MutationCreateWebhookArgs, 'input'>>;
   deleteWebhook?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   publishMarkdown?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishMarkdownArgs, 'markdown'>>;
   publishReport?: Resolver<ResolversTypes['PublishResult'], ParentType, ContextType, RequireFields<MutationPublishReportArgs, 'input'>>;
   redeliver?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType, RequireFields<MutationRedeliverArgs, 'deliveryId'>>;
+  removeEntityAlias?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationRemoveEntityAliasArgs, 'alias'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id' | 'overlapHours'>>;
   updateWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationUpdateWebhookArgs, 'id' | 'input'>>;

@@ -10,6 +10,7 @@ import { Item, itemQueries } from '../modules/items/items.resolvers';
 import { Report, reportQueries, Section } from '../modules/reports/reports.resolvers';
 import { PublishResult, publishingMutations } from '../modules/publishing/publishing.resolvers';
 import { EntityTrendFields, trendQueries } from '../modules/entities/entity-trends.resolvers';
+import { EntityAliasFields, entityAliasMutations } from '../modules/entities/entity-aliases.resolvers';
 import { SearchEdge, searchQueries } from '../modules/search/search.resolvers';
 import { ItemEvent, Subscription } from '../modules/realtime/realtime.resolvers';
 import { ApiKey, apiKeyMutations, apiKeyQueries } from '../modules/auth/api-keys.resolvers';
@@ -28,12 +29,12 @@ export function buildSchema(version: string): GraphQLSchema {
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
     Query: { version: () => version, ...reportQueries, ...itemQueries, ...entityQueries, ...trendQueries, ...searchQueries, ...apiKeyQueries, ...webhookQueries },
-    Mutation: { ...publishingMutations, ...apiKeyMutations, ...webhookMutations },
+    Mutation: { ...publishingMutations, ...apiKeyMutations, ...webhookMutations, ...entityAliasMutations },
     Subscription,
     Report,
     Section,
     Item,
-    Entity: { ...Entity, ...EntityTrendFields },
+    Entity: { ...Entity, ...EntityTrendFields, ...EntityAliasFields },
     SearchEdge,
     ItemEvent,
     PublishResult,

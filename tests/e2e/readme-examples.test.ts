@@ -77,6 +77,8 @@ const CASES = {
   resumableSubscription: ['graphql', 'subscription($after: String)'],
   createWebhook: ['graphql', 'createWebhook('],
   searchQuery: ['graphql', 'search(query:'],
+  aliasMutation: ['graphql', 'aliasEntity('],
+  entitiesCli: ['sh', 'digestql entities alias'],
   production: ['sh', 'export DATABASE_URL='],
   development: ['sh', 'npm run db:generate'],
 } as const satisfies Record<string, readonly [string, string]>;
@@ -225,6 +227,24 @@ describe('README examples against a server with the sample digests', () => {
   });
 });
 
+describe('README entity alias example against a server with the sample digests', () => {
+  const ctx = serveTestDatabase({
+    seed: async (db) => {
+      await store(db, exampleReport('2026-11-20-ai-intel'));
+      await store(db, exampleReport('2026-11-21-ai-digest-en'));
+    },
+  });
+
+  it('aliasEntity merges the English entity into the Chinese one', async () => {
+    const admin = (await createApiKey(ctx.db.db, { name: 'readme-admin', scopes: ['admin'] })).key;
+    const res = await gql<{ aliasEntity: unknown }>(ctx.server.url, blockWith(...CASES.aliasMutation).text, {}, { authorization: `Bearer ${admin}` });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.aliasEntity).toEqual({ name: '獎勵模型', mentionCount: 2, aliases: ['Reward Models'] });
+    const items = await gql<{ items: { totalCount: number } }>(ctx.server.url, '{ items(filter: { entities: ["reward models"] }) { totalCount } }');
+    expect(items.data!.items.totalCount).toBe(2);
+  });
+});
+
 describe('README command-line examples', () => {
   const db = cliDatabase('readme');
 
@@ -237,6 +257,17 @@ describe('README command-line examples', () => {
     expect(out.stdout).toMatch(/^dq_live_\S+$/m);
     expect(out.stdout).toContain('slack-bot');
     expect(out.stdout).toMatch(/revoked/i);
+  }, 120_000);
+
+  it('the entity alias commands alias, list and remove an alias', async () => {
+    const { script, skipped } = shellScript(blockWith(...CASES.entitiesCli), 0);
+    expect(skipped).toEqual([]);
+    const out = await sh(script, db.env);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('"reward models" is now an alias of "獎勵模型" (key 獎勵模型, 2 published mentions)');
+    expect(out.stdout).toContain('reward models  →  獎勵模型  (key reward models → 獎勵模型)');
+    expect(out.stdout).toContain('"reward models" is no longer an alias of "獎勵模型"');
   }, 120_000);
 
   it('the development commands: the migrations match the tables', async () => {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../../src/modules/items/item-filter';
+import { normaliseKey } from '../../src/ingest';
+import { aliasEntity } from '../../src/modules/entities/entity-aliases.service';
 import { buildSearchVector, parseSearchVector } from '../../src/modules/search/search-doc';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { corpusAvailable } from '../support/corpus';
@@ -142,7 +144,7 @@ describe('GraphQL queries over HTTP', () => {
       tags: string[];
       section: { key: string };
       report: { slug: string };
-      entities: { key: string; name: string }[];
+      entities: { key: string; name: string; aliases: string[] }[];
       title: string;
       summary: string | null;
       details: string | null;
@@ -153,13 +155,16 @@ describe('GraphQL queries over HTTP', () => {
     };
     let all: Row[];
     beforeAll(async () => {
+      // Aliases before reading: filters name entities by them, and the matcher gets them as an event carries them.
+      await aliasEntity(db.db, 'Reinforcement Learning from Human Feedback', 'RLHF');
+      await aliasEntity(db.db, 'Quokka Rewards', 'rlvr');
       // In pages of 50: every field the search document is built from would cost more than one page allows.
       all = [];
       let after: string | null = null;
       do {
         const res: Awaited<ReturnType<typeof gql<{ items: { edges: { node: Row }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>>> = await gql(
           server.url,
-          `query($after: String) { items(first: 50, after: $after) { edges { node { ${ITEM_FIELDS} entities { name } summary details applications body extra { label text } sources { label } } } pageInfo { hasNextPage endCursor } } }`,
+          `query($after: String) { items(first: 50, after: $after) { edges { node { ${ITEM_FIELDS} entities { name aliases } summary details applications body extra { label text } sources { label } } } pageInfo { hasNextPage endCursor } } }`,
           { after },
         );
         expect(res.errors).toBeUndefined();
@@ -175,6 +180,9 @@ describe('GraphQL queries over HTTP', () => {
       ['a tag, any case', { tags: ['rlhf'] }],
       ['tags any-of', { tags: ['代理', 'GPU'] }],
       ['an entity by name', { entities: ['RLVR'] }],
+      ['an entity by an alias', { entities: ['reinforcement learning from human feedback'] }],
+      ['entities by alias and by name, any-of', { entities: ['QUOKKA  REWARDS', 'RLHF'] }],
+      ['a search word only an alias holds', { query: 'quokka' }],
       ['sections', { sections: ['tools-resources', 'industry-applications'] }],
       ['one report, HIGH', { reportSlug: '2026-11-21-ai-digest-en', minImportance: 'HIGH' }],
       ['a date window', { from: new Date('2026-11-19T12:00:00Z'), to: new Date('2026-11-20T12:00:00Z') }],
@@ -204,11 +212,12 @@ describe('GraphQL queries over HTTP', () => {
             importanceRank: i.importance ? rank[i.importance]! : 0,
             tagKeys: i.tags.map((t) => t.normalize('NFKC').toLowerCase()),
             sectionKey: i.section.key,
-            entityKeys: i.entities.map((e) => e.key),
+            // As an event carries them: the entities' keys and their aliases' keys.
+            entityKeys: i.entities.flatMap((e) => [e.key, ...e.aliases.map(normaliseKey)]),
             reportSlug: i.report.slug,
             publishedAt: new Date(i.publishedAt),
             // Rebuilt from what the API returns, then matched in JS: the SQL matched the stored document.
-            searchDoc: () => parseSearchVector(buildSearchVector({ ...i, entities: i.entities.map((e) => e.name), sources: i.sources.map((s) => s.label) })),
+            searchDoc: () => parseSearchVector(buildSearchVector({ ...i, entities: i.entities.flatMap((e) => [e.name, ...e.aliases]), sources: i.sources.map((s) => s.label) })),
           }),
         )
         .map((i) => i.id);

@@ -41,3 +41,22 @@ export const itemEntities = pgTable(
     index('item_entities_published_idx').on(t.publishedAt, t.entityId).where(sql`NOT ${t.draft}`),
   ],
 );
+
+/**
+ * Other names of an entity (`Open AI` → OpenAI, `Alibaba` → 阿里巴巴). Keyed like `entities.key`
+ * (the ingest `normaliseKey`), and always pointing at a canonical entity, never at another alias:
+ * a name is either an entity's key or an alias key, never both (aliasing merges the entity away).
+ * Publishes attach a mention of an alias to its canonical entity.
+ */
+export const entityAliases = pgTable(
+  'entity_aliases',
+  {
+    key: text('key').primaryKey(),
+    /** The alias as the admin wrote it (whitespace collapsed): what `Entity.aliases` lists and search indexes. */
+    name: text('name').notNull(),
+    // The canonical entity is never deleted while it has aliases (an entity is only deleted by being merged, which moves its aliases first).
+    entityId: uuid('entity_id').notNull().references(() => entities.id, { onDelete: 'restrict' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('entity_aliases_entity_idx').on(t.entityId)],
+);

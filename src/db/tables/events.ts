@@ -13,6 +13,8 @@ export interface EventFacts {
   importanceRank?: number;
   tagKeys?: string[];
   entityKeys?: string[];
+  /** The aliases of those entities when the event was written: a filter may name an entity by any of them. */
+  entityAliasKeys?: string[];
   publishedAt: string;
   title: string;
   /** Item events: the item's search document as a tsvector literal, for live search (`filter.query`). */

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/client';
 import { loaderByKey, loaderGrouped } from '../loading/batch-loaders';
 import * as repo from './entities.repository';
+import { aliasesOfEntities } from './entity-aliases.repository';
 
 export function createEntityLoaders(db: Executor) {
   return {
@@ -10,5 +11,10 @@ export function createEntityLoaders(db: Executor) {
       ({ itemId: _itemId, ...entity }) => entity,
     ),
     entityByKey: loaderByKey((keys: readonly string[]) => repo.entitiesByKeys(db, keys), (e) => e.key),
+    aliasesByEntityId: loaderGrouped(
+      (ids: readonly string[]) => aliasesOfEntities(db, ids),
+      (a) => a.entityId,
+      (a) => a.name,
+    ),
   };
 }

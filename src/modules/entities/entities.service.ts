@@ -6,12 +6,13 @@ import type { ItemRecord } from '../items/items.repository';
 import { toConnection, type Connection } from '../pagination/connection';
 import { pageSize } from '../pagination/cursor';
 import * as repo from './entities.repository';
+import { findByKeyOrAlias } from './entity-aliases.repository';
 
-/** By name, matched on the normalised key; null unless a published item names it. */
+/** By name or alias, matched on the normalised key; null unless a published item names it. */
 export async function entityByName(ctx: GraphQLContext, name: string): Promise<repo.EntityRecord | null> {
   const key = normaliseKey(name);
   if (!key) throw badUserInput('name', 'must not be empty');
-  const entity = await repo.findByKey(ctx.db, key);
+  const entity = await findByKeyOrAlias(ctx.db, key);
   return entity && entity.mentionCount > 0 ? entity : null;
 }
 

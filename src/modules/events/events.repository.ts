@@ -30,7 +30,8 @@ export function itemFactsOf(e: EventRecord): ItemFacts | null {
     importanceRank: f.importanceRank ?? 0,
     tagKeys: f.tagKeys ?? [],
     sectionKey: f.sectionKey ?? '',
-    entityKeys: f.entityKeys ?? [],
+    // Every name of the entities: a filter naming an alias matches as the entity's own name does.
+    entityKeys: f.entityAliasKeys?.length ? [...(f.entityKeys ?? []), ...f.entityAliasKeys] : (f.entityKeys ?? []),
     reportSlug: f.reportSlug,
     publishedAt: new Date(f.publishedAt),
     searchDoc: () => searchDocOf(f, f.search),

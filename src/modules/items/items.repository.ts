@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, gte, inArray, lte, not, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { newestFirst, ts } from '../../db/params';
-import { entities, itemEntities, items, itemTags, reports, sections, sources } from '../../db/tables';
+import { entities, entityAliases, itemEntities, items, itemTags, reports, sections, sources } from '../../db/tables';
 import type { ItemFilter } from './item-filter';
 
 /** An item's columns without its search document (only search reads that, in SQL). */
@@ -39,9 +39,9 @@ export function itemFilterSql(f: ItemFilter): SQL | undefined {
     conds.push(sql`EXISTS (SELECT 1 FROM ${itemTags} WHERE ${itemTags.itemId} = ${items.id} AND ${inArray(itemTags.tagKey, f.tagKeys)})`);
   }
   if (f.entityKeys) {
-    conds.push(
-      sql`EXISTS (SELECT 1 FROM ${itemEntities} JOIN ${entities} ON ${entities.id} = ${itemEntities.entityId} WHERE ${itemEntities.itemId} = ${items.id} AND ${inArray(entities.key, f.entityKeys)})`,
-    );
+    // A filter's name is an entity's key or one of its aliases (matchesItem: the event's facts carry both).
+    const named = sql`SELECT ${entities.id} FROM ${entities} WHERE ${inArray(entities.key, f.entityKeys)} UNION ALL SELECT ${entityAliases.entityId} FROM ${entityAliases} WHERE ${inArray(entityAliases.key, f.entityKeys)}`;
+    conds.push(sql`EXISTS (SELECT 1 FROM ${itemEntities} WHERE ${itemEntities.itemId} = ${items.id} AND ${itemEntities.entityId} IN (${named}))`);
   }
   if (f.query) conds.push(sql`${items.search} @@ ${f.query.tsquery}::tsquery`);
   return and(...conds);

@@ -1,7 +1,8 @@
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { chunks } from '../../db/batch';
 import type { Executor } from '../../db/client';
-import { entities, events, itemEntities, items, itemTags, reportKeywords, reports, sections, sources } from '../../db/tables';
+import { ALIAS_LOCK } from '../entities/entity-aliases.repository';
+import { entities, entityAliases, events, itemEntities, items, itemTags, reportKeywords, reports, sections, sources } from '../../db/tables';
 
 export type ReportRow = typeof reports.$inferInsert;
 export type SectionRow = Omit<typeof sections.$inferInsert, 'id' | 'reportId'>;
@@ -11,9 +12,12 @@ export type SourceRow = typeof sources.$inferInsert;
 export type ItemTagRow = typeof itemTags.$inferInsert;
 export type EventRow = typeof events.$inferInsert;
 
-/** Serialises publishes of one slug (on both databases) for the rest of the transaction. */
+/**
+ * Serialises publishes of one slug (on both databases) for the rest of the transaction, and holds
+ * entity aliases still meanwhile (shared: publishes of different slugs still run side by side).
+ */
 export async function lockSlug(tx: Executor, slug: string): Promise<void> {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${slug}, 0))`);
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${slug}, 0)), pg_advisory_xact_lock_shared(${ALIAS_LOCK})`);
 }
 
 export async function findReportBySlug(tx: Executor, slug: string): Promise<{ id: string; draft: boolean } | null> {
@@ -41,6 +45,7 @@ export interface ExistingItem {
   importanceRank: number;
   tagKeys: string[];
   entityKeys: string[];
+  entityAliasKeys: string[];
   search: string | null;
 }
 
@@ -57,6 +62,7 @@ export async function existingItems(tx: Executor, reportId: string): Promise<Exi
       importanceRank: items.importanceRank,
       tagKeys: sql<string[]>`ARRAY(SELECT t.tag_key FROM ${itemTags} t WHERE t.item_id = ${items.id} ORDER BY t.position)`,
       entityKeys: sql<string[]>`ARRAY(SELECT e.key FROM ${itemEntities} ie JOIN ${entities} e ON e.id = ie.entity_id WHERE ie.item_id = ${items.id} ORDER BY ie.position)`,
+      entityAliasKeys: sql<string[]>`ARRAY(SELECT a.key FROM ${itemEntities} ie JOIN ${entityAliases} a ON a.entity_id = ie.entity_id WHERE ie.item_id = ${items.id} ORDER BY a.key)`,
       search: sql<string | null>`${items.search}::text`,
     })
     .from(items)
@@ -64,17 +70,32 @@ export async function existingItems(tx: Executor, reportId: string): Promise<Exi
     .orderBy(items.position);
 }
 
-/** Inserts unknown entities (first display name wins) and returns every key's id. */
-export async function ensureEntities(tx: Executor, list: { key: string; name: string }[]): Promise<Map<string, string>> {
+export interface StoredEntity {
+  id: string;
+  /** The entity's own display name. */
+  name: string;
+  /** Its aliases: keys (for filters) and names (for search), by key. */
+  aliasKeys: string[];
+  aliasNames: string[];
+}
+
+/** Inserts unknown entities (first display name wins) and returns every key's entity with its aliases. */
+export async function ensureEntities(tx: Executor, list: { key: string; name: string }[]): Promise<Map<string, StoredEntity>> {
   if (list.length === 0) return new Map();
   // Sorted keys: two concurrent publishes lock entity rows in the same order and cannot deadlock.
   const sorted = [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const part of chunks(sorted)) await tx.insert(entities).values(part).onConflictDoNothing({ target: entities.key });
   const rows = await tx
-    .select({ id: entities.id, key: entities.key })
+    .select({
+      id: entities.id,
+      key: entities.key,
+      name: entities.name,
+      aliasKeys: sql<string[]>`ARRAY(SELECT a.key FROM ${entityAliases} a WHERE a.entity_id = ${entities.id} ORDER BY a.key)`,
+      aliasNames: sql<string[]>`ARRAY(SELECT a.name FROM ${entityAliases} a WHERE a.entity_id = ${entities.id} ORDER BY a.key)`,
+    })
     .from(entities)
     .where(inArray(entities.key, sorted.map((e) => e.key)));
-  return new Map(rows.map((r) => [r.key, r.id]));
+  return new Map(rows.map(({ key, ...e }) => [key, e]));
 }
 
 export async function upsertSections(tx: Executor, reportId: string, rows: SectionRow[]): Promise<Map<string, string>> {

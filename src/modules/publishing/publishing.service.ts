@@ -4,6 +4,7 @@ import type { EventFacts } from '../../db/tables';
 import { digestInstant, foldText, type Item, type Report } from '../../ingest';
 import { importanceRank } from '../items/importance-rank';
 import { buildSearchVector, type SearchFields } from '../search/search-doc';
+import { canonicalsOf } from '../entities/entity-aliases.repository';
 import * as repo from './publishing.repository';
 
 export interface StoreResult {
@@ -86,9 +87,12 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     reportId,
     report.sections.map((s) => ({ key: s.key, title: s.title, titleEn: s.titleEn, position: s.position, prose: s.prose, body: s.body })),
   );
-  const entityIds = await repo.ensureEntities(
+  // A name that is an alias is a mention of its canonical entity (the item keeps the name as written).
+  const canonicals = await canonicalsOf(tx, [...new Set(allItems.flatMap(({ item }) => item.entities.map((e) => e.key)))]);
+  const mentionsOf = new Map(allItems.map(({ item }) => [item, mentions(item, canonicals)]));
+  const entityByKey = await repo.ensureEntities(
     tx,
-    [...new Map(allItems.flatMap(({ item }) => item.entities.map((e) => [e.key, e] as const))).values()],
+    [...new Map([...mentionsOf.values()].flat().map((m) => [m.key, { key: m.key, name: canonicals.get(m.written)?.name ?? m.name }] as const)).values()],
   );
 
   const added: string[] = [];
@@ -101,7 +105,8 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     if (!match) added.push(id);
     else if (match.contentHash !== hash) updated.push(id);
     else unchanged++;
-    return { id, item, section, hash, search: buildSearchVector(searchFieldsOf(item)) };
+    const entities = mentionsOf.get(item)!.map((m) => ({ ...m, entity: entityByKey.get(m.key)! }));
+    return { id, item, section, hash, entities, search: buildSearchVector(searchFieldsOf(item, entities)) };
   });
   const removed = [...byTitle.values()].flat().map((p) => p.id);
 
@@ -130,10 +135,10 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
   await repo.deleteItems(tx, removed);
   await repo.deleteSectionsExcept(tx, reportId, report.sections.map((s) => s.key));
   await repo.replaceChildren(tx, reportId, {
-    itemEntities: stored.flatMap(({ id, item }) =>
-      item.entities.map((e, i) => ({
+    itemEntities: stored.flatMap(({ id, item, entities }) =>
+      entities.map((e, i) => ({
         itemId: id,
-        entityId: entityIds.get(e.key)!,
+        entityId: e.entity.id,
         position: i + 1,
         name: e.name,
         publishedAt,
@@ -160,7 +165,7 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     keywords: report.keywords,
   });
   if (!options.deferEntityStats) await repo.refreshEntityStats(tx, [
-    ...allItems.flatMap(({ item }) => item.entities.map((e) => e.key)),
+    ...stored.flatMap(({ entities }) => entities.map((e) => e.key)),
     ...previous.flatMap((p) => p.entityKeys),
   ]);
 
@@ -182,10 +187,32 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
   };
 }
 
-/** What of an item search reads (the same fields the backfill reads back from stored rows). */
-const searchFieldsOf = (item: Item): SearchFields => ({
+/** An item's mention of an entity: the canonical key, the name as written and its own key. */
+interface Mention {
+  key: string;
+  name: string;
+  written: string;
+}
+
+/** The item's entities with aliases resolved: one mention per canonical entity, the first name written wins. */
+function mentions(item: Item, canonicals: ReadonlyMap<string, { key: string }>): Mention[] {
+  const byKey = new Map<string, Mention>();
+  for (const e of item.entities) {
+    const key = canonicals.get(e.key)?.key ?? e.key;
+    if (!byKey.has(key)) byKey.set(key, { key, name: e.name, written: e.key });
+  }
+  return [...byKey.values()];
+}
+
+type StoredMention = Mention & { entity: repo.StoredEntity };
+
+/**
+ * What of an item search reads (the same fields the backfill reads back from stored rows): entity
+ * names as written, the entities' own names and their aliases, so any name of an entity finds it.
+ */
+const searchFieldsOf = (item: Item, entities: readonly StoredMention[]): SearchFields => ({
   ...item,
-  entities: item.entities.map((e) => e.name),
+  entities: entities.flatMap((e) => [e.name, e.entity.name, ...e.entity.aliasNames]),
   sources: item.sources.map((s) => s.label),
 });
 
@@ -194,7 +221,7 @@ interface EventInput {
   report: Report;
   publishedAt: Date;
   before: { draft: boolean } | null;
-  stored: { id: string; item: Item; section: { key: string }; search: string }[];
+  stored: { id: string; item: Item; section: { key: string }; entities: StoredMention[]; search: string }[];
   added: string[];
   updated: string[];
   removed: string[];
@@ -208,12 +235,13 @@ interface EventInput {
 function eventsFor(e: EventInput): repo.EventRow[] {
   const wasVisible = e.before !== null && !e.before.draft;
   const nowVisible = !e.report.draft;
-  const facts = (item: Item, sectionKey: string, search: string): EventFacts => ({
+  const facts = (item: Item, sectionKey: string, entities: StoredMention[], search: string): EventFacts => ({
     reportSlug: e.report.slug,
     sectionKey,
     importanceRank: importanceRank(item.importance),
     tagKeys: item.tags.map((t) => foldText(t).trim()),
-    entityKeys: item.entities.map((en) => en.key),
+    entityKeys: entities.map((en) => en.key),
+    entityAliasKeys: entities.flatMap((en) => en.entity.aliasKeys),
     publishedAt: e.publishedAt.toISOString(),
     title: item.title,
     search,
@@ -225,7 +253,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
   if (nowVisible) {
     for (const s of e.stored) {
       const type = !wasVisible || added.has(s.id) ? 'ITEM_PUBLISHED' : updated.has(s.id) ? 'ITEM_UPDATED' : null;
-      if (type) rows.push({ ...base, type, itemId: s.id, facts: facts(s.item, s.section.key, s.search) });
+      if (type) rows.push({ ...base, type, itemId: s.id, facts: facts(s.item, s.section.key, s.entities, s.search) });
     }
   }
   if (wasVisible) {
@@ -242,6 +270,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
             importanceRank: p.importanceRank,
             tagKeys: p.tagKeys,
             entityKeys: p.entityKeys,
+            entityAliasKeys: p.entityAliasKeys,
             publishedAt: e.publishedAt.toISOString(),
             title: p.title,
             search: p.search ?? undefined,

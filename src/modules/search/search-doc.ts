@@ -1,3 +1,4 @@
+import { normaliseKey } from '../../ingest/normalise';
 import { tokenise } from '../../text/fold';
 
 /**
@@ -15,7 +16,10 @@ export interface SearchFields {
   applications: string | null;
   body: string | null;
   extra: readonly { label: string; text: string }[];
-  /** Entity display names. */
+  /**
+   * Entity names: as the item wrote them, the entities' own names and their aliases, so an item
+   * is found by any name of an entity it mentions. Names with the same entity key count once.
+   */
   entities: readonly string[];
   tags: readonly string[];
   /** Source labels. */
@@ -39,10 +43,16 @@ const MAX_POSITIONS = 256;
 const GAP = 8;
 const WEIGHT_RANK: Record<Weight, number> = { A: 3, B: 2, C: 1 };
 
+/** The first of the names with each entity key, in order. */
+function distinctNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.filter((n) => !seen.has(normaliseKey(n)) && !!seen.add(normaliseKey(n)));
+}
+
 function segments(f: SearchFields): [Weight, string][] {
   const out: [Weight, string | null][] = [
     ['A', f.title],
-    ...f.entities.map((e): [Weight, string] => ['A', e]),
+    ...distinctNames(f.entities).map((e): [Weight, string] => ['A', e]),
     ['B', f.summary],
     ['C', f.details],
     ['C', f.applications],
