@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../../db/client';
 import type { EventFacts } from '../../db/tables';
-import { digestInstant, foldText, type Item, type Report } from '../../ingest';
+import { digestInstant, type Item, type Report } from '../../ingest';
 import { importanceRank } from '../items/importance-rank';
 import { buildSearchVector, type SearchFields } from '../search/search-doc';
+import { tagKey } from '../../text/fold';
 import * as repo from './publishing.repository';
 
 export interface StoreResult {
@@ -61,7 +62,7 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     publishedAt,
     draft: report.draft,
     tags: report.tags,
-    tagKeys: report.tags.map((t) => foldText(t).trim()),
+    tagKeys: report.tags.map(tagKey),
     watchlist: report.watchlist,
     description: report.description,
     summary: report.summary,
@@ -149,7 +150,7 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
       item.tags.map((tag, i) => ({
         itemId: id,
         tag,
-        tagKey: foldText(tag).trim(),
+        tagKey: tagKey(tag),
         position: i + 1,
         publishedAt,
         itemPosition: item.position,
@@ -212,7 +213,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
     reportSlug: e.report.slug,
     sectionKey,
     importanceRank: importanceRank(item.importance),
-    tagKeys: item.tags.map((t) => foldText(t).trim()),
+    tagKeys: item.tags.map(tagKey),
     entityKeys: item.entities.map((en) => en.key),
     publishedAt: e.publishedAt.toISOString(),
     title: item.title,
