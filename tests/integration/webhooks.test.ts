@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createApiKey } from '../../src/modules/auth/api-keys';
-import { verifyWebhook } from '../../src/modules/webhooks/signing';
-import { checkWebhookUrl } from '../../src/modules/webhooks/ssrf';
-import { closeBatches } from '../../src/modules/webhooks/batches';
-import { WebhookWorker } from '../../src/modules/webhooks/webhook-worker';
+import { verifyWebhook } from '../../src/delivery/signing';
+import { checkWebhookUrl } from '../../src/delivery/ssrf';
+import { closeBatches } from '../../src/delivery/batches';
+import { WebhookWorker } from '../../src/delivery/webhook-worker';
 import { claimDue, dispatchOnce, ensureCursor } from '../../src/modules/webhooks/webhooks.service';
 import { createLogger } from '../../src/observability/logger';
 import { rawSql } from '../support/db';

@@ -8,12 +8,12 @@ import { parseInput, strictInput } from '../../graphql/input';
 import { head, itemFactsOf, readAfter, type EventRecord } from '../events/events.repository';
 import { itemFilterSchema, matchesItem, normaliseItemFilter, type ItemFilter, type ItemFilterInput } from '../items/item-filter';
 import type { Logger } from '../../observability/logger';
-import { batchRow } from './batches';
-import { buildPayloads } from './payload';
-import { succeeded } from './sender';
+import { batchRow } from '../../delivery/batches';
+import { buildPayloads } from '../../delivery/payload';
+import { succeeded } from '../../delivery/sender';
 import { mergeSchedule, modeFor, scheduleInputSchema } from './schedule';
-import { newSecret } from './signing';
-import { checkWebhookUrl, type SsrfPolicy } from './ssrf';
+import { newSecret } from '../../delivery/signing';
+import { checkWebhookUrl, type SsrfPolicy } from '../../delivery/ssrf';
 
 export type WebhookRecord = typeof webhooks.$inferSelect;
 export type DeliveryRecord = typeof webhookDeliveries.$inferSelect;

@@ -1,5 +1,5 @@
-import type { Database } from '../../db/client';
-import type { Logger } from '../../observability/logger';
+import type { Database } from '../db/client';
+import type { Logger } from '../observability/logger';
 import { closeBatches } from './batches';
 import type { AnyWebhookPayload } from './payload';
 import { messageBodies } from './render';
@@ -17,7 +17,7 @@ import {
   webhooksByIds,
   type DeliveryRecord,
   type WebhookRecord,
-} from './webhooks.service';
+} from '../modules/webhooks/webhooks.service';
 
 export interface WorkerOptions {
   database: Database;

@@ -1,10 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client';
-import { rowsOf } from '../../db/migrations';
-import { webhookBatchItems, webhookDeliveries, type WebhookSchedule } from '../../db/tables';
+import type { Executor } from '../db/client';
+import { rowsOf } from '../db/migrations';
+import { webhookBatchItems, webhookDeliveries, type WebhookSchedule } from '../db/tables';
 import type { WebhookBatchPayload, WebhookPayload } from './payload';
 import { batchGroups } from './render';
-import { windowOf, type BatchMode } from './schedule';
+import { windowOf, type BatchMode } from '../modules/webhooks/schedule';
 
 /**
  * HOURLY and DAILY delivery. The dispatcher parks matched events here (in its own transaction);
