@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { buildSchema } from './graphql/schema';
 import { EventHub } from './realtime/event-hub';
 import { purgeIdleBuckets } from './modules/ratelimit/rate-limit';
-import { WebhookWorker } from './modules/webhooks/webhook-worker';
+import { WebhookWorker } from './delivery/webhook-worker';
 import { purgeBefore } from './modules/events/events.repository';
 
 /** Drops events older than the retention window, hourly (on every instance; it is idempotent). */

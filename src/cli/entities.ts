@@ -1,18 +1,10 @@
 import { parseArgs } from 'node:util';
+import { loadEnv } from '../config/env';
 import type { Db } from '../db/client';
+import { withDatabase } from './database';
+import { printHelp } from './help';
 import { aliasEntity, listAliases, removeEntityAlias } from '../modules/entities/entity-aliases.service';
 
-/** `digestql entities`: entity aliases, directly in the configured database. */
-export const ENTITIES_HELP = `Usage: digestql entities alias <name> <canonical>
-       digestql entities aliases
-       digestql entities unalias <name>
-
-Manages entity aliases directly in the configured database. alias makes <name> another name of the
-entity <canonical> (e.g. digestql entities alias "Open AI" OpenAI): lookups, item filters, live
-subscriptions, webhooks, search and trends then take either name. An entity already named <name>
-is merged into <canonical> (its mentions move; removing the alias later does not split them).
-Names match on their normalised key (case, width and spacing do not matter). unalias removes an
-alias; later digests naming it make an entity of their own.`;
 
 export type EntitiesArgs = { action: 'alias'; alias: string; canonical: string } | { action: 'aliases' } | { action: 'unalias'; alias: string };
 
@@ -44,4 +36,15 @@ export async function runEntities(db: Db, args: EntitiesArgs, out: (line: string
     if (rows.length === 0) out('no aliases');
     for (const a of rows) out(`${a.name}  →  ${a.canonical.name}  (key ${a.key} → ${a.canonical.key})`);
   }
+}
+
+/** `digestql entities ...`: bad usage prints the help and exits 2; the work runs on the configured database. */
+export async function entitiesCommand(rest: string[]): Promise<number> {
+  const parsed = parseEntitiesArgs(rest);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`digestql entities: ${parsed}\n\n`);
+    printHelp('entities');
+    return 2;
+  }
+  return withDatabase('entities', loadEnv(), (database) => runEntities(database.db, parsed, (line) => process.stdout.write(`${line}\n`)));
 }

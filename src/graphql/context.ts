@@ -3,7 +3,7 @@ import type { EventHub } from '../realtime/event-hub';
 import type { EventRecord, LogPosition } from '../modules/events/events.repository';
 import type { Loaders } from '../modules/loading/loaders';
 import type { Scope } from '../modules/auth/api-keys';
-import type { SsrfPolicy } from '../modules/webhooks/ssrf';
+import type { SsrfPolicy } from '../delivery/ssrf';
 
 /** What every resolver gets: built per HTTP request, per subscription event on WebSocket. */
 export interface GraphQLContext {

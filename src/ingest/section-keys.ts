@@ -1,4 +1,4 @@
-import { foldText } from './normalise';
+import { foldText, normaliseKey } from './normalise';
 
 /** Sections known by their Chinese title alone, and the prose sections whose H3s are sub-headings. */
 const KNOWN_TITLES: Record<string, string> = {
@@ -37,9 +37,9 @@ export function sectionKey(title: string, titleEn: string | null): string {
   const zh = KNOWN_TITLES[title.replace(/\s+/g, '')];
   if (zh) return zh;
   if (titleEn) {
-    const en = KNOWN_EN[foldText(titleEn).replace(/\s+/g, ' ').trim()];
+    const en = KNOWN_EN[normaliseKey(titleEn)];
     return en ?? slugify(titleEn);
   }
-  const en = KNOWN_EN[foldText(title).replace(/\s+/g, ' ').trim()];
+  const en = KNOWN_EN[normaliseKey(title)];
   return en ?? (slugify(title) || 'section');
 }

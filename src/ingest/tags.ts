@@ -1,11 +1,12 @@
 import type { Item } from './model';
+import { tagKey } from '../text/fold';
 import { foldText } from './normalise';
 
 const ASCII_WORD = /[a-z0-9]/;
 
 /** Case- and width-insensitive mention; ASCII words must stand alone (`LLM` is not in `ALLMOST`). */
 export function mentions(haystack: string, needle: string): boolean {
-  const n = foldText(needle).trim();
+  const n = tagKey(needle);
   if (!n) return false;
   const h = foldText(haystack);
   for (let at = h.indexOf(n); at !== -1; at = h.indexOf(n, at + 1)) {
@@ -31,7 +32,7 @@ export function itemTags(item: TaggableItem, candidates: string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const add = (tag: string): void => {
-    const k = foldText(tag).trim();
+    const k = tagKey(tag);
     if (!seen.has(k)) {
       seen.add(k);
       out.push(tag);

@@ -5,7 +5,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLReque
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Database } from '../db/client';
-import type { SsrfPolicy } from '../modules/webhooks/ssrf';
+import type { SsrfPolicy } from '../delivery/ssrf';
 import { outboxStats } from '../modules/webhooks/webhooks.service';
 import { pendingMigrations } from '../db/migrations';
 import { charge, rateLimitHeaders, rateLimitedError, type RateDecision, type RateLimitConfig } from '../modules/ratelimit/rate-limit';

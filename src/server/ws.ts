@@ -17,7 +17,7 @@ import { ApiError, ErrorCode } from '../graphql/errors';
 import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
 import { runWithRequestId } from '../graphql/request-scope';
 import type { Metrics } from './metrics';
-import type { SsrfPolicy } from '../modules/webhooks/ssrf';
+import type { SsrfPolicy } from '../delivery/ssrf';
 import { charge, rateLimitedError, subjectOf, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from './operation-slots';
 import { unstorableTextError } from '../graphql/unstorable-text';

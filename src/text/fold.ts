@@ -1,6 +1,13 @@
 import { foldText } from '../ingest/normalise';
 
 /**
+ * The key a tag is stored, filtered and matched by: case- and width-folded (`foldText`), trimmed.
+ * The one rule for tags everywhere (publishing, report and item filters, ingest's tag matching).
+ * Entity keys have theirs in `normaliseKey` (inner whitespace collapsed as well).
+ */
+export const tagKey = (tag: string): string => foldText(tag).trim();
+
+/**
  * The one text folding for search, on both sides: the index built at publish time, the query a
  * reader types, and the live-search matcher. Folding is the ingest `foldText` (NFKC, lower case:
  * what tag and entity keys use) followed by Traditional→Simplified, character by character.

@@ -1,4 +1,4 @@
-import { verifyWebhook } from '../../src/modules/webhooks/signing';
+import { verifyWebhook } from '../../src/delivery/signing';
 import { cliDatabase, runCli } from '../support/cli';
 
 describe('digestql webhooks (the real CLI)', () => {

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createApiKey } from '../../src/modules/auth/api-keys';
-import { verifyWebhook } from '../../src/modules/webhooks/signing';
-import { checkWebhookUrl } from '../../src/modules/webhooks/ssrf';
-import { closeBatches } from '../../src/modules/webhooks/batches';
-import { WebhookWorker } from '../../src/modules/webhooks/webhook-worker';
-import { claimDue, dispatchOnce, ensureCursor } from '../../src/modules/webhooks/webhooks.service';
+import { verifyWebhook } from '../../src/delivery/signing';
+import { checkWebhookUrl } from '../../src/delivery/ssrf';
+import { closeBatches } from '../../src/delivery/batches';
+import { WebhookWorker } from '../../src/delivery/webhook-worker';
+import { claimDue } from '../../src/delivery/attempts';
+import { dispatchOnce, ensureCursor } from '../../src/delivery/outbox';
 import { createLogger } from '../../src/observability/logger';
 import { rawSql } from '../support/db';
 import { exampleReport, store, syntheticReport } from '../support/fixtures';
@@ -506,38 +507,10 @@ describe('webhooks', () => {
   });
 });
 
+/** Host names the guard resolves (DNS); the IP-literal cases, pure, are in tests/unit/delivery/ssrf.test.ts. */
 describe('the SSRF guard', () => {
-  const refused = [
-    'http://example.com/hook',
-    'https://127.0.0.1/hook',
-    'https://localhost/hook',
-    'https://10.1.2.3/',
-    'https://172.16.0.1/',
-    'https://192.168.1.1/',
-    'https://169.254.169.254/latest/meta-data',
-    'https://100.64.0.1/',
-    'https://224.0.0.1/',
-    'https://0.0.0.0/',
-    'https://[::1]/',
-    'https://[fe80::1]/',
-    'https://[fc00::1]/',
-    'https://[::ffff:127.0.0.1]/',
-    'https://[::ffff:7f00:1]/',
-    'https://[::127.0.0.1]/',
-    'https://[::7f00:1]/',
-    'https://[::8.8.8.8]/',
-    'https://2130706433/',
-    'https://0x7f000001/',
-    'https://0177.0.0.1/',
-    'https://user:pass@example.com/',
-  ];
+  const refused = ['http://example.com/hook', 'https://localhost/hook', 'https://user:pass@example.com/'];
   it.each(refused)('refuses %s with the allow-list off', async (url) => {
     await expect(checkWebhookUrl(url, { allow: [] })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'url' } });
-  });
-  it('accepts a public https address, and private ones only when allow-listed (by host or CIDR)', async () => {
-    await expect(checkWebhookUrl('https://93.184.216.34/hook', { allow: [] })).resolves.toBeInstanceOf(URL);
-    await expect(checkWebhookUrl('http://127.0.0.1:8080/hook', { allow: ['127.0.0.1'] })).resolves.toBeInstanceOf(URL);
-    await expect(checkWebhookUrl('https://10.1.2.3/hook', { allow: ['10.0.0.0/8'] })).resolves.toBeInstanceOf(URL);
-    await expect(checkWebhookUrl('https://10.1.2.3/hook', { allow: ['192.168.0.0/16'] })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

@@ -1,6 +1,6 @@
 import type { Database } from '../../src/db/client';
 import type { RateLimitConfig } from '../../src/modules/ratelimit/rate-limit';
-import type { SsrfPolicy } from '../../src/modules/webhooks/ssrf';
+import type { SsrfPolicy } from '../../src/delivery/ssrf';
 import { createApp, type App } from '../../src/server/app';
 import { DEFAULT_LIMITS, type QueryLimits } from '../../src/graphql/limits';
 import type { SubscriptionCaps } from '../../src/server/operation-slots';

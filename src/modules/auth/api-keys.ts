@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { apiKeys } from '../../db/tables';
 import { ApiError, ErrorCode, badUserInput } from '../../graphql/errors';
+import * as repo from './api-keys.repository';
+import type { ApiKeyRecord } from './api-keys.repository';
 
 export const SCOPES = ['read', 'publish', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
-export type ApiKeyRecord = typeof apiKeys.$inferSelect;
+export type { ApiKeyRecord } from './api-keys.repository';
 
 export const KEY_PREFIX = 'dq_live_';
 const KEY_RE = /^dq_live_[A-Za-z0-9_-]{43}$/;
@@ -37,27 +37,17 @@ function checkNewKey(input: NewApiKey, now: Date): { name: string; scopes: Scope
 export async function createApiKey(db: Executor, input: NewApiKey, now = new Date()): Promise<{ key: string; record: ApiKeyRecord }> {
   const fields = checkNewKey(input, now);
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
-  const [record] = await db
-    .insert(apiKeys)
-    .values({ ...fields, prefix: key.slice(0, KEY_PREFIX.length + 6), hash: hashKey(key) })
-    .onConflictDoNothing()
-    .returning();
+  const record = await repo.insertApiKey(db, { ...fields, prefix: key.slice(0, KEY_PREFIX.length + 6), hash: hashKey(key) });
   if (!record) throw badUserInput('name', `a live key named "${fields.name}" exists; revoke it or pick another name`);
   return { key, record };
 }
 
-export async function listApiKeys(db: Executor): Promise<ApiKeyRecord[]> {
-  return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
-}
+export const listApiKeys = repo.listApiKeys;
+export const touchApiKey = repo.touchApiKey;
 
 /** Revokes a live key named by id, name or prefix. */
 export async function revokeApiKey(db: Executor, which: string, now = new Date()): Promise<ApiKeyRecord> {
-  const byId = /^[0-9a-f-]{36}$/i.test(which) ? eq(apiKeys.id, which) : undefined;
-  const rows = await db
-    .update(apiKeys)
-    .set({ revokedAt: now })
-    .where(and(isNull(apiKeys.revokedAt), or(byId, eq(apiKeys.name, which), eq(apiKeys.prefix, which))))
-    .returning();
+  const rows = await repo.revokeLiveKeys(db, which, /^[0-9a-f-]{36}$/i.test(which) ? which : null, now);
   if (rows.length > 1) throw badUserInput('key', `"${which}" names ${rows.length} keys; use the id`);
   if (rows.length === 0) throw new ApiError(ErrorCode.NOT_FOUND, `no live API key with id, name or prefix "${which}"`, { argument: 'key' });
   return rows[0]!;
@@ -66,15 +56,7 @@ export async function revokeApiKey(db: Executor, which: string, now = new Date()
 /** The live key behind a token: not revoked, not expired. */
 export async function findLiveKey(db: Executor, token: string, now = new Date()): Promise<ApiKeyRecord | null> {
   if (!looksLikeApiKey(token)) return null;
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.hash, hashKey(token)));
+  const row = await repo.keyByHash(db, hashKey(token));
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
   return row;
-}
-
-/** Notes that a key was used, at most once a minute per key (no write per request). */
-export async function touchApiKey(db: Executor, id: string): Promise<void> {
-  await db
-    .update(apiKeys)
-    .set({ lastUsedAt: sql`now()` })
-    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))));
 }

@@ -4,7 +4,7 @@ import * as items from '../items/items.repository';
 import { createLoaders } from '../loading/loaders';
 import { reportLanguage } from '../reports/report-language';
 import * as reports from '../reports/reports.repository';
-import { itemLink } from '../webhooks/render';
+import { itemLink } from '../../delivery/render';
 
 /** One entry of a feed, whatever its format (rendered by feed-render.ts). */
 export interface FeedEntry {

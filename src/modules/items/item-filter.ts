@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { foldText, normaliseKey, type Importance } from '../../ingest';
+import { normaliseKey, type Importance } from '../../ingest';
 import { INSTANT_RANGE_MESSAGE, inInstantRange } from '../../graphql/date-time';
 import { parseInput, strictInput } from '../../graphql/input';
 import type { SearchDoc } from '../search/search-doc';
 import { matchesDoc, parseSearchQuery, toTsquery, type SearchQuery } from '../search/search-query';
+import { tagKey } from '../../text/fold';
 import { IMPORTANCE_RANK } from './importance-rank';
 
 /** The `ItemFilter` input as GraphQL delivers it. */
@@ -78,7 +79,7 @@ export function normaliseItemFilter(input: ItemFilterInput | null | undefined, a
   const f = parseInput(itemFilterSchema, input ?? {}, argument);
   const query = f.query?.trim() ? parseSearchQuery(f.query, `${argument}.query`) : null;
   return {
-    tagKeys: keys(f.tags, (t) => foldText(t).trim()),
+    tagKeys: keys(f.tags, tagKey),
     minRank: f.minImportance ? IMPORTANCE_RANK[f.minImportance] : null,
     sectionKeys: keys(f.sections, (s) => s.trim().toLowerCase()),
     entityKeys: keys(f.entities, normaliseKey),

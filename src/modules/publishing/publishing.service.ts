@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../../db/client';
 import type { EventFacts } from '../../db/tables';
-import { digestInstant, foldText, type Item, type Report } from '../../ingest';
+import { digestInstant, type Item, type Report } from '../../ingest';
 import { importanceRank } from '../items/importance-rank';
 import { buildSearchVector, type SearchFields } from '../search/search-doc';
 import { canonicalsOf } from '../entities/entity-aliases.repository';
+import { tagKey } from '../../text/fold';
 import * as repo from './publishing.repository';
 
 export interface StoreResult {
@@ -62,7 +63,7 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     publishedAt,
     draft: report.draft,
     tags: report.tags,
-    tagKeys: report.tags.map((t) => foldText(t).trim()),
+    tagKeys: report.tags.map(tagKey),
     watchlist: report.watchlist,
     description: report.description,
     summary: report.summary,
@@ -154,7 +155,7 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
       item.tags.map((tag, i) => ({
         itemId: id,
         tag,
-        tagKey: foldText(tag).trim(),
+        tagKey: tagKey(tag),
         position: i + 1,
         publishedAt,
         itemPosition: item.position,
@@ -239,7 +240,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
     reportSlug: e.report.slug,
     sectionKey,
     importanceRank: importanceRank(item.importance),
-    tagKeys: item.tags.map((t) => foldText(t).trim()),
+    tagKeys: item.tags.map(tagKey),
     entityKeys: entities.map((en) => en.key),
     entityAliasKeys: entities.flatMap((en) => en.entity.aliasKeys),
     publishedAt: e.publishedAt.toISOString(),

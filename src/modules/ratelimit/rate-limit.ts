@@ -1,10 +1,8 @@
-import { lt, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import type { Executor } from '../../db/client';
-import { rowsOf } from '../../db/migrations';
-import { rateLimitBuckets } from '../../db/tables';
 import type { Auth } from '../../graphql/context';
 import { ErrorCode } from '../../graphql/errors';
+import * as repo from './rate-limit.repository';
 
 /**
  * Rate limits over query cost, not request count: a bucket per API key (or per IP for anonymous
@@ -40,23 +38,13 @@ export function subjectOf(auth: Auth, ip: string | null): { subject: string; per
 export async function take(db: Executor, subject: string, perMinute: number, cost: number): Promise<RateDecision> {
   const capacity = perMinute;
   const rate = perMinute / 60;
-  const refilled = sql`least(${capacity}::float8, ${rateLimitBuckets.tokens} + extract(epoch from (now() - ${rateLimitBuckets.updatedAt})) * ${rate}::float8)`;
-  const result = await db.execute(sql`
-    INSERT INTO ${rateLimitBuckets} (subject, tokens, granted, updated_at)
-    VALUES (${subject}, CASE WHEN ${cost}::float8 <= ${capacity}::float8 THEN ${capacity}::float8 - ${cost}::float8 ELSE ${capacity}::float8 END, ${cost}::float8 <= ${capacity}::float8, now())
-    ON CONFLICT (subject) DO UPDATE SET
-      tokens = CASE WHEN ${refilled} >= ${cost}::float8 THEN ${refilled} - ${cost}::float8 ELSE ${refilled} END,
-      granted = ${refilled} >= ${cost}::float8,
-      updated_at = now()
-    RETURNING tokens, granted`);
-  const [row] = rowsOf<{ tokens: number; granted: boolean }>(result);
-  const tokens = Number(row!.tokens);
+  const { tokens, granted } = await repo.takeTokens(db, subject, capacity, rate, cost);
   return {
-    granted: row!.granted,
+    granted,
     limit: capacity,
     remaining: Math.max(0, Math.floor(tokens)),
     resetSeconds: Math.ceil((capacity - tokens) / rate),
-    retryAfterSeconds: row!.granted ? 0 : Math.max(1, Math.ceil((cost - tokens) / rate)),
+    retryAfterSeconds: granted ? 0 : Math.max(1, Math.ceil((cost - tokens) / rate)),
   };
 }
 
@@ -96,10 +84,7 @@ function oneAtATime<T>(db: Executor, subject: string, run: () => Promise<T>): Pr
   return result;
 }
 
-/** Forgets buckets idle long enough to be full again anyway. */
-export async function purgeIdleBuckets(db: Executor, olderThan: Date): Promise<void> {
-  await db.delete(rateLimitBuckets).where(lt(rateLimitBuckets.updatedAt, olderThan));
-}
+export const purgeIdleBuckets = repo.purgeIdleBuckets;
 
 export function rateLimitedError(d: RateDecision, cost: number): GraphQLError {
   return new GraphQLError(`rate limit exceeded: this operation costs ${cost} points and ${d.remaining} of ${d.limit} per minute are left; retry in ${d.retryAfterSeconds} s`, {

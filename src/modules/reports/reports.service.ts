@@ -1,8 +1,8 @@
-import { foldText } from '../../ingest';
 import type { GraphQLContext } from '../../graphql/context';
 import { badUserInput } from '../../graphql/errors';
 import { toConnection, type Connection } from '../pagination/connection';
 import { cursorDate, decodeCursor, encodeCursor, notACursor, pageSize } from '../pagination/cursor';
+import { tagKey } from '../../text/fold';
 import * as repo from './reports.repository';
 
 export interface ReportFilterInput {
@@ -33,7 +33,7 @@ export async function listReports(
   const from = args.after ? decodeReportCursor(args.after) : null;
   const f = args.filter ?? {};
   if (f.from && f.to && f.from > f.to) throw badUserInput('filter.from', 'must not be after `to`');
-  const tags = [...new Set((f.tags ?? []).map((t) => foldText(t).trim()).filter(Boolean))];
+  const tags = [...new Set((f.tags ?? []).map(tagKey).filter(Boolean))];
   const filter: repo.ReportFilter = { tags: tags.length ? tags : null, from: f.from ?? null, to: f.to ?? null };
   const rows = await repo.listReports(ctx.db, filter, first + 1, from);
   for (const r of rows) ctx.loaders.reportById.prime(r.id, r);

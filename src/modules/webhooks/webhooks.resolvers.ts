@@ -1,8 +1,8 @@
 import type { MutationResolvers, QueryResolvers, WebhookDeliveryResolvers, WebhookResolvers } from '../../generated/graphql';
 import { requireScope } from '../auth/auth.service';
 import type { GraphQLContext } from '../../graphql/context';
-import { pendingBatches } from './batches';
-import type { AnyWebhookPayload } from './payload';
+import { pendingBatches } from '../../delivery/batches';
+import type { AnyWebhookPayload } from '../../delivery/payload';
 import { describeSchedule } from './schedule';
 import * as service from './webhooks.service';
 

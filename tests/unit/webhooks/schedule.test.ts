@@ -1,8 +1,8 @@
-import { collapse } from '../../../src/modules/webhooks/batches';
-import type { WebhookBatchPayload, WebhookPayload } from '../../../src/modules/webhooks/payload';
+import { collapse } from '../../../src/delivery/batches';
+import type { WebhookBatchPayload, WebhookPayload } from '../../../src/delivery/payload';
 import { describeSchedule, mergeSchedule, modeFor, scheduleInputSchema, windowOf } from '../../../src/modules/webhooks/schedule';
 import { parseInput } from '../../../src/graphql/input';
-import { batchHeading } from '../../../src/modules/webhooks/render';
+import { batchHeading } from '../../../src/delivery/render';
 
 const at = (iso: string) => new Date(iso);
 const iso = (w: { start: Date; end: Date }) => [w.start.toISOString(), w.end.toISOString()];

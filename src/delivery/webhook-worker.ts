@@ -1,23 +1,15 @@
-import type { Database } from '../../db/client';
-import type { Logger } from '../../observability/logger';
+import type { Database } from '../db/client';
+import { webhooksByIds, type DeliveryRecord, type WebhookRecord } from '../modules/webhooks/webhooks.repository';
+import type { Logger } from '../observability/logger';
 import { closeBatches } from './batches';
 import type { AnyWebhookPayload } from './payload';
 import { messageBodies } from './render';
 import { post, succeeded } from './sender';
 import { signatureHeader } from './signing';
 import type { SsrfPolicy } from './ssrf';
-import {
-  SEND_GAP_MS,
-  claimDue,
-  dispatchOnce,
-  ensureCursor,
-  extendClaims,
-  recordAttempt,
-  reserveSendSlot,
-  webhooksByIds,
-  type DeliveryRecord,
-  type WebhookRecord,
-} from './webhooks.service';
+import { claimDue, extendClaims, recordAttempt } from './attempts';
+import { dispatchOnce, ensureCursor } from './outbox';
+import { SEND_GAP_MS, reserveSendSlot } from './pacing';
 
 export interface WorkerOptions {
   database: Database;

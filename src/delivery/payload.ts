@@ -1,6 +1,6 @@
-import type { Executor } from '../../db/client';
-import type { EventRecord } from '../events/events.repository';
-import { createLoaders } from '../loading/loaders';
+import type { Executor } from '../db/client';
+import type { EventRecord } from '../modules/events/events.repository';
+import { createLoaders } from '../modules/loading/loaders';
 
 /** The JSON webhook payload, version 1: stable field names, documented in the README. */
 export interface WebhookPayload {

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import { badUserInput } from '../../graphql/errors';
+import { badUserInput } from '../graphql/errors';
 
 /**
  * Webhook URLs must not reach into our own network. Refused: anything but https (plain http only

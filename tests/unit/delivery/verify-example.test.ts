@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { newSecret, signatureHeader } from '../../../src/modules/webhooks/signing';
+import { newSecret, signatureHeader } from '../../../src/delivery/signing';
 import { EXAMPLES_DIR } from '../../support/corpus';
 
 describe('examples/verify-webhook.mjs (the README\'s verification example)', () => {

@@ -1,10 +1,10 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client';
-import { rowsOf } from '../../db/migrations';
-import { webhookBatchItems, webhookDeliveries, type WebhookSchedule } from '../../db/tables';
+import type { Executor } from '../db/client';
+import type { WebhookSchedule } from '../db/tables';
+import * as repo from './batches.repository';
+import { insertDeliveries, type NewDelivery } from './outbox.repository';
 import type { WebhookBatchPayload, WebhookPayload } from './payload';
 import { batchGroups } from './render';
-import { windowOf, type BatchMode } from './schedule';
+import { windowOf, type BatchMode } from '../modules/webhooks/schedule';
 
 /**
  * HOURLY and DAILY delivery. The dispatcher parks matched events here (in its own transaction);
@@ -47,19 +47,6 @@ export function collapse(events: { seq: number; payload: WebhookPayload }[]): { 
   return out;
 }
 
-interface DueRow {
-  webhook_id: string;
-  event_seq: string | number;
-  mode: BatchMode;
-  window_start: string | Date;
-  window_end: string | Date;
-  payload: WebhookPayload;
-  format: 'JSON' | 'SLACK' | 'DISCORD';
-}
-
-/** A key no other advisory lock in digestql uses: one closer at a time, the others skip. */
-const CLOSER_LOCK = 0x64716200 + 6;
-
 /**
  * Sends (as delivery rows) every batch whose window ended by `now`. One closer at a time across
  * processes (an advisory lock taken with try: others skip the round), so a window is never cut in
@@ -68,26 +55,17 @@ const CLOSER_LOCK = 0x64716200 + 6;
  */
 export async function closeBatches(db: Executor, now: Date, linkTemplate: string | null, maxWindows = 100): Promise<number> {
   return db.transaction(async (tx) => {
-    const [lock] = rowsOf<{ ok: boolean }>(await tx.execute(sql`SELECT pg_try_advisory_xact_lock(${CLOSER_LOCK}) AS ok`));
-    if (!lock?.ok) return 0;
-    const rows = rowsOf<DueRow>(
-      await tx.execute(sql`
-        SELECT b.webhook_id, b.event_seq, b.mode, b.window_start, b.window_end, b.payload, w.format
-        FROM ${webhookBatchItems} b JOIN webhooks w ON w.id = b.webhook_id
-        WHERE (b.webhook_id, b.window_end) IN (
-          SELECT DISTINCT webhook_id, window_end FROM ${webhookBatchItems} WHERE window_end <= ${now.toISOString()}::timestamptz
-          ORDER BY window_end LIMIT ${maxWindows})
-        ORDER BY b.webhook_id, b.window_end, b.event_seq`),
-    );
+    if (!(await repo.tryCloserLock(tx))) return 0;
+    const rows = await repo.dueBatchItems(tx, now, maxWindows);
     if (rows.length === 0) return 0;
-    const windows = new Map<string, DueRow[]>();
+    const windows = new Map<string, repo.DueBatchItem[]>();
     for (const r of rows) {
       const key = `${r.webhook_id} ${new Date(r.window_end).toISOString()} ${r.mode}`;
       const list = windows.get(key);
       if (list) list.push(r);
       else windows.set(key, [r]);
     }
-    const deliveries: (typeof webhookDeliveries.$inferInsert)[] = [];
+    const deliveries: NewDelivery[] = [];
     for (const list of windows.values()) {
       const { webhook_id: webhookId, mode, format } = list[0]!;
       const window = { start: new Date(list[0]!.window_start).toISOString(), end: new Date(list[0]!.window_end).toISOString() };
@@ -108,12 +86,12 @@ export async function closeBatches(db: Executor, now: Date, linkTemplate: string
         deliveries.push({ webhookId, eventSeq: Math.max(...seqs), payload });
       });
     }
-    if (deliveries.length) await tx.insert(webhookDeliveries).values(deliveries).onConflictDoNothing();
+    if (deliveries.length) await insertDeliveries(tx, deliveries);
     // Exactly the rows read: an event parked meanwhile (a late dispatch into this window) stays
     // for the next round, and is sent as a follow-up message of the same window.
     for (const list of windows.values()) {
       const seqs = list.map((r) => Number(r.event_seq));
-      await tx.delete(webhookBatchItems).where(and(eq(webhookBatchItems.webhookId, list[0]!.webhook_id), inArray(webhookBatchItems.eventSeq, seqs)));
+      await repo.deleteBatchItems(tx, list[0]!.webhook_id, seqs);
     }
     return deliveries.length;
   });
@@ -121,11 +99,6 @@ export async function closeBatches(db: Executor, now: Date, linkTemplate: string
 
 /** What waits for its window, per endpoint: one entry per (mode, window). */
 export async function pendingBatches(db: Executor, webhookId: string): Promise<{ mode: BatchMode; windowStart: Date; sendsAt: Date; itemCount: number }[]> {
-  const rows = await db
-    .select({ mode: webhookBatchItems.mode, windowStart: webhookBatchItems.windowStart, sendsAt: webhookBatchItems.windowEnd, itemCount: sql<number>`count(*)::int` })
-    .from(webhookBatchItems)
-    .where(eq(webhookBatchItems.webhookId, webhookId))
-    .groupBy(webhookBatchItems.mode, webhookBatchItems.windowStart, webhookBatchItems.windowEnd)
-    .orderBy(webhookBatchItems.windowEnd);
+  const rows = await repo.pendingBatchWindows(db, webhookId);
   return rows.map((r) => ({ ...r, mode: r.mode as BatchMode, itemCount: Number(r.itemCount) }));
 }

@@ -1,6 +1,6 @@
 import type { Report } from '../../../src/ingest';
-import type { WebhookPayload } from '../../../src/modules/webhooks/payload';
-import { DISCORD, JSON_BATCH_MAX, SLACK, batchGroups, cut, discordMessages, slackMessages } from '../../../src/modules/webhooks/render';
+import type { WebhookPayload } from '../../../src/delivery/payload';
+import { DISCORD, JSON_BATCH_MAX, SLACK, batchGroups, cut, discordMessages, slackMessages } from '../../../src/delivery/render';
 import { corpusAvailable } from '../../support/corpus';
 import { exampleReport, seedReport } from '../../support/fixtures';
 
