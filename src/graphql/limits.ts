@@ -80,7 +80,7 @@ export function operationRules(limits: QueryLimits, options: { introspection: bo
 /**
  * The most elements a list without `first` can hold: the digest caps that ingestion enforces
  * (src/ingest/caps.ts), a timeline's buckets, a search hit's highlights and their ranges. Lists not named here (admin lists of keys, webhooks, batches) count
- * LIST_SIZE_ESTIMATE; tests/unit/server/cost.test.ts keeps every other list of the schema named.
+ * LIST_SIZE_ESTIMATE; tests/unit/graphql/cost.test.ts keeps every other list of the schema named.
  */
 export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'Report.sections': DIGEST_CAPS.sectionsPerReport,
