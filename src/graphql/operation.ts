@@ -179,6 +179,18 @@ export class OperationCore {
   readonly format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => this.formatter(withTokenLimit(formatted, this.limits.maxTokens), error);
 
   /**
+   * Errors that refuse an operation before it runs (graphql-ws `error` messages), through the
+   * formatter: an uncoded one that wraps nothing is graphql-js's validation (the code Apollo gives it).
+   */
+  readonly formatRefusals = (errors: readonly GraphQLError[], requestId: string): GraphQLFormattedError[] =>
+    runWithRequestId(requestId, () =>
+      errors.map((e) => {
+        const coded = e.originalError || e.extensions?.code ? e : new ApiError(ErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, e.extensions, { nodes: e.nodes });
+        return this.format(coded.toJSON() as GraphQLFormattedError, coded);
+      }),
+    );
+
+  /**
    * A result with its errors through the formatter, for a transport that sends ExecutionResults
    * (graphql-ws). Masked errors carry the operation's request id, as over HTTP.
    */

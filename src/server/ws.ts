@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import { Kind, getOperationAST, type DocumentNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -13,7 +13,6 @@ import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from '../graphql/context';
 import { databaseUnavailable, ErrorCode } from '../graphql/errors';
 import { isDatabaseUnavailable } from '../graphql/format-error';
-import { runWithRequestId } from '../graphql/request-scope';
 import type { OperationCore } from '../graphql/operation';
 import type { Metrics } from './metrics';
 import { subjectOf } from '../modules/ratelimit/rate-limit';
@@ -121,7 +120,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   };
 
   const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
-  const { format, formatResult } = core;
+  const { formatResult } = core;
 
   const groups = new SubscriptionGroups({
     log,
@@ -209,11 +208,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
       // subscription stream that failed (its cause goes through the formatter and is masked).
       onError: (_ctx, _id, payload, errors) => {
-        const formatted = runWithRequestId(randomUUID(), () => errors.map((e) =>
-          e.originalError || e.extensions?.code
-            ? format(e.toJSON() as GraphQLFormattedError, e)
-            : { ...e.toJSON(), extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } },
-        ));
+        const formatted = core.formatRefusals(errors, randomUUID());
         options.metrics.count('ws', payload.operationName, formatted);
         return formatted;
       },

@@ -1,7 +1,10 @@
 import { GraphQLError, parse } from 'graphql';
-import type { Auth } from '../../../src/graphql/context';
-import { checkOperation, requestErrorCode, withTokenLimit, type OperationRequest } from '../../../src/graphql/operation';
-import { operationCost } from '../../../src/graphql/limits';
+import type { Db } from '../../../src/db/client';
+import type { Auth, RealtimeContext } from '../../../src/graphql/context';
+import { ApiError, ErrorCode } from '../../../src/graphql/errors';
+import { checkOperation, OperationCore, requestErrorCode, withTokenLimit, type OperationRequest } from '../../../src/graphql/operation';
+import { DEFAULT_LIMITS, operationCost } from '../../../src/graphql/limits';
+import { createLogger } from '../../../src/observability/logger';
 import { buildSchema } from '../../../src/graphql/schema';
 
 const schema = buildSchema('test');
@@ -71,5 +74,50 @@ describe('withTokenLimit', () => {
     expect(withTokenLimit(parseError, 10)).toEqual({ message: 'Token limit of 10 exceeded.', extensions: { code: 'GRAPHQL_PARSE_FAILED', limit: 'maxTokens' } });
     const other = { message: 'Syntax Error: Expected Name, found <EOF>.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } };
     expect(withTokenLimit(other, 10)).toBe(other);
+  });
+});
+
+describe('OperationCore: context and formatting, no IO', () => {
+  // Nothing below reaches the database: the context makes loaders lazily, formatting reads nothing.
+  const core = new OperationCore({
+    schema,
+    db: {} as Db,
+    log: createLogger('silent'),
+    auth: { db: {} as Db, publishToken: undefined, publicRead: true },
+    rateLimits: null,
+    limits: DEFAULT_LIMITS,
+    maxPageSize: 50,
+    webhookPolicy: { allow: [] },
+    introspection: false,
+    hideSuggestions: true,
+  });
+  const realtime = { onSlowConsumer: () => undefined, onUnavailable: () => undefined, isBackedUp: () => false } as unknown as RealtimeContext;
+
+  it('builds the one context: the caller, the page limit, the transport\'s realtime part, loaders on first use', () => {
+    const ctx = core.context({ requestId: 'r1', auth: anonymousReader, ip: '10.0.0.1' }, realtime);
+    expect(ctx).toMatchObject({ requestId: 'r1', auth: anonymousReader, ip: '10.0.0.1', limits: { maxPageSize: 50 }, webhookPolicy: { allow: [] } });
+    expect(ctx.realtime).toBe(realtime);
+    const loaders = ctx.loaders;
+    expect(ctx.loaders).toBe(loaders);
+    expect(core.context({ requestId: 'r2', auth: anonymousReader, ip: null }, realtime).loaders).not.toBe(loaders);
+  });
+
+  it('formats refusals: uncoded validation errors get GRAPHQL_VALIDATION_FAILED, suggestions cut', () => {
+    const [validation, coded] = core.formatRefusals([new GraphQLError('Cannot query field "itme" on type "Query". Did you mean "item"?'), new ApiError(ErrorCode.RATE_LIMITED, 'slow down', { retryAfter: 2 })], 'r3');
+    expect(validation).toEqual({ message: 'Cannot query field "itme" on type "Query".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(coded).toEqual({ message: 'slow down', extensions: { code: 'RATE_LIMITED', retryAfter: 2 } });
+  });
+
+  it('masks an unexpected error in a result with the operation\'s request id, and codes a variable error', () => {
+    const result = core.formatResult(
+      { data: null, errors: [new GraphQLError('boom: SELECT secret', { path: ['item'], originalError: new Error('boom: SELECT secret') }), new GraphQLError('Variable "$n" of required type "Int!" was not provided.')] },
+      'r4',
+    );
+    expect(result.errors!.map((e) => ({ message: e.message, extensions: e.extensions }))).toEqual([
+      { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'r4' } },
+      { message: 'Variable "$n" of required type "Int!" was not provided.', extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
+    const ok = { data: { version: 'x' } };
+    expect(core.formatResult(ok, 'r5')).toBe(ok);
   });
 });
