@@ -170,7 +170,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     server,
     path: '/graphql',
     core,
-    db: database.db,
     hub,
     log,
     retentionMs: options.retentionMs,

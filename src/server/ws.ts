@@ -6,7 +6,6 @@ import { Kind, getOperationAST, type DocumentNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Db } from '../db/client';
 import { SubscriptionGroups } from '../realtime/subscription-groups';
 import { directSender, keepAlive, prepareSocketSend } from '../realtime/socket-send';
 import type { EventHub } from '../realtime/event-hub';
@@ -39,7 +38,6 @@ export interface WsOptions {
   path: string;
   /** Parse, validation, authentication, admission, context and formatting: the same as over HTTP. */
   core: OperationCore;
-  db: Db;
   hub: EventHub;
   log: Logger;
   retentionMs: number;
