@@ -2,7 +2,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../observability/logger';
-import { ErrorCode } from './errors';
+import { DATABASE_UNAVAILABLE_MESSAGE, ErrorCode } from './errors';
 import { currentRequestId } from './request-scope';
 import { hideSuggestions } from './limits';
 
@@ -63,7 +63,7 @@ export function formatError(log: Logger, options: { hideSuggestions?: boolean } 
     if (isDatabaseUnavailable(original)) {
       log.warn({ err: original, path: formatted.path, requestId }, 'database unavailable');
       return {
-        message: 'the database is unavailable or overloaded; retry shortly',
+        message: DATABASE_UNAVAILABLE_MESSAGE,
         ...(formatted.path ? { path: formatted.path } : {}),
         extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, ...(requestId ? { requestId } : {}) },
       };

@@ -28,7 +28,7 @@ import {
 import { DIGEST_CAPS } from '../ingest/caps';
 import { MAX_BUCKETS } from '../modules/entities/entity-trends.service';
 import { MAX_HIGHLIGHTS, MAX_MATCHES } from '../modules/search/highlights';
-import { ErrorCode } from './errors';
+import { ApiError, ErrorCode } from './errors';
 
 /**
  * The limits every operation must fit, on HTTP and WebSocket alike. Depth, aliases and
@@ -48,9 +48,9 @@ export interface QueryLimits {
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 1000, maxCost: 10_000, maxResponseBytes: 4 * 1024 * 1024 };
 
 /** An error naming the limit, with the code of the phase it belongs to. */
-export function limitError(limit: keyof QueryLimits, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+export function limitError(limit: keyof QueryLimits, message: string, extra: Record<string, unknown> = {}): ApiError {
   const code = limit === 'maxTokens' ? ErrorCode.GRAPHQL_PARSE_FAILED : ErrorCode.GRAPHQL_VALIDATION_FAILED;
-  return new GraphQLError(message, { extensions: { code, limit, ...extra } });
+  return new ApiError(code, message, { limit, ...extra });
 }
 
 /** graphql-armor reports through callbacks; its messages start "Syntax Error:", which these are not. */
@@ -80,7 +80,7 @@ export function operationRules(limits: QueryLimits, options: { introspection: bo
 /**
  * The most elements a list without `first` can hold: the digest caps that ingestion enforces
  * (src/ingest/caps.ts), a timeline's buckets, a search hit's highlights and their ranges. Lists not named here (admin lists of keys, webhooks, batches) count
- * LIST_SIZE_ESTIMATE; tests/unit/server/cost.test.ts keeps every other list of the schema named.
+ * LIST_SIZE_ESTIMATE; tests/unit/graphql/cost.test.ts keeps every other list of the schema named.
  */
 export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'Report.sections': DIGEST_CAPS.sectionsPerReport,
@@ -181,14 +181,16 @@ function firstOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variabl
   return Math.min(typeof value === 'number' && value >= 0 ? value : DEFAULT_PAGE, maxPage);
 }
 
-export function costError(cost: number, maxCost: number): GraphQLError {
+export function costError(cost: number, maxCost: number): ApiError {
   return limitError('maxCost', `Query cost limit of ${maxCost} exceeded, found ${cost}.`, { cost, maxCost });
 }
 
 /** The one error a result over `maxResponseBytes` is replaced with (nothing of it is sent). */
-export function responseTooLargeError(size: number, maxResponseBytes: number): GraphQLError {
-  return new GraphQLError(`Response size limit of ${maxResponseBytes} bytes exceeded (the result was ${size} bytes): ask for fewer fields, items or aliases.`, {
-    extensions: { code: ErrorCode.RESPONSE_TOO_LARGE, limit: 'maxResponseBytes', maxResponseBytes, size },
+export function responseTooLargeError(size: number, maxResponseBytes: number): ApiError {
+  return new ApiError(ErrorCode.RESPONSE_TOO_LARGE, `Response size limit of ${maxResponseBytes} bytes exceeded (the result was ${size} bytes): ask for fewer fields, items or aliases.`, {
+    limit: 'maxResponseBytes',
+    maxResponseBytes,
+    size,
   });
 }
 
@@ -250,19 +252,14 @@ export class DocumentCache {
         errors: [
           tokens
             ? limitError('maxTokens', tokens)
-            : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } }),
+            : new ApiError(ErrorCode.GRAPHQL_PARSE_FAILED, e.message, {}, { nodes: e.nodes, source: e.source, positions: e.positions }),
         ],
       };
     }
     const errors = validate(this.schema, document, this.rules);
     if (errors.length === 0) return { document };
     return {
-      errors: errors.map((e) =>
-        new GraphQLError(e.message, {
-          nodes: e.nodes,
-          extensions: { ...e.extensions, code: e.extensions.code ?? ErrorCode.GRAPHQL_VALIDATION_FAILED },
-        }),
-      ),
+      errors: errors.map((e) => new ApiError((e.extensions.code as ErrorCode | undefined) ?? ErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, e.extensions, { nodes: e.nodes })),
     };
   }
 }

@@ -1,5 +1,4 @@
-import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../graphql/errors';
+import { ApiError, ErrorCode } from '../graphql/errors';
 
 /** How many operations (subscriptions, and queries in flight) one socket, and one client over all its sockets, may run at once. */
 export interface SubscriptionCaps {
@@ -24,7 +23,7 @@ export class OperationSlots<Socket extends object> {
   constructor(private readonly caps: SubscriptionCaps) {}
 
   /** Takes a slot for operation `id`; the error to answer with when a cap is reached. */
-  take(socket: Socket, client: string, id: string): GraphQLError | null {
+  take(socket: Socket, client: string, id: string): ApiError | null {
     const held = this.sockets.get(socket) ?? { client, ids: new Set<string>() };
     if (held.ids.size >= this.caps.perSocket) {
       return capError('maxSubscriptionsPerSocket', this.caps.perSocket, 'this connection');
@@ -66,8 +65,6 @@ export class OperationSlots<Socket extends object> {
   }
 }
 
-function capError(limit: 'maxSubscriptionsPerSocket' | 'maxSubscriptionsPerClient', max: number, who: string): GraphQLError {
-  return new GraphQLError(`too many subscriptions: ${who} may run at most ${max} operations at once (limit ${limit}); complete one before starting another`, {
-    extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS, limit, max },
-  });
+function capError(limit: 'maxSubscriptionsPerSocket' | 'maxSubscriptionsPerClient', max: number, who: string): ApiError {
+  return new ApiError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `too many subscriptions: ${who} may run at most ${max} operations at once (limit ${limit}); complete one before starting another`, { limit, max });
 }

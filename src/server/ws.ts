@@ -1,27 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
+import { Kind, getOperationAST, type DocumentNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Db } from '../db/client';
-import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
-import { createLoaders, type Loaders } from '../modules/loading/loaders';
 import { SubscriptionGroups } from '../realtime/subscription-groups';
 import { directSender, keepAlive, prepareSocketSend } from '../realtime/socket-send';
 import type { EventHub } from '../realtime/event-hub';
 import type { Auth, GraphQLContext } from '../graphql/context';
-import { ApiError, ErrorCode } from '../graphql/errors';
-import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
-import { runWithRequestId } from '../graphql/request-scope';
+import { databaseUnavailable, ErrorCode } from '../graphql/errors';
+import { isDatabaseUnavailable } from '../graphql/format-error';
+import type { OperationCore } from '../graphql/operation';
 import type { Metrics } from './metrics';
-import type { SsrfPolicy } from '../delivery/ssrf';
-import { charge, rateLimitedError, subjectOf, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
+import { subjectOf } from '../modules/ratelimit/rate-limit';
 import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from './operation-slots';
-import { unstorableTextError } from '../graphql/unstorable-text';
-import { DocumentCache, costError, operationCost, responseTooLargeError, type QueryLimits } from '../graphql/limits';
+import { responseTooLargeError, type QueryLimits } from '../graphql/limits';
 import type { Logger } from '../observability/logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
@@ -41,14 +36,10 @@ export const CloseCode = {
 export interface WsOptions {
   server: Server;
   path: string;
-  schema: GraphQLSchema;
-  db: Db;
+  /** Parse, validation, authentication, admission, context and formatting: the same as over HTTP. */
+  core: OperationCore;
   hub: EventHub;
   log: Logger;
-  auth: AuthConfig;
-  rateLimits: RateLimitConfig | null;
-  webhookPolicy: SsrfPolicy;
-  maxPageSize: number;
   retentionMs: number;
   queueMax: number;
   maxPayloadBytes: number;
@@ -57,9 +48,6 @@ export interface WsOptions {
   /** graphql-ws's ping interval (and pong deadline); 0: off. */
   keepAliveMs: number;
   limits: QueryLimits;
-  hideSuggestions: boolean;
-  /** Whether `__schema` and `__type` may be queried (off in production unless INTROSPECTION=true). */
-  introspection: boolean;
   /** Operations at once per socket and per client (key or anonymous IP). */
   subscriptionCaps?: SubscriptionCaps;
   metrics: Metrics;
@@ -87,18 +75,6 @@ function isSubscription(document: DocumentNode): boolean {
 }
 
 /**
- * graphql-js's own request errors carry no code on this transport (Apollo adds them over HTTP):
- * an error outside field execution (no path) caused by nothing but graphql-js itself is a
- * variable that failed coercion, the client's to fix. Everything else keeps its own treatment:
- * errors with a path (a resolver's, or a null for a non-null field) are masked unless coded.
- */
-function requestErrorCode(e: GraphQLError): GraphQLError {
-  const cause = e.originalError;
-  if (e.path || e.extensions?.code || (cause && !(cause instanceof GraphQLError))) return e;
-  return new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } });
-}
-
-/**
  * The database cannot serve now (to check a credential, or to charge an operation): 1013 "try
  * again later", which graphql-ws clients retry (4500, graphql-ws's close for a failed hook, is
  * fatal to them). The client resumes its subscriptions with their last cursors.
@@ -117,7 +93,7 @@ export interface WebSocketEndpoint {
 }
 
 export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
-  const { log } = options;
+  const { log, core } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -142,82 +118,47 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   };
 
   const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
-  const format = formatError(log, { hideSuggestions: options.hideSuggestions });
-  // Masked errors carry the operation's request id, as over HTTP (and the log line has it too).
-  const formatResult = (result: ExecutionResult, requestId: string): ExecutionResult => (result.errors ? runWithRequestId(requestId, () => formatErrors(result)) : result);
-  const formatErrors = (result: ExecutionResult): ExecutionResult => {
-    if (!result.errors) return result;
-    const errors = result.errors.map(requestErrorCode).map((e) => format(e.toJSON() as GraphQLFormattedError, e));
-    return { ...result, errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) };
-  };
+  const { formatResult } = core;
 
   const groups = new SubscriptionGroups({
     log,
     format: formatResult,
     retryMs: options.subscriptionRetryMs,
-    groupContext: (member, onSlowConsumer) => ({
-      db: member.db,
-      loaders: createLoaders(options.db),
-      limits: member.limits,
-      requestId: randomUUID(),
-      auth: member.auth,
-      ip: null,
-      webhookPolicy: options.webhookPolicy,
-      realtime: { ...member.realtime, onSlowConsumer, isBackedUp: () => false, direct: undefined },
-    }),
+    groupContext: (member, onSlowConsumer) =>
+      core.context({ requestId: randomUUID(), auth: member.auth, ip: null }, { ...member.realtime, onSlowConsumer, isBackedUp: () => false, direct: undefined }),
   });
 
   const slots = new OperationSlots<WebSocket>(options.subscriptionCaps ?? DEFAULT_SUBSCRIPTION_CAPS);
-  const documents = new DocumentCache(options.schema, options.limits, { introspection: options.introspection });
 
-  /** Read scope, cost limit and rate-limit charge, as over HTTP: the execution arguments, or why not. */
+  /** The core's admission (read scope, unstorable text, cost limit, rate-limit charge): the execution arguments, or why not. */
   const admit = async (socket: WebSocket, document: DocumentNode, peer: { auth: Auth; ip: string | null }, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
-    const operation = getOperationAST(document, payload.operationName);
-    if (operation && operation.operation !== 'mutation') {
-      try {
-        requireScope(peer.auth, 'read', 'reading');
-      } catch (err) {
-        return [err as GraphQLError];
-      }
-    }
-    const unstorable = unstorableTextError(document, payload.operationName, payload.variables);
-    if (unstorable) return [unstorable];
-    const cost = operationCost(options.schema, document, payload.operationName, payload.variables, options.maxPageSize);
-    if (cost > options.limits.maxCost) return [costError(cost, options.limits.maxCost)];
-    let decision: Awaited<ReturnType<typeof charge>>;
+    let admission: Awaited<ReturnType<typeof core.admit>>;
     try {
-      decision = await charge(options.db, options.rateLimits, peer.auth, peer.ip, cost);
+      admission = await core.admit({ document, operationName: payload.operationName, variables: payload.variables, auth: peer.auth, ip: peer.ip });
     } catch (err) {
       // Thrown on, graphql-ws would close with 4500, which its clients take as fatal.
       if (!isDatabaseUnavailable(err)) throw err;
       closeTryAgainLater(socket);
       // Not sent (the socket is closing), but counted as this operation's outcome.
-      return [new ApiError(ErrorCode.DATABASE_UNAVAILABLE, 'the database is unavailable or overloaded; retry shortly')];
+      return [databaseUnavailable()];
     }
-    if (decision && !decision.granted) {
-      options.metrics.limited('ws');
-      return [rateLimitedError(decision, Math.max(1, cost))];
-    }
-    return { schema: options.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+    if (admission.admitted) return { schema: core.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+    if (admission.rate && !admission.rate.granted) options.metrics.limited('ws');
+    return [admission.error];
   };
 
   const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
-      schema: options.schema,
+      schema: core.schema,
       onConnect: async (ctx) => {
-        let auth: Awaited<ReturnType<typeof authenticate>>;
-        try {
-          const given = authorizationOf(ctx.connectionParams);
-          auth = given === 'invalid' ? 'invalid' : await authenticate(given, options.auth);
-        } catch (err) {
-          if (!isDatabaseUnavailable(err)) throw err;
+        const authn = await core.authenticate(authorizationOf(ctx.connectionParams));
+        if ('error' in authn) {
           // The credential could not be checked.
-          closeTryAgainLater(ctx.extra.socket);
+          if (authn.error.extensions.code === ErrorCode.DATABASE_UNAVAILABLE) closeTryAgainLater(ctx.extra.socket);
+          // false closes the socket with 4403 Forbidden (or nothing more, when it is closing already).
           return false;
         }
-        // false closes the socket with 4403 Forbidden.
-        if (auth === 'invalid') return false;
-        peers.set(ctx.extra.socket, { auth, ip: ctx.extra.request.socket.remoteAddress ?? null });
+        peers.set(ctx.extra.socket, { auth: authn.auth, ip: ctx.extra.request.socket.remoteAddress ?? null });
         // The socket's slots go back when it closes, whether or not its operations ever end.
         const socket = ctx.extra.socket;
         socket.once('close', () => slots.releaseAll(socket));
@@ -231,7 +172,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // Each operation holds one of its socket's and its client's slots (operation-slots.ts), taken
       // before anything is awaited and given back when it is refused, completes or its socket closes.
       onSubscribe: async (ctx, id, payload) => {
-        const prepared = documents.prepare(payload.query);
+        const prepared = core.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
         const peer = peers.get(ctx.extra.socket)!;
         const full = slots.take(ctx.extra.socket, subjectOf(peer.auth, peer.ip).subject, id);
@@ -248,44 +189,24 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       onComplete: (ctx, id) => slots.release(ctx.extra.socket, id),
       context: (ctx, id): GraphQLContext => {
         const socket = ctx.extra.socket;
-        // Loaders are made on first use: a subscription in a group never executes with its own context.
-        let loaders: Loaders | null = null;
-        return {
-          db: options.db,
-          get loaders() {
-            return (loaders ??= createLoaders(options.db));
+        return core.context({ requestId: randomUUID(), ...peers.get(socket)! }, {
+          hub: options.hub,
+          retentionMs: options.retentionMs,
+          queueMax: options.queueMax,
+          onSlowConsumer: () => closeSlowConsumer(socket),
+          onUnavailable: () => {
+            log.warn('closing a subscriber: the database stayed unavailable');
+            socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
           },
-          set loaders(value: Loaders) {
-            loaders = value;
-          },
-          limits: { maxPageSize: options.maxPageSize },
-          requestId: randomUUID(),
-          auth: peers.get(socket)!.auth,
-          ip: peers.get(socket)!.ip,
-          webhookPolicy: options.webhookPolicy,
-          realtime: {
-            hub: options.hub,
-            retentionMs: options.retentionMs,
-            queueMax: options.queueMax,
-            onSlowConsumer: () => closeSlowConsumer(socket),
-            onUnavailable: () => {
-              log.warn('closing a subscriber: the database stayed unavailable');
-              socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
-            },
-            isBackedUp: () => socket.bufferedAmount > 0,
-            direct: directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
-          },
-        };
+          isBackedUp: () => socket.bufferedAmount > 0,
+          direct: directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
+        });
       },
       subscribe: (args) => groups.subscribe(args),
       // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
       // subscription stream that failed (its cause goes through the formatter and is masked).
       onError: (_ctx, _id, payload, errors) => {
-        const formatted = runWithRequestId(randomUUID(), () => errors.map((e) =>
-          e.originalError || e.extensions?.code
-            ? format(e.toJSON() as GraphQLFormattedError, e)
-            : { ...e.toJSON(), extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } },
-        ));
+        const formatted = core.formatRefusals(errors, randomUUID());
         options.metrics.count('ws', payload.operationName, formatted);
         return formatted;
       },
