@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { head, readAfter, type EventRecord, type LogPosition } from '../modules/events/events.repository';
-import { EVENTS_CHANNEL } from '../modules/publishing/publishing.repository';
+import { EVENTS_CHANNEL, PROBE_CHANNEL, head, notifyProbe, readAfter, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import type { Logger } from '../observability/logger';
-import { EventCursors, comparePositions } from './event-cursor';
+import { EventCursors, comparePositions } from '../modules/events/event-cursor';
 
 /**
  * Which read of the log an event came from: every event of one read shares a token, and
@@ -22,9 +20,6 @@ function tagRead(batch: EventRecord[]): EventRecord[] {
   for (const e of batch) readOf.set(e, token);
   return batch;
 }
-
-/** Readiness probes travel on their own channel, over the same LISTEN connection as events. */
-const PROBE_CHANNEL = 'digestql_probe';
 
 export interface HubOptions {
   database: Database;
@@ -165,7 +160,7 @@ export class EventHub {
       });
     });
     try {
-      await this.options.database.db.execute(sql`SELECT pg_notify(${PROBE_CHANNEL}, ${token})`);
+      await notifyProbe(this.options.database.db, token);
       return await heard;
     } catch {
       return false;

@@ -23,7 +23,7 @@ import type { DirectSender, GraphQLContext } from '../graphql/context';
 import { isDatabaseUnavailable } from '../graphql/format-error';
 import type { Logger } from '../observability/logger';
 import { BoundedQueue } from './async-queue';
-import { comparePositions } from './event-cursor';
+import { comparePositions } from '../modules/events/event-cursor';
 
 /**
  * Shared execution of subscriptions: filter first, execute once per selection.
