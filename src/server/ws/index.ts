@@ -6,23 +6,23 @@ import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql'
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Db } from '../db/client';
-import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
-import { createLoaders, type Loaders } from '../modules/loading/loaders';
-import { SubscriptionGroups } from '../realtime/subscription-groups';
-import { directSender, keepAlive, prepareSocketSend } from '../realtime/socket-send';
-import type { EventHub } from '../realtime/event-hub';
-import type { Auth, GraphQLContext } from '../graphql/context';
-import { ApiError, ErrorCode } from '../graphql/errors';
-import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
-import { runWithRequestId } from '../graphql/request-scope';
-import type { Metrics } from './metrics';
-import type { SsrfPolicy } from '../modules/webhooks/ssrf';
-import { charge, rateLimitedError, subjectOf, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
-import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from './operation-slots';
-import { unstorableTextError } from '../graphql/unstorable-text';
-import { DocumentCache, costError, operationCost, responseTooLargeError, type QueryLimits } from '../graphql/limits';
-import type { Logger } from '../observability/logger';
+import type { Db } from '../../db/client';
+import { authenticate, requireScope, type AuthConfig } from '../../modules/auth/auth.service';
+import { createLoaders, type Loaders } from '../../modules/loading/loaders';
+import { SubscriptionGroups } from '../../realtime/subscription-groups';
+import { directSender, keepAlive, prepareSocketSend } from '../../realtime/socket-send';
+import type { EventHub } from '../../realtime/event-hub';
+import type { Auth, GraphQLContext } from '../../graphql/context';
+import { ApiError, ErrorCode } from '../../graphql/errors';
+import { formatError, isDatabaseUnavailable } from '../../graphql/format-error';
+import { runWithRequestId } from '../../graphql/request-scope';
+import type { Metrics } from '../metrics';
+import type { SsrfPolicy } from '../../modules/webhooks/ssrf';
+import { charge, rateLimitedError, subjectOf, type RateLimitConfig } from '../../modules/ratelimit/rate-limit';
+import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from '../operation-slots';
+import { unstorableTextError } from '../../graphql/unstorable-text';
+import { DocumentCache, costError, operationCost, responseTooLargeError, type QueryLimits } from '../../graphql/limits';
+import type { Logger } from '../../observability/logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
 export const CloseCode = {
