@@ -11,7 +11,7 @@ import { Report, reportQueries, Section } from '../modules/reports/reports.resol
 import { PublishResult, publishingMutations } from '../modules/publishing/publishing.resolvers';
 import { EntityTrendFields, trendQueries } from '../modules/entities/entity-trends.resolvers';
 import { SearchEdge, searchQueries } from '../modules/search/search.resolvers';
-import { ItemEvent, Subscription } from '../modules/realtime/realtime.resolvers';
+import { ItemEvent, Subscription } from '../realtime/realtime.resolvers';
 import { ApiKey, apiKeyMutations, apiKeyQueries } from '../modules/auth/api-keys.resolvers';
 import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from '../modules/webhooks/webhooks.resolvers';
 

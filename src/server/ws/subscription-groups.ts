@@ -14,16 +14,16 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
-import { itemFactsOf, type EventRecord, type LogPosition } from '../modules/events/events.repository';
-import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../modules/items/item-filter';
-import { snapshotLoaders } from '../modules/realtime/event-snapshot';
-import type { EventStream } from '../modules/realtime/realtime.service';
-import type { Loaders } from '../modules/loading/loaders';
-import type { DirectSender, GraphQLContext } from '../graphql/context';
-import { isDatabaseUnavailable } from '../graphql/format-error';
-import type { Logger } from '../observability/logger';
-import { BoundedQueue } from './async-queue';
-import { comparePositions } from '../modules/events/event-cursor';
+import { itemFactsOf, type EventRecord, type LogPosition } from '../../modules/events/events.repository';
+import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../../modules/items/item-filter';
+import { snapshotLoaders } from '../../realtime/event-snapshot';
+import type { EventStream } from '../../realtime/realtime.service';
+import type { Loaders } from '../../modules/loading/loaders';
+import type { DirectSender, GraphQLContext } from '../../graphql/context';
+import { isDatabaseUnavailable } from '../../graphql/format-error';
+import type { Logger } from '../../observability/logger';
+import { BoundedQueue } from '../../realtime/async-queue';
+import { comparePositions } from '../../modules/events/event-cursor';
 
 /**
  * Shared execution of subscriptions: filter first, execute once per selection.

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { DirectSender } from '../graphql/context';
+import type { DirectSender } from '../../graphql/context';
 
 /**
  * How subscription messages leave a socket: a group member's burst is written directly (below),

@@ -1,8 +1,8 @@
-import { itemFactsOf, type EventRecord } from '../events/events.repository';
-import { BoundedQueue } from '../../realtime/async-queue';
-import type { ReaderHandle } from '../../realtime/event-hub';
-import type { GraphQLContext } from '../../graphql/context';
-import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
+import { itemFactsOf, type EventRecord } from '../modules/events/events.repository';
+import { BoundedQueue } from './async-queue';
+import type { ReaderHandle } from './event-hub';
+import type { GraphQLContext } from '../graphql/context';
+import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../modules/items/item-filter';
 
 /** A stream of log events; `takeReady` lets a shared subscription execute what is already queued as one batch. */
 export interface EventStream extends AsyncIterableIterator<EventRecord> {
