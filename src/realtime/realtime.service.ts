@@ -32,10 +32,11 @@ async function eventStream(
       // Full: the hub stops live delivery and this stream reads the log itself once it has room.
       deliver: (e) => !accept(e) || queue.push(e),
       fail: (err) => queue.fail(err),
-      backedUp: () => ctx.realtime.isBackedUp(),
+      // Without a sink there is no connection to hold things up: a stalled reader is the consumer's doing.
+      backedUp: () => ctx.realtime.sink?.backedUp() ?? true,
       tooSlow: () => {
         queue.end();
-        ctx.realtime.onSlowConsumer();
+        ctx.realtime.sink?.slowConsumer();
       },
     },
     from,

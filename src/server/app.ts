@@ -405,7 +405,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     limits: { maxPageSize: options.maxPageSize },
     requestId,
     auth,
-    realtime: { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax, onSlowConsumer: () => undefined, onUnavailable: () => undefined, isBackedUp: () => true },
+    realtime: { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax },
   });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {

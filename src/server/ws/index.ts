@@ -10,7 +10,7 @@ import type { Db } from '../../db/client';
 import { authenticate, requireScope, type AuthConfig } from '../../modules/auth/auth.service';
 import { createLoaders, type Loaders } from '../../modules/loading/loaders';
 import { SubscriptionGroups } from './subscription-groups';
-import { directSender, keepAlive, prepareSocketSend } from './socket-send';
+import { SocketSink, directSender, keepAlive, prepareSocketSend } from './socket-send';
 import type { EventHub } from '../../realtime/event-hub';
 import type { Auth, GraphQLContext } from '../../graphql/context';
 import { ApiError, ErrorCode } from '../../graphql/errors';
@@ -163,7 +163,11 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       auth: member.auth,
       ip: null,
       webhookPolicy: options.webhookPolicy,
-      realtime: { ...member.realtime, onSlowConsumer, isBackedUp: () => false, direct: undefined },
+      // No socket of its own (so never direct, never "backed up"); slow when the group's reader is.
+      realtime: {
+        ...member.realtime,
+        sink: { backedUp: () => false, slowConsumer: onSlowConsumer, unavailable: () => member.realtime.sink?.unavailable() },
+      },
     }),
   });
 
@@ -267,13 +271,15 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
             hub: options.hub,
             retentionMs: options.retentionMs,
             queueMax: options.queueMax,
-            onSlowConsumer: () => closeSlowConsumer(socket),
-            onUnavailable: () => {
-              log.warn('closing a subscriber: the database stayed unavailable');
-              socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
-            },
-            isBackedUp: () => socket.bufferedAmount > 0,
-            direct: directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
+            sink: new SocketSink(
+              socket,
+              directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
+              () => closeSlowConsumer(socket),
+              () => {
+                log.warn('closing a subscriber: the database stayed unavailable');
+                socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
+              },
+            ),
           },
         };
       },

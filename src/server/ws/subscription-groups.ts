@@ -19,11 +19,12 @@ import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../../mo
 import { snapshotLoaders } from '../../realtime/event-snapshot';
 import type { EventStream } from '../../realtime/realtime.service';
 import type { Loaders } from '../../modules/loading/loaders';
-import type { DirectSender, GraphQLContext } from '../../graphql/context';
+import type { GraphQLContext } from '../../graphql/context';
 import { isDatabaseUnavailable } from '../../graphql/format-error';
 import type { Logger } from '../../observability/logger';
 import { BoundedQueue } from '../../realtime/async-queue';
 import { comparePositions } from '../../modules/events/event-cursor';
+import { SocketSink, type DirectSender } from './socket-send';
 
 /**
  * Shared execution of subscriptions: filter first, execute once per selection.
@@ -198,7 +199,7 @@ async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<Asy
   const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord>;
   const ctx = args.contextValue as GraphQLContext;
   const unavailable = async (): Promise<IteratorResult<ExecutionResult>> => {
-    ctx.realtime.onUnavailable();
+    ctx.realtime.sink?.unavailable();
     await source.return?.();
     return DONE;
   };
@@ -283,12 +284,12 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   /** The group's reader fell too far behind: close this member's connection as a slow consumer. */
   slow(): void {
     this.released.end();
-    (this.args.contextValue as GraphQLContext).realtime.onSlowConsumer();
+    (this.args.contextValue as GraphQLContext).realtime.sink?.slowConsumer();
   }
 
   /** The database stayed unavailable: close the connection so the client resumes with its last cursor. */
   unavailable(): void {
-    (this.args.contextValue as GraphQLContext).realtime.onUnavailable();
+    (this.args.contextValue as GraphQLContext).realtime.sink?.unavailable();
     this.released.end();
   }
 
@@ -453,7 +454,8 @@ export class SubscriptionGroups {
   /** graphql-ws's `subscribe`: joins (or opens) the group for these arguments, or runs alone. */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
-    const direct = ctx.realtime.direct;
+    const sink = ctx.realtime.sink;
+    const direct = sink instanceof SocketSink ? sink.direct : null;
     const shape = direct ? shapeOf(args.document, args.operationName) : null;
     const accepts = shape ? memberFilter(args, shape) : null;
     // Grouped members write to their own socket; without one (or replaying from `after`) a subscription runs alone.
