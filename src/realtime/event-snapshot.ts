@@ -1,5 +1,5 @@
 import type { Executor } from '../db/client';
-import { logReadOf } from './event-hub';
+import { logReadOf } from './hub/read-tokens';
 import type { EventRecord } from '../modules/events/events.repository';
 import { createLoaders, type Loaders } from '../modules/loading/loaders';
 
