@@ -83,7 +83,7 @@ export interface App {
   server: Server;
   metrics: Metrics;
   wsConnections(): number;
-  /** Shared subscription groups and their members (see src/realtime/subscription-groups.ts). */
+  /** Shared subscription groups and their members (see src/server/ws/subscription-groups.ts). */
   subscriptionGroups(): { groups: number; members: number };
   /** Operations running over WebSocket (what the subscription caps count). */
   wsOperations(): number;
