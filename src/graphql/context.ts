@@ -32,25 +32,29 @@ export interface RealtimeContext {
   hub: EventHub;
   retentionMs: number;
   queueMax: number;
-  /** Closes the caller's connection (WebSocket) when it falls too far behind. */
-  onSlowConsumer: () => void;
-  /** Whether the caller's connection has data it has not taken yet. */
-  isBackedUp: () => boolean;
   /** Where a subscription without `after` starts reading the log (default: the live head). */
   startAt?: LogPosition | null;
-  /**
-   * Closes the caller's connection with a resumable code: an event could not be executed because
-   * the database stayed unavailable (the client resumes with its last cursor and gets it then).
-   */
-  onUnavailable: () => void;
   /** A subscription group's reader: the events any of its members wants (each member filters its own). */
   wants?: (e: EventRecord) => boolean;
-  /** graphql-ws only: writes this subscription's `next` messages straight to its socket (see socket-send). */
-  direct?: DirectSender;
+  /**
+   * The subscriber's end of the stream, given by the transport that carries subscriptions (the
+   * WebSocket adapter); absent where there is none (HTTP). Realtime knows no socket: only this.
+   */
+  sink?: SubscriptionSink;
 }
 
-/** Sends already-serialised results as `next` messages of one subscription. */
-export interface DirectSender {
-  /** Writes one `next` message per result, in one socket write; true when the socket is now backed up. */
-  send(jsons: readonly string[]): boolean;
+/** What the realtime side may ask of whatever carries a subscription to its client. */
+export interface SubscriptionSink {
+  /**
+   * Whether the subscriber has data it has not taken yet: a consumer that takes nothing while
+   * this is false is held up by the server, not stalled (see the hub's slow-consumer rules).
+   */
+  backedUp(): boolean;
+  /** The subscriber fell too far behind: end its connection as a slow consumer (it resumes with its last cursor). */
+  slowConsumer(): void;
+  /**
+   * End the subscriber's connection with a resumable code: an event could not be executed because
+   * the database stayed unavailable (the client resumes with its last cursor and gets it then).
+   */
+  unavailable(): void;
 }

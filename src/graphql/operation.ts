@@ -151,7 +151,7 @@ export class OperationCore {
   }
 
   /**
-   * The one GraphQL context builder. `realtime` is the transport's (socket callbacks over
+   * The one GraphQL context builder. `realtime` is the transport's (a subscription sink over
    * WebSocket); loaders are made on first use, since a grouped subscription never executes with
    * its own context.
    */

@@ -12,7 +12,7 @@ import { PublishResult, publishingMutations } from '../modules/publishing/publis
 import { EntityTrendFields, trendQueries } from '../modules/entities/entity-trends.resolvers';
 import { EntityAliasFields, entityAliasMutations } from '../modules/entities/entity-aliases.resolvers';
 import { SearchEdge, searchQueries } from '../modules/search/search.resolvers';
-import { ItemEvent, Subscription } from '../modules/realtime/realtime.resolvers';
+import { ItemEvent, Subscription } from '../realtime/realtime.resolvers';
 import { ApiKey, apiKeyMutations, apiKeyQueries } from '../modules/auth/api-keys.resolvers';
 import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from '../modules/webhooks/webhooks.resolvers';
 

@@ -81,7 +81,7 @@ export interface App {
   server: Server;
   metrics: Metrics;
   wsConnections(): number;
-  /** Shared subscription groups and their members (see src/realtime/subscription-groups.ts). */
+  /** Shared subscription groups and their members (see src/server/ws/subscription-groups.ts). */
   subscriptionGroups(): { groups: number; members: number };
   /** Operations running over WebSocket (what the subscription caps count). */
   wsOperations(): number;
@@ -140,8 +140,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     apollo,
     log,
     maxBodyBytes: maxBody,
-    // No socket over HTTP: the realtime callbacks have nothing to close.
-    realtime: () => ({ hub, retentionMs: options.retentionMs, queueMax: options.queueMax, onSlowConsumer: () => undefined, onUnavailable: () => undefined, isBackedUp: () => true }),
+    // No socket over HTTP, so no subscription sink.
+    realtime: () => ({ hub, retentionMs: options.retentionMs, queueMax: options.queueMax }),
   });
   const feeds: FeedOptions = {
     db: database.db,

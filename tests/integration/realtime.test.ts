@@ -5,7 +5,7 @@ import { exampleReport } from '../support/fixtures';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
 import { connectClient, sleep, subscribe } from '../support/ws-client';
 import { head } from '../../src/modules/events/events.repository';
-import { comparePositions } from '../../src/realtime/event-cursor';
+import { comparePositions } from '../../src/modules/events/event-cursor';
 
 const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
 const EN = readFileSync(join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md'), 'utf8');

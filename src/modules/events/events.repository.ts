@@ -1,10 +1,14 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
+import { chunks } from '../../db/batch';
 import type { Executor } from '../../db/client';
 import { eventLog, events, type EventFacts } from '../../db/tables';
 import type { ItemFacts } from '../items/item-filter';
 import { searchDocOf } from '../search/search-doc';
 
 export type EventType = (typeof events.$inferSelect)['type'];
+
+/** An event as the publish transaction appends it. */
+export type EventRow = typeof events.$inferInsert;
 
 export interface EventRecord {
   seq: number;
@@ -109,4 +113,33 @@ export async function logIdentity(db: Executor): Promise<{ logId: string; secret
 export async function purgeBefore(db: Executor, before: Date): Promise<number> {
   const rows = await db.delete(events).where(lt(events.createdAt, before)).returning({ seq: events.seq });
   return rows.length;
+}
+
+/** Appends events; returns the highest sequence written (0 when there was nothing to write). */
+export async function appendEvents(tx: Executor, rows: EventRow[]): Promise<number> {
+  let last = 0;
+  for (const part of chunks(rows)) {
+    const saved = await tx.insert(events).values(part).returning({ seq: events.seq });
+    last = Math.max(last, ...saved.map((r) => Number(r.seq)));
+  }
+  return last;
+}
+
+/** The channel NOTIFY announces new events on (payload: the highest sequence written). */
+export const EVENTS_CHANNEL = 'digestql_events';
+
+/**
+ * Wakes the listener of every process once this transaction commits. The payload is only the
+ * sequence (NOTIFY payloads stop at 8,000 bytes); readers fetch the events from the log.
+ */
+export async function notifyEvents(tx: Executor, lastSeq: number): Promise<void> {
+  await tx.execute(sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(lastSeq)})`);
+}
+
+/** Readiness probes travel on their own channel, over the same LISTEN connection as events. */
+export const PROBE_CHANNEL = 'digestql_probe';
+
+/** Sends a probe token on PROBE_CHANNEL (the listener checks it hears its own notifications). */
+export async function notifyProbe(db: Executor, token: string): Promise<void> {
+  await db.execute(sql`SELECT pg_notify(${PROBE_CHANNEL}, ${token})`);
 }

@@ -2,7 +2,7 @@ import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { chunks } from '../../db/batch';
 import type { Executor } from '../../db/client';
 import { ALIAS_LOCK } from '../entities/entity-aliases.repository';
-import { entities, entityAliases, events, itemEntities, items, itemTags, reportKeywords, reports, sections, sources } from '../../db/tables';
+import { entities, entityAliases, itemEntities, items, itemTags, reportKeywords, reports, sections, sources } from '../../db/tables';
 
 export type ReportRow = typeof reports.$inferInsert;
 export type SectionRow = Omit<typeof sections.$inferInsert, 'id' | 'reportId'>;
@@ -10,7 +10,6 @@ export type ItemRow = typeof items.$inferInsert & { id: string };
 export type ItemEntityRow = typeof itemEntities.$inferInsert;
 export type SourceRow = typeof sources.$inferInsert;
 export type ItemTagRow = typeof itemTags.$inferInsert;
-export type EventRow = typeof events.$inferInsert;
 
 /**
  * Serialises publishes of one slug (on both databases) for the rest of the transaction, and holds
@@ -212,24 +211,4 @@ export async function refreshAllEntityStats(tx: Executor): Promise<void> {
       FROM ${itemEntities} WHERE NOT draft GROUP BY entity_id
     ) s ON s.entity_id = e2.id
     WHERE ${entities.id} = e2.id`);
-}
-
-/** Appends events; returns the highest sequence written (0 when there was nothing to write). */
-export async function appendEvents(tx: Executor, rows: EventRow[]): Promise<number> {
-  let last = 0;
-  for (const part of chunks(rows)) {
-    const saved = await tx.insert(events).values(part).returning({ seq: events.seq });
-    last = Math.max(last, ...saved.map((r) => Number(r.seq)));
-  }
-  return last;
-}
-
-export const EVENTS_CHANNEL = 'digestql_events';
-
-/**
- * Wakes the listener of every process once this transaction commits. The payload is only the
- * sequence (NOTIFY payloads stop at 8,000 bytes); readers fetch the events from the log.
- */
-export async function notifyEvents(tx: Executor, lastSeq: number): Promise<void> {
-  await tx.execute(sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(lastSeq)})`);
 }

@@ -6,6 +6,7 @@ import { importanceRank } from '../items/importance-rank';
 import { buildSearchVector, type SearchFields } from '../search/search-doc';
 import { canonicalsOf } from '../entities/entity-aliases.repository';
 import { tagKey } from '../../text/fold';
+import * as eventLog from '../events/events.repository';
 import * as repo from './publishing.repository';
 
 export interface StoreResult {
@@ -172,8 +173,8 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
 
   const eventRows = eventsFor({ reportId, report, publishedAt, before, stored, added, updated, removed, previous });
   if (eventRows.length) {
-    const lastSeq = await repo.appendEvents(tx, eventRows);
-    await repo.notifyEvents(tx, lastSeq);
+    const lastSeq = await eventLog.appendEvents(tx, eventRows);
+    await eventLog.notifyEvents(tx, lastSeq);
   }
   return {
     reportId,
@@ -233,7 +234,7 @@ interface EventInput {
  * What subscribers hear: a draft is silent; publishing it announces every item; re-publishing
  * announces only new, changed and removed items; unpublishing removes what was announced.
  */
-function eventsFor(e: EventInput): repo.EventRow[] {
+function eventsFor(e: EventInput): eventLog.EventRow[] {
   const wasVisible = e.before !== null && !e.before.draft;
   const nowVisible = !e.report.draft;
   const facts = (item: Item, sectionKey: string, entities: StoredMention[], search: string): EventFacts => ({
@@ -248,7 +249,7 @@ function eventsFor(e: EventInput): repo.EventRow[] {
     search,
   });
   const base = { reportId: e.reportId };
-  const rows: repo.EventRow[] = [];
+  const rows: eventLog.EventRow[] = [];
   const added = new Set(e.added);
   const updated = new Set(e.updated);
   if (nowVisible) {

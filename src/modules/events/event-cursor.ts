@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Executor } from '../db/client';
-import { ApiError, ErrorCode, badUserInput } from '../graphql/errors';
-import { eventAt, lastWritten, logIdentity, type EventRecord, type LogPosition } from '../modules/events/events.repository';
-import { cursorParts, encodeCursor } from '../modules/pagination/cursor';
+import type { Executor } from '../../db/client';
+import { ApiError, ErrorCode, badUserInput } from '../../graphql/errors';
+import { eventAt, lastWritten, logIdentity, type EventRecord, type LogPosition } from './events.repository';
+import { cursorParts, encodeCursor } from '../pagination/cursor';
 
 /** What a client passes back as `after`: the log position plus when the event was written. */
 export interface EventCursor extends LogPosition {

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { DirectSender } from '../graphql/context';
+import type { SubscriptionSink } from '../../graphql/context';
 
 /**
  * How subscription messages leave a socket: a group member's burst is written directly (below),
@@ -40,6 +40,37 @@ const plainSend = new WeakMap<WebSocket, (data: unknown, ...rest: unknown[]) => 
  * member then leaves its group and reads on from the log at its own pace (see subscription-groups).
  */
 export const DIRECT_BACKLOG_BYTES = 256 * 1024;
+
+/** Sends already-serialised results as `next` messages of one subscription. */
+export interface DirectSender {
+  /** Writes one `next` message per result, in one socket write; true when the socket is now backed up. */
+  send(jsons: readonly string[]): boolean;
+}
+
+/**
+ * A graphql-ws subscriber's end of its stream: the transport-free SubscriptionSink the realtime
+ * side sees, plus the direct write path a subscription group uses for it (`direct`).
+ */
+export class SocketSink implements SubscriptionSink {
+  constructor(
+    private readonly socket: WebSocket,
+    readonly direct: DirectSender,
+    private readonly onSlow: () => void,
+    private readonly onUnavailable: () => void,
+  ) {}
+
+  backedUp(): boolean {
+    return this.socket.bufferedAmount > 0;
+  }
+
+  slowConsumer(): void {
+    this.onSlow();
+  }
+
+  unavailable(): void {
+    this.onUnavailable();
+  }
+}
 
 /**
  * The fast path for a subscription group's members: the group's serialised results go out as

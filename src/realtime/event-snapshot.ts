@@ -1,7 +1,7 @@
-import type { Executor } from '../../db/client';
-import { logReadOf } from '../../realtime/event-hub';
-import type { EventRecord } from '../events/events.repository';
-import { createLoaders, type Loaders } from '../loading/loaders';
+import type { Executor } from '../db/client';
+import { logReadOf } from './hub/read-tokens';
+import type { EventRecord } from '../modules/events/events.repository';
+import { createLoaders, type Loaders } from '../modules/loading/loaders';
 
 /** One snapshot per read of the log; gone with the last event of that read. */
 const snapshots = new WeakMap<object, Loaders>();

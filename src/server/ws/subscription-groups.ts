@@ -1,29 +1,14 @@
-import {
-  createSourceEventStream,
-  execute,
-  getOperationAST,
-  Kind,
-  print,
-  visit,
-  type ArgumentNode,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type FieldNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
-import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
-import { itemFactsOf, type EventRecord, type LogPosition } from '../modules/events/events.repository';
-import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../modules/items/item-filter';
-import { snapshotLoaders } from '../modules/realtime/event-snapshot';
-import type { EventStream } from '../modules/realtime/realtime.service';
-import type { Loaders } from '../modules/loading/loaders';
-import type { DirectSender, GraphQLContext } from '../graphql/context';
-import { isDatabaseUnavailable } from '../graphql/format-error';
-import type { Logger } from '../observability/logger';
-import { BoundedQueue } from './async-queue';
-import { comparePositions } from './event-cursor';
+import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { EventRecord, LogPosition } from '../../modules/events/events.repository';
+import type { EventStream } from '../../realtime/realtime.service';
+import { DONE, ENDED, executeEvent, isStream, subscribeAlone, type Stream } from '../../realtime/event-execution';
+import { groupKey, memberFilter, shapeOf } from '../../realtime/subscription-shape';
+import type { GraphQLContext } from '../../graphql/context';
+import { isDatabaseUnavailable } from '../../graphql/format-error';
+import type { Logger } from '../../observability/logger';
+import { BoundedQueue } from '../../realtime/async-queue';
+import { comparePositions } from '../../modules/events/event-cursor';
+import { SocketSink, type DirectSender } from './socket-send';
 
 /**
  * Shared execution of subscriptions: filter first, execute once per selection.
@@ -36,7 +21,9 @@ import { comparePositions } from './event-cursor';
  * variables group alike: `itemPublished(filter: {tags: ["a"]})` and `itemPublished(filter: $f)`
  * with the same selection set are one group. Five thousand subscribers with five thousand filters
  * and one selection set cost one execution and one serialisation per event; each event's data is
- * read once per process (event-snapshot.ts).
+ * read once per process (event-snapshot.ts). The key and the member filters are transport-free
+ * (realtime/subscription-shape.ts), as is executing an event (realtime/event-execution.ts); what
+ * lives here is the graphql-ws side: members whose results are written straight to their sockets.
  *
  * A group holds one reader of the event log that keeps what any member wants, executes each
  * event once, and offers the burst to every member, which keeps what its filter matches. Over
@@ -80,151 +67,6 @@ interface Delivery {
   event: EventRecord;
   json: string;
   position: LogPosition;
-}
-
-/** The root field of a subscription, through fragments (validation allows exactly one). */
-function rootField(selectionSet: SelectionSetNode, document: DocumentNode): FieldNode | null {
-  for (const s of selectionSet.selections) {
-    if (s.kind === Kind.FIELD) return s;
-    const inner = s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
-    const set = inner && 'selectionSet' in inner ? inner.selectionSet : inner;
-    const found = set ? rootField(set as SelectionSetNode, document) : null;
-    if (found) return found;
-  }
-  return null;
-}
-
-/** What decides a subscription's bytes, from its document (computed once per cached document). */
-interface Shape {
-  operation: OperationDefinitionNode;
-  field: FieldNode;
-  /** The document without the root field's `filter` and `after`, nor unused variable definitions. */
-  text: string;
-  /** The variables the document still uses once those are gone. */
-  used: string[];
-}
-
-const shapes = new WeakMap<DocumentNode, Map<string | null, Shape | null>>();
-
-function shapeOf(document: DocumentNode, operationName: string | null | undefined): Shape | null {
-  let byName = shapes.get(document);
-  if (!byName) shapes.set(document, (byName = new Map()));
-  const name = operationName ?? null;
-  if (byName.has(name)) return byName.get(name)!;
-  let shape: Shape | null = null;
-  const operation = getOperationAST(document, operationName);
-  const field = operation?.operation === 'subscription' ? rootField(operation.selectionSet, document) : null;
-  if (operation && field) {
-    const removed = new Set<ArgumentNode>(field.arguments?.filter((a) => a.name.value === 'filter' || a.name.value === 'after'));
-    const stripped = visit(document, { Argument: (a) => (removed.has(a) ? null : undefined) });
-    const used = new Set<string>();
-    visit(stripped, { VariableDefinition: () => false, Variable: (v) => void used.add(v.name.value) });
-    const text = print(visit(stripped, { VariableDefinition: (d) => (used.has(d.variable.name.value) ? undefined : null) }));
-    shape = { operation, field, text, used: [...used].sort() };
-  }
-  byName.set(name, shape);
-  return shape;
-}
-
-/**
- * Which events a member wants, from its own `filter` (coerced as graphql-js coerces it); null
- * when it must run alone: it replays from `after`, or its arguments are refused (graphql-js then
- * answers it as usual).
- */
-function memberFilter(args: ExecutionArgs, shape: Shape): ((e: EventRecord) => boolean) | null {
-  const variables = getVariableValues(args.schema, shape.operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 1 });
-  if (variables.errors) return null;
-  const def = args.schema.getSubscriptionType()?.getFields()[shape.field.name.value];
-  if (!def) return null;
-  try {
-    const values = getArgumentValues(def, shape.field, variables.coerced);
-    if (values.after != null) return null;
-    if (!def.args.some((a) => a.name === 'filter')) return () => true;
-    const filter = normaliseItemFilter(values.filter as ItemFilterInput | null | undefined);
-    return (e) => {
-      const facts = itemFactsOf(e);
-      return facts !== null && matchesItem(filter, facts);
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** The group key: what determines the bytes a subscriber receives, whatever its filter. */
-function groupKey(args: ExecutionArgs, shape: Shape): string {
-  const ctx = args.contextValue as GraphQLContext;
-  const values = shape.used.map((n) => args.variableValues?.[n] ?? null);
-  // Results depend on what the caller may see (its scopes), not on who it is: keys share groups.
-  return JSON.stringify([ctx.auth.scopes, args.operationName ?? null, values, shape.text]);
-}
-
-/** The context with an event's shared loaders, without copying it (its other fields stay as they are). */
-function withLoaders(ctx: GraphQLContext, loaders: Loaders): GraphQLContext {
-  const c = Object.create(ctx) as GraphQLContext;
-  Object.defineProperty(c, 'loaders', { value: loaders });
-  return c;
-}
-
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
-
-/**
- * Executes one event from its shared snapshot. While the database is unavailable it retries with
- * backoff, up to `retryMs`; null if it still could not (the caller closes the subscriber so it
- * resumes later: an error in place of the item would lose it).
- */
-async function executeEvent(args: ExecutionArgs, event: EventRecord, retryMs: number): Promise<ExecutionResult | null> {
-  const ctx = args.contextValue as GraphQLContext;
-  const deadline = Date.now() + retryMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const result = (await execute({ ...args, rootValue: event, contextValue: withLoaders(ctx, snapshotLoaders(ctx.db, event)) })) as ExecutionResult;
-    if (!result.errors?.some((e) => isDatabaseUnavailable(e.originalError))) return result;
-    if (Date.now() + delay > deadline) return null;
-    await pause(delay);
-  }
-}
-
-type Stream = AsyncIterator<ExecutionResult>;
-const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
-const ENDED: Stream = { next: () => Promise.resolve(DONE) };
-const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x as Partial<Stream>).next === 'function';
-
-/**
- * A subscription on its own (graphql-js's `subscribe`, with each event executed by executeEvent):
- * a replay from `after`, a member that left its group, or a subscription without a socket.
- */
-async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-  const res = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in res)) return res;
-  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord>;
-  const ctx = args.contextValue as GraphQLContext;
-  const unavailable = async (): Promise<IteratorResult<ExecutionResult>> => {
-    ctx.realtime.onUnavailable();
-    await source.return?.();
-    return DONE;
-  };
-  const stream: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      let next: IteratorResult<EventRecord>;
-      try {
-        next = await source.next();
-      } catch (err) {
-        // Replaying from the log failed: the same resumable close, never an error message.
-        if (isDatabaseUnavailable(err)) return unavailable();
-        throw err;
-      }
-      if (next.done) return DONE;
-      const result = await executeEvent(args, next.value, retryMs);
-      return result ? { value: result, done: false } : unavailable();
-    },
-    async return() {
-      await source.return?.();
-      return DONE;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  return stream;
 }
 
 class Member implements AsyncIterableIterator<ExecutionResult> {
@@ -283,12 +125,12 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   /** The group's reader fell too far behind: close this member's connection as a slow consumer. */
   slow(): void {
     this.released.end();
-    (this.args.contextValue as GraphQLContext).realtime.onSlowConsumer();
+    (this.args.contextValue as GraphQLContext).realtime.sink?.slowConsumer();
   }
 
   /** The database stayed unavailable: close the connection so the client resumes with its last cursor. */
   unavailable(): void {
-    (this.args.contextValue as GraphQLContext).realtime.onUnavailable();
+    (this.args.contextValue as GraphQLContext).realtime.sink?.unavailable();
     this.released.end();
   }
 
@@ -453,7 +295,8 @@ export class SubscriptionGroups {
   /** graphql-ws's `subscribe`: joins (or opens) the group for these arguments, or runs alone. */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
-    const direct = ctx.realtime.direct;
+    const sink = ctx.realtime.sink;
+    const direct = sink instanceof SocketSink ? sink.direct : null;
     const shape = direct ? shapeOf(args.document, args.operationName) : null;
     const accepts = shape ? memberFilter(args, shape) : null;
     // Grouped members write to their own socket; without one (or replaying from `after`) a subscription runs alone.

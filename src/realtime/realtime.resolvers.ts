@@ -1,8 +1,8 @@
-import type { ItemEventResolvers, SubscriptionResolvers } from '../../generated/graphql';
-import type { GraphQLContext } from '../../graphql/context';
-import type { EventRecord } from '../events/events.repository';
-import type { ItemRecord } from '../items/items.repository';
-import { withdrawnReport } from '../reports/withdrawn-report';
+import type { ItemEventResolvers, SubscriptionResolvers } from '../generated/graphql';
+import type { GraphQLContext } from '../graphql/context';
+import type { EventRecord } from '../modules/events/events.repository';
+import type { ItemRecord } from '../modules/items/items.repository';
+import { withdrawnReport } from '../modules/reports/withdrawn-report';
 import { itemEvents, reportEvents } from './realtime.service';
 
 const TYPE = { ITEM_PUBLISHED: 'PUBLISHED', ITEM_UPDATED: 'UPDATED', ITEM_REMOVED: 'REMOVED' } as const;

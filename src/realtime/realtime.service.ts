@@ -1,8 +1,8 @@
-import { itemFactsOf, type EventRecord } from '../events/events.repository';
-import { BoundedQueue } from '../../realtime/async-queue';
-import type { ReaderHandle } from '../../realtime/event-hub';
-import type { GraphQLContext } from '../../graphql/context';
-import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../items/item-filter';
+import { itemFactsOf, type EventRecord } from '../modules/events/events.repository';
+import { BoundedQueue } from './async-queue';
+import type { ReaderHandle } from './event-hub';
+import type { GraphQLContext } from '../graphql/context';
+import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../modules/items/item-filter';
 
 /** A stream of log events; `takeReady` lets a shared subscription execute what is already queued as one batch. */
 export interface EventStream extends AsyncIterableIterator<EventRecord> {
@@ -32,10 +32,11 @@ async function eventStream(
       // Full: the hub stops live delivery and this stream reads the log itself once it has room.
       deliver: (e) => !accept(e) || queue.push(e),
       fail: (err) => queue.fail(err),
-      backedUp: () => ctx.realtime.isBackedUp(),
+      // Without a sink there is no connection to hold things up: a stalled reader is the consumer's doing.
+      backedUp: () => ctx.realtime.sink?.backedUp() ?? true,
       tooSlow: () => {
         queue.end();
-        ctx.realtime.onSlowConsumer();
+        ctx.realtime.sink?.slowConsumer();
       },
     },
     from,

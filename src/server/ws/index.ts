@@ -6,18 +6,18 @@ import { Kind, getOperationAST, type DocumentNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SubscriptionGroups } from '../realtime/subscription-groups';
-import { directSender, keepAlive, prepareSocketSend } from '../realtime/socket-send';
-import type { EventHub } from '../realtime/event-hub';
-import type { Auth, GraphQLContext } from '../graphql/context';
-import { databaseUnavailable, ErrorCode } from '../graphql/errors';
-import { isDatabaseUnavailable } from '../graphql/format-error';
-import type { OperationCore } from '../graphql/operation';
-import type { Metrics } from './metrics';
-import { subjectOf } from '../modules/ratelimit/rate-limit';
-import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from './operation-slots';
-import { responseTooLargeError, type QueryLimits } from '../graphql/limits';
-import type { Logger } from '../observability/logger';
+import { SubscriptionGroups } from './subscription-groups';
+import { SocketSink, directSender, keepAlive, prepareSocketSend } from './socket-send';
+import type { EventHub } from '../../realtime/event-hub';
+import type { Auth, GraphQLContext } from '../../graphql/context';
+import { databaseUnavailable, ErrorCode } from '../../graphql/errors';
+import { isDatabaseUnavailable } from '../../graphql/format-error';
+import type { OperationCore } from '../../graphql/operation';
+import type { Metrics } from '../metrics';
+import { subjectOf } from '../../modules/ratelimit/rate-limit';
+import { DEFAULT_SUBSCRIPTION_CAPS, OperationSlots, type SubscriptionCaps } from '../operation-slots';
+import { responseTooLargeError, type QueryLimits } from '../../graphql/limits';
+import type { Logger } from '../../observability/logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
 export const CloseCode = {
@@ -125,7 +125,11 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     format: formatResult,
     retryMs: options.subscriptionRetryMs,
     groupContext: (member, onSlowConsumer) =>
-      core.context({ requestId: randomUUID(), auth: member.auth, ip: null }, { ...member.realtime, onSlowConsumer, isBackedUp: () => false, direct: undefined }),
+      // No socket of its own (so never direct, never "backed up"); slow when the group's reader is.
+      core.context(
+        { requestId: randomUUID(), auth: member.auth, ip: null },
+        { ...member.realtime, sink: { backedUp: () => false, slowConsumer: onSlowConsumer, unavailable: () => member.realtime.sink?.unavailable() } },
+      ),
   });
 
   const slots = new OperationSlots<WebSocket>(options.subscriptionCaps ?? DEFAULT_SUBSCRIPTION_CAPS);
@@ -193,13 +197,15 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
           hub: options.hub,
           retentionMs: options.retentionMs,
           queueMax: options.queueMax,
-          onSlowConsumer: () => closeSlowConsumer(socket),
-          onUnavailable: () => {
-            log.warn('closing a subscriber: the database stayed unavailable');
-            socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
-          },
-          isBackedUp: () => socket.bufferedAmount > 0,
-          direct: directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
+          sink: new SocketSink(
+            socket,
+            directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
+            () => closeSlowConsumer(socket),
+            () => {
+              log.warn('closing a subscriber: the database stayed unavailable');
+              socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
+            },
+          ),
         });
       },
       subscribe: (args) => groups.subscribe(args),

@@ -1,0 +1,81 @@
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { GraphQLContext } from '../graphql/context';
+import { isDatabaseUnavailable } from '../graphql/format-error';
+import type { EventRecord } from '../modules/events/events.repository';
+import type { Loaders } from '../modules/loading/loaders';
+import { snapshotLoaders } from './event-snapshot';
+
+/**
+ * Executing a subscription's events, whatever carries them: each event from its shared snapshot
+ * (event-snapshot.ts), retried while the database is unavailable; and a subscription on its own
+ * (subscribeAlone), which the WebSocket adapter's groups fall back to.
+ */
+
+/** The context with an event's shared loaders, without copying it (its other fields stay as they are). */
+function withLoaders(ctx: GraphQLContext, loaders: Loaders): GraphQLContext {
+  const c = Object.create(ctx) as GraphQLContext;
+  Object.defineProperty(c, 'loaders', { value: loaders });
+  return c;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/**
+ * Executes one event from its shared snapshot. While the database is unavailable it retries with
+ * backoff, up to `retryMs`; null if it still could not (the caller closes the subscriber so it
+ * resumes later: an error in place of the item would lose it).
+ */
+export async function executeEvent(args: ExecutionArgs, event: EventRecord, retryMs: number): Promise<ExecutionResult | null> {
+  const ctx = args.contextValue as GraphQLContext;
+  const deadline = Date.now() + retryMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const result = (await execute({ ...args, rootValue: event, contextValue: withLoaders(ctx, snapshotLoaders(ctx.db, event)) })) as ExecutionResult;
+    if (!result.errors?.some((e) => isDatabaseUnavailable(e.originalError))) return result;
+    if (Date.now() + delay > deadline) return null;
+    await pause(delay);
+  }
+}
+
+export type Stream = AsyncIterator<ExecutionResult>;
+export const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
+export const ENDED: Stream = { next: () => Promise.resolve(DONE) };
+export const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x as Partial<Stream>).next === 'function';
+
+/**
+ * A subscription on its own (graphql-js's `subscribe`, with each event executed by executeEvent):
+ * a replay from `after`, a member that left its group, or a subscription without a socket.
+ */
+export async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const res = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in res)) return res;
+  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord>;
+  const ctx = args.contextValue as GraphQLContext;
+  const unavailable = async (): Promise<IteratorResult<ExecutionResult>> => {
+    ctx.realtime.sink?.unavailable();
+    await source.return?.();
+    return DONE;
+  };
+  const stream: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      let next: IteratorResult<EventRecord>;
+      try {
+        next = await source.next();
+      } catch (err) {
+        // Replaying from the log failed: the same resumable close, never an error message.
+        if (isDatabaseUnavailable(err)) return unavailable();
+        throw err;
+      }
+      if (next.done) return DONE;
+      const result = await executeEvent(args, next.value, retryMs);
+      return result ? { value: result, done: false } : unavailable();
+    },
+    async return() {
+      await source.return?.();
+      return DONE;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return stream;
+}
