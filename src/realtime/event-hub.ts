@@ -106,6 +106,8 @@ export class EventHub {
   private timer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
   private logCursors: EventCursors | null = null;
+  /** Told of every event new to this process, before any reader of it is (response cache invalidation). */
+  private readonly readListeners = new Set<(batch: readonly EventRecord[]) => void>();
 
   constructor(private readonly options: HubOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -210,6 +212,16 @@ export class EventHub {
     }
   }
 
+  /** Calls `listener` with each batch of events new to this process before they are delivered; returns the unsubscribe. */
+  onEventsRead(listener: (batch: readonly EventRecord[]) => void): () => void {
+    this.readListeners.add(listener);
+    return () => this.readListeners.delete(listener);
+  }
+
+  private announceRead(batch: readonly EventRecord[]): void {
+    if (batch.length > 0) for (const l of this.readListeners) l(batch);
+  }
+
   /** A subscriber closed as too slow outside the hub's own checks (its keep-alive ping stuck behind unsent data). */
   countTooSlow(): void {
     this.tooSlowCount++;
@@ -251,6 +263,8 @@ export class EventHub {
     try {
       while (!r.closed) {
         const batch = tagRead(await readAfter(this.options.database.db, r.position, this.batchSize));
+        // A replay can read past the hub's position: what is new to the process is told first.
+        this.announceRead(batch.filter((e) => comparePositions(e, this.position) > 0));
         for (const e of batch) {
           if (r.closed) return;
           // Full again: wait for the next resume, keeping the position of the last event taken.
@@ -283,6 +297,7 @@ export class EventHub {
         this.again = false;
         for (;;) {
           const batch = tagRead(await readAfter(this.options.database.db, this.position, this.batchSize));
+          this.announceRead(batch);
           for (const e of batch) {
             this.position = { tx: e.tx, seq: e.seq };
             this.maxSeenSeq = Math.max(this.maxSeenSeq, e.seq);
