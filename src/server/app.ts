@@ -24,6 +24,7 @@ import { unstorableTextError } from '../graphql/unstorable-text';
 import { sendPage, wantsPage } from './pages';
 import { handleFeed, type FeedOptions } from './feeds';
 import { getCachePlugin, persistedQueries } from './persisted-queries';
+import { responseCachePlugin } from './response-cache-plugin';
 import { sendApiDocs, sendAsset, sendExplorer, sendIndex, sendLive } from './web-pages';
 import { DEFAULT_LIMITS, costError, operationCost, operationRules, responseTooLargeError, tokenLimitMessage, type QueryLimits } from '../graphql/limits';
 
@@ -75,6 +76,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** /metrics only on its own listener (App.listenMetrics, METRICS_PORT), not on the API's port. */
   metricsOwnPort?: boolean;
+  /** Bytes of read responses cached in this process, invalidated by the event log (RESPONSE_CACHE_MB); default 0: off. */
+  responseCacheBytes?: number;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -385,6 +388,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       operationLogPlugin(log),
       unavailablePlugin(),
       getCachePlugin(options.getCacheMaxAge ?? 60),
+      responseCachePlugin({ hub: options.hub, metrics, maxBytes: options.responseCacheBytes ?? 0 }),
     ],
     logger: {
       debug: (m: unknown) => log.debug(m),
