@@ -187,7 +187,7 @@ describe('response cache without public reads', () => {
     const shared = await post(ctx.server.url, REPORT, { slug: 'day-2' }, { authorization: `Bearer ${other}` });
     expect(shared.headers.get('x-response-cache')).toBe('hit');
     expect(shared.text).toBe(reader.text);
-    for (const headers of [{}, { authorization: `Bearer ${publisher}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${publisher}` }] as Record<string, string>[]) {
       const refused = await post(ctx.server.url, REPORT, { slug: 'day-2' }, headers);
       expect([401, 403]).toContain(refused.status);
       expect(refused.text).not.toContain('two alone');
