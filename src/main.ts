@@ -95,6 +95,7 @@ export async function startServer(env: Env = loadEnv(), log: Logger = createLogg
       explorer: env.EXPLORER ?? env.NODE_ENV !== 'production',
       persistedQueryCacheBytes: env.APQ_CACHE_BYTES,
       getCacheMaxAge: env.GET_CACHE_MAX_AGE,
+      responseCacheBytes: env.RESPONSE_CACHE_MB * 1024 * 1024,
       metricsToken: env.METRICS_TOKEN,
       metricsOwnPort: env.METRICS_PORT !== undefined,
       dbPoolMax: database.kind === 'postgres' ? env.DB_POOL_MAX : undefined,

@@ -76,7 +76,9 @@ const envSchema = z.object({
   MAX_TOKENS: z.coerce.number().int().min(50).max(100_000).default(1000),
   /** Bytes of GraphQL documents kept for automatic persisted queries, per process (LRU); 0: APQ off. */
   APQ_CACHE_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
-  /** Cache-Control max-age of a successful anonymous query sent by GET (for CDNs); 0: not cacheable. */
+  /** Megabytes of read responses kept per process, invalidated by the event log (LRU); 0: off. */
+  RESPONSE_CACHE_MB: z.coerce.number().min(0).max(64 * 1024).default(64),
+  /** Cache-Control max-age of a successful anonymous query sent by GET (for CDNs); 0: revalidate every time (by ETag). */
   GET_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
   /** GraphiQL at /graphql and an index page at / for browsers; unset: on outside production. */
   EXPLORER: bool.optional(),

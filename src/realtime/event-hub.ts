@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
 import { EventCursors } from '../modules/events/event-cursor';
-import { head, type LogPosition } from '../modules/events/events.repository';
+import { head, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import type { Logger } from '../observability/logger';
 import { EventListener } from './hub/listener';
 import { EventPump } from './hub/pump';
@@ -43,6 +43,8 @@ export class EventHub {
   private readonly listener: EventListener;
   private readonly readers: LogReaders;
   private logCursors: EventCursors | null = null;
+  /** Told of every event new to this process, before any reader of it is (response cache invalidation). */
+  private readonly readListeners = new Set<(batch: readonly EventRecord[]) => void>();
 
   constructor(private readonly options: HubOptions) {
     const { database, log } = options;
@@ -54,12 +56,14 @@ export class EventHub {
       stallMs: options.stallMs ?? 10_000,
       maxLag: options.maxLag ?? 100_000,
       head: () => this.reading.position,
+      announce: (batch) => this.announceRead(batch),
     });
     this.reading = new EventPump({
       database,
       log,
       batchSize,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
+      announce: (batch) => this.announceRead(batch),
       dispatch: (e) => this.readers.dispatch(e),
       checkLag: () => this.readers.checkLag(),
     });
@@ -98,6 +102,16 @@ export class EventHub {
   /** Whether the listener hears NOTIFY right now (for readiness checks). */
   probe(timeoutMs = 1000): Promise<boolean> {
     return this.listener.probe(timeoutMs);
+  }
+
+  /** Calls `listener` with each batch of events new to this process before they are delivered; returns the unsubscribe. */
+  onEventsRead(listener: (batch: readonly EventRecord[]) => void): () => void {
+    this.readListeners.add(listener);
+    return () => this.readListeners.delete(listener);
+  }
+
+  private announceRead(batch: readonly EventRecord[]): void {
+    for (const l of this.readListeners) l(batch);
   }
 
   /** A subscriber closed as too slow outside the hub's own checks (its keep-alive ping stuck behind unsent data). */

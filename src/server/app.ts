@@ -73,6 +73,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** /metrics only on its own listener (App.listenMetrics, METRICS_PORT), not on the API's port. */
   metricsOwnPort?: boolean;
+  /** Bytes of read responses cached in this process, invalidated by the event log (RESPONSE_CACHE_MB); default 0: off. */
+  responseCacheBytes?: number;
   /** Keep Apollo's cache-control plugin (off by default: nothing uses its hints and it costs throughput). */
   cacheControl?: boolean;
 }
@@ -134,6 +136,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     persistedQueryCacheBytes: options.persistedQueryCacheBytes ?? 8 * 1024 * 1024,
     getCacheMaxAge: options.getCacheMaxAge ?? 60,
     cacheControl: options.cacheControl ?? false,
+    hub,
+    responseCacheBytes: options.responseCacheBytes ?? 0,
   });
   const graphql = graphqlHandler({
     core,

@@ -14,7 +14,8 @@ export function persistedQueries(maxBytes: number): false | { cache: InMemoryLRU
 
 /**
  * A successful query sent by GET without a credential is the same for every caller: a CDN may keep
- * it for `maxAgeSeconds`. Anything else sent by GET (a key, an error) must not be stored by it.
+ * it for `maxAgeSeconds` (0: keep it but revalidate every time, by its ETag). Anything else sent by
+ * GET (a key, an error) must not be stored by it.
  */
 export function getCachePlugin(maxAgeSeconds: number): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -24,7 +25,9 @@ export function getCachePlugin(maxAgeSeconds: number): ApolloServerPlugin<GraphQ
         willSendResponse: async ({ response, operation, contextValue }) => {
           const ok = response.body.kind === 'single' && !response.body.singleResult.errors?.length;
           const shared = ok && operation?.operation === 'query' && contextValue.auth.principal === 'anonymous' && !request.http?.headers.get('authorization');
-          response.http.headers.set('cache-control', shared && maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'private, no-store');
+          // max-age 0: a CDN or browser may keep it but asks again each time, by the ETag (response-cache-plugin.ts).
+          const control = !shared ? 'private, no-store' : maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'public, max-age=0, must-revalidate';
+          response.http.headers.set('cache-control', control);
           response.http.headers.set('vary', 'origin, authorization');
         },
       };

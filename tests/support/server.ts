@@ -46,6 +46,7 @@ export interface TestServerOptions {
   explorer?: boolean;
   persistedQueryCacheBytes?: number;
   getCacheMaxAge?: number;
+  responseCacheBytes?: number;
   /** Listen on this port (a restart on the same address); default any free port. */
   port?: number;
   /** The server's PUBLISH_TOKEN (default PUBLISH_TOKEN above). */
@@ -79,6 +80,7 @@ export async function startTestServer(database: Database, options: TestServerOpt
     explorer: options.explorer,
     persistedQueryCacheBytes: options.persistedQueryCacheBytes,
     getCacheMaxAge: options.getCacheMaxAge,
+    responseCacheBytes: options.responseCacheBytes,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     subscriptionCaps: options.subscriptionCaps,
     metricsToken: options.metricsToken,

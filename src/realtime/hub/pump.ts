@@ -9,6 +9,8 @@ export interface PumpOptions {
   batchSize: number;
   /** A safety net for what NOTIFY cannot signal (a blocking transaction that wrote no event, a rolled-back one). */
   pollIntervalMs: number;
+  /** Each batch as read, before any of it is dispatched (the response cache invalidates here). */
+  announce(batch: readonly EventRecord[]): void;
   /** Each event read, in log order, once the pump's position is past it. */
   dispatch(e: EventRecord): void;
   /** After each read, and on each poll before it: the readers' slow-consumer check. */
@@ -76,6 +78,7 @@ export class EventPump {
         this.again = false;
         for (;;) {
           const batch = tagRead(await readAfter(database.db, this.position, batchSize));
+          if (batch.length > 0) this.options.announce(batch);
           for (const e of batch) {
             this.position = { tx: e.tx, seq: e.seq };
             this.maxSeenSeq = Math.max(this.maxSeenSeq, e.seq);

@@ -48,6 +48,8 @@ export interface ReadersOptions {
   maxLag: number;
   /** Where the hub's live dispatch is: the position a live reader starts at and a replay catches up with. */
   head(): LogPosition;
+  /** Events a replay read before the hub did (past its head), before the replay delivers them. */
+  announce(batch: readonly EventRecord[]): void;
 }
 
 /**
@@ -105,6 +107,9 @@ export class LogReaders {
     try {
       while (!r.closed) {
         const batch = tagRead(await readAfter(database.db, r.position, batchSize));
+        // A replay can read past the hub's position: what is new to the process is told first.
+        const ahead = batch.filter((e) => comparePositions(e, this.options.head()) > 0);
+        if (ahead.length > 0) this.options.announce(ahead);
         for (const e of batch) {
           if (r.closed) return;
           // Full again: wait for the next resume, keeping the position of the last event taken.

@@ -5,6 +5,8 @@ import type { OperationCore } from '../../graphql/operation';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../metrics';
 import { getCachePlugin, persistedQueries } from '../persisted-queries';
+import { responseCachePlugin } from '../response-cache-plugin';
+import type { EventHub } from '../../realtime/event-hub';
 import { admissionPlugin, clientRequestError, operationLogPlugin, refusalStatusPlugin } from './apollo-plugins';
 
 export interface ApolloOptions {
@@ -15,6 +17,10 @@ export interface ApolloOptions {
   persistedQueryCacheBytes: number;
   getCacheMaxAge: number;
   cacheControl: boolean;
+  /** The hub whose reads invalidate the response cache. */
+  hub: EventHub;
+  /** Bytes of read responses cached (RESPONSE_CACHE_MB); 0: off. */
+  responseCacheBytes: number;
 }
 
 /** Apollo Server as the HTTP adapter's executor: the core's parse limits, rules, admission and formatter. */
@@ -45,6 +51,7 @@ export async function startApollo(options: ApolloOptions): Promise<ApolloServer<
       options.metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
       getCachePlugin(options.getCacheMaxAge),
+      responseCachePlugin({ hub: options.hub, metrics: options.metrics, maxBytes: options.responseCacheBytes }),
     ],
     logger: {
       debug: (m: unknown) => log.debug(m),

@@ -1,0 +1,233 @@
+import { createApiKey } from '../../src/modules/auth/api-keys';
+import { max } from 'drizzle-orm';
+import { events } from '../../src/db/tables';
+import type { TestDatabase } from '../support/db';
+import { onRealPostgres } from '../support/db';
+import { plainItem, reportOf, store } from '../support/fixtures';
+import { FULL_REPORT_PAGE } from '../support/queries';
+import { PUBLISH_TOKEN, gql, serveTestDatabase, startTestServer, type TestServer } from '../support/server';
+import { metric, until } from '../support/wait';
+
+const CACHE = { responseCacheBytes: 4 * 1024 * 1024 };
+const REPORT = 'query($slug: String!) { report(slug: $slug) { slug title sections { items { id title } } } }';
+const ITEM = 'query($id: ID!) { item(id: $id) { id title } }';
+const REPORTS = '{ reports(first: 10) { edges { node { slug } } } }';
+const ITEMS = '{ items(first: 50) { totalCount edges { node { title } } } }';
+
+const dayOne = (titles: string[], draft = false) => reportOf('day-1', '2026-01-01', titles.map((t, i) => plainItem(i + 1, t)), draft);
+const dayTwo = () => reportOf('day-2', '2026-01-02', [plainItem(1, 'two alone')]);
+
+/** POSTs and returns the raw bytes with the headers: what the cache is judged on. */
+async function post(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+async function get(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const params = new URLSearchParams({ query, variables: JSON.stringify(variables) });
+  const res = await fetch(`${url}/graphql?${params}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/**
+ * Resolves once the server's hub has read every event committed so far (and so invalidated what
+ * they touch). The newest committed seq, not the log's readable head: a transaction running
+ * elsewhere in the cluster holds the head back, and the hub has not read the new event then.
+ */
+async function hubCaughtUp(db: TestDatabase, server: TestServer): Promise<void> {
+  const [row] = await db.db.select({ seq: max(events.seq) }).from(events);
+  const seq = Number(row?.seq ?? 0);
+  await until(() => server.hub.stats().position.seq >= seq, `the hub to read event ${seq}`);
+}
+
+/** Reads `query` until it is a cache hit; returns its bytes. */
+async function cached(url: string, query: string, variables: Record<string, unknown> = {}): Promise<string> {
+  const first = await post(url, query, variables);
+  const again = await post(url, query, variables);
+  expect(again.headers.get('x-response-cache')).toBe('hit');
+  expect(again.text).toBe(first.text);
+  return again.text;
+}
+
+describe('response cache', () => {
+  const ctx = serveTestDatabase({ ...CACHE, getCacheMaxAge: 0, seed: async (db) => { await store(db, dayOne(['first', 'second'])); await store(db, dayTwo()); } });
+
+  it('answers a hit with the very bytes and ETag of the miss', async () => {
+    const miss = await post(ctx.server.url, FULL_REPORT_PAGE, { slug: 'day-1' });
+    const hit = await post(ctx.server.url, FULL_REPORT_PAGE, { slug: 'day-1' });
+    expect(miss.status).toBe(200);
+    expect(JSON.parse(miss.text).data.report.slug).toBe('day-1');
+    expect([miss.headers.get('x-response-cache'), hit.headers.get('x-response-cache')]).toEqual(['miss', 'hit']);
+    expect(hit.text).toBe(miss.text);
+    expect(hit.headers.get('etag')).toBe(miss.headers.get('etag'));
+    expect(miss.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    // The same operation written otherwise, by GET, with the variables in another order: one entry.
+    const spaced = FULL_REPORT_PAGE.replace(/\s+/g, '  ');
+    const byGet = await get(ctx.server.url, spaced, { slug: 'day-1' });
+    expect(byGet.headers.get('x-response-cache')).toBe('hit');
+    expect(byGet.text).toBe(miss.text);
+    expect((await metric(ctx.server.url, 'digestql_response_cache_hits_total')) ?? 0).toBeGreaterThanOrEqual(2);
+    expect((await metric(ctx.server.url, 'digestql_response_cache_misses_total')) ?? 0).toBeGreaterThanOrEqual(1);
+    expect((await metric(ctx.server.url, 'digestql_response_cache_bytes')) ?? 0).toBeGreaterThan(miss.text.length);
+  });
+
+  it('answers 304 to a matching If-None-Match, by GET and POST, hit or miss, and revalidation is asked of anonymous GETs', async () => {
+    const first = await get(ctx.server.url, REPORT, { slug: 'day-2' });
+    const etag = first.headers.get('etag')!;
+    expect(first.headers.get('cache-control')).toBe('public, max-age=0, must-revalidate');
+    const notModified = await get(ctx.server.url, REPORT, { slug: 'day-2' }, { 'if-none-match': etag });
+    expect(notModified.status).toBe(304);
+    expect(notModified.text).toBe('');
+    expect(notModified.headers.get('etag')).toBe(etag);
+    expect((await post(ctx.server.url, REPORT, { slug: 'day-2' }, { 'if-none-match': `"other", ${etag}` })).status).toBe(304);
+    expect((await post(ctx.server.url, REPORT, { slug: 'day-2' }, { 'if-none-match': '"other"' })).status).toBe(200);
+    // A miss whose fresh bytes are what the client holds is a 304 too.
+    const bare = await startTestServer(ctx.db, { responseCacheBytes: 0 });
+    try {
+      const fresh = await post(bare.url, REPORT, { slug: 'day-2' }, { 'if-none-match': etag });
+      expect(fresh.status).toBe(304);
+      expect(fresh.headers.get('x-response-cache')).toBeNull();
+    } finally {
+      await bare.close();
+    }
+    // Keyed: private, and never a public cache's.
+    const { key } = await createApiKey(ctx.db.db, { name: 'reader', scopes: ['read'] });
+    expect((await get(ctx.server.url, REPORT, { slug: 'day-2' }, { authorization: `Bearer ${key}` })).headers.get('cache-control')).toBe('private, no-store');
+  });
+
+  it('invalidates by every kind of event, exactly: published, updated, removed, report published, draft published and withdrawn', async () => {
+    const url = ctx.server.url;
+    const read = async (query: string, variables: Record<string, unknown> = {}) => {
+      const r = await post(url, query, variables);
+      return { cache: r.headers.get('x-response-cache'), data: JSON.parse(r.text).data };
+    };
+    const firstId = (await read(REPORT, { slug: 'day-1' })).data.report.sections[0].items[0].id as string;
+    await cached(url, REPORT, { slug: 'day-1' });
+    await cached(url, REPORT, { slug: 'day-2' });
+    await cached(url, ITEM, { id: firstId });
+    await cached(url, ITEMS);
+    await cached(url, REPORTS);
+    await cached(url, REPORT, { slug: 'day-3' }); // null now: cached as null
+
+    // ITEM_PUBLISHED (and REPORT_PUBLISHED) on day-1: day-1 and every list go; day-2 and the untouched item stay.
+    await store(ctx.db, dayOne(['first', 'second', 'third']));
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect(await read(REPORT, { slug: 'day-1' })).toMatchObject({ cache: 'miss', data: { report: { sections: [{ items: [{}, {}, { title: 'third' }] }] } } });
+    expect((await read(ITEMS)).data.items.totalCount).toBe(4);
+    expect((await read(REPORT, { slug: 'day-2' })).cache).toBe('hit');
+    expect((await read(ITEM, { id: firstId })).cache).toBe('hit');
+
+    // ITEM_UPDATED: an item's own entry goes.
+    await cached(url, REPORT, { slug: 'day-1' });
+    await store(ctx.db, { ...dayOne(['first', 'second', 'third']), sections: dayOne(['first', 'second', 'third']).sections.map((s) => ({ ...s, items: s.items.map((i) => (i.title === 'first' ? { ...i, summary: 'now summarised' } : i)) })) });
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect(await read(ITEM, { id: firstId })).toMatchObject({ cache: 'miss', data: { item: { id: firstId, title: 'first' } } });
+    expect((await read(REPORT, { slug: 'day-1' })).cache).toBe('miss');
+    expect((await read(REPORT, { slug: 'day-2' })).cache).toBe('hit');
+
+    // ITEM_REMOVED: the removed item's entry goes.
+    await cached(url, ITEM, { id: firstId });
+    await store(ctx.db, dayOne(['second', 'third']));
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect((await read(ITEM, { id: firstId })).cache).toBe('miss');
+    expect((await read(ITEMS)).data.items.totalCount).toBe(3);
+
+    // REPORT_PUBLISHED of a new slug: its own (null) entry and the lists go.
+    await cached(url, REPORTS);
+    await store(ctx.db, reportOf('day-3', '2026-01-03', [plainItem(1, 'three')]));
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect((await read(REPORT, { slug: 'day-3' })).data.report.slug).toBe('day-3');
+    expect((await read(REPORTS)).data.reports.edges.map((e: { node: { slug: string } }) => e.node.slug)).toContain('day-3');
+
+    // A draft is silent (and not served); publishing it announces it.
+    await cached(url, REPORT, { slug: 'day-4' });
+    await store(ctx.db, reportOf('day-4', '2026-01-04', [plainItem(1, 'four')], true));
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect(await read(REPORT, { slug: 'day-4' })).toMatchObject({ cache: 'hit', data: { report: null } });
+    await store(ctx.db, reportOf('day-4', '2026-01-04', [plainItem(1, 'four')]));
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect(await read(REPORT, { slug: 'day-4' })).toMatchObject({ cache: 'miss', data: { report: { slug: 'day-4' } } });
+
+    // Withdrawn (published again as a draft): its items are removed, its entry goes.
+    await cached(url, REPORT, { slug: 'day-4' });
+    await store(ctx.db, reportOf('day-4', '2026-01-04', [plainItem(1, 'four')], true));
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect(await read(REPORT, { slug: 'day-4' })).toMatchObject({ cache: 'miss', data: { report: null } });
+    expect((await metric(url, 'digestql_response_cache_invalidations_total')) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('a publish through this instance is read back at once, without waiting for the listener', async () => {
+    await cached(ctx.server.url, REPORT, { slug: 'day-2' });
+    const md = ['---', 'title: "Day two again"', 'date: 2026-01-02', '---', '', '## News', '', '### two rewritten', '', '**核心摘要**：rewritten.', ''].join('\n');
+    const published = await gql(ctx.server.url, 'mutation($md: String!) { publishMarkdown(markdown: $md, slug: "day-2") { slug } }', { md }, { authorization: `Bearer ${PUBLISH_TOKEN}` });
+    expect(published.errors).toBeUndefined();
+    const after = await post(ctx.server.url, REPORT, { slug: 'day-2' });
+    expect(JSON.parse(after.text).data.report.title).toBe('Day two again');
+  });
+
+  it('never caches admin data', async () => {
+    const { key } = await createApiKey(ctx.db.db, { name: 'admin', scopes: ['admin'] });
+    const auth = { authorization: `Bearer ${key}` };
+    const keys = async () => post(ctx.server.url, '{ apiKeys { name } webhooks { id } }', {}, auth);
+    const first = await keys();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-response-cache')).toBeNull();
+    expect(first.headers.get('etag')).toBeNull();
+    await createApiKey(ctx.db.db, { name: 'made-meanwhile', scopes: ['read'] });
+    const second = await keys();
+    expect(second.headers.get('x-response-cache')).toBeNull();
+    expect(JSON.parse(second.text).data.apiKeys.map((k: { name: string }) => k.name)).toContain('made-meanwhile');
+  });
+});
+
+describe('response cache without public reads', () => {
+  const ctx = serveTestDatabase({ ...CACHE, publicRead: false, seed: (db) => store(db, dayTwo()) });
+
+  it('never serves a read-scope entry to a caller without read', async () => {
+    const { key } = await createApiKey(ctx.db.db, { name: 'reader', scopes: ['read'] });
+    const { key: other } = await createApiKey(ctx.db.db, { name: 'other-reader', scopes: ['read'] });
+    const { key: publisher } = await createApiKey(ctx.db.db, { name: 'publisher', scopes: ['publish'] });
+    const reader = await post(ctx.server.url, REPORT, { slug: 'day-2' }, { authorization: `Bearer ${key}` });
+    expect(reader.status).toBe(200);
+    // Another key with the same scopes shares the entry.
+    const shared = await post(ctx.server.url, REPORT, { slug: 'day-2' }, { authorization: `Bearer ${other}` });
+    expect(shared.headers.get('x-response-cache')).toBe('hit');
+    expect(shared.text).toBe(reader.text);
+    for (const headers of [{}, { authorization: `Bearer ${publisher}` }] as Record<string, string>[]) {
+      const refused = await post(ctx.server.url, REPORT, { slug: 'day-2' }, headers);
+      expect([401, 403]).toContain(refused.status);
+      expect(refused.text).not.toContain('two alone');
+      expect(JSON.parse(refused.text).data ?? null).toBeNull();
+      expect(refused.headers.get('etag')).toBeNull();
+      expect((await post(ctx.server.url, REPORT, { slug: 'day-2' }, { ...headers, 'if-none-match': reader.headers.get('etag')! })).status).not.toBe(304);
+    }
+  });
+});
+
+(onRealPostgres ? describe : describe.skip)('response cache on two instances (real Postgres: two listeners on one database)', () => {
+  const ctx = serveTestDatabase({ ...CACHE, seed: (db) => store(db, reportOf('race', '2026-02-01', [plainItem(1, 'round 0')])) });
+
+  it('a publish through A is never read stale through B once B has read its events: 200 rounds', async () => {
+    const b = await startTestServer(ctx.db, CACHE);
+    try {
+      const stale: string[] = [];
+      for (let round = 1; round <= 200; round++) {
+        // B holds the previous round's answer.
+        await post(b.url, REPORT, { slug: 'race' });
+        const md = ['---', `title: "Race ${round}"`, 'date: 2026-02-01', '---', '', '## News', '', `### round ${round}`, '', `**核心摘要**：round ${round}.`, ''].join('\n');
+        const published = await gql(ctx.server.url, 'mutation($md: String!) { publishMarkdown(markdown: $md, slug: "race") { slug } }', { md }, { authorization: `Bearer ${PUBLISH_TOKEN}` });
+        expect(published.errors).toBeUndefined();
+        await hubCaughtUp(ctx.db, b);
+        const res = await post(b.url, REPORT, { slug: 'race' });
+        const read = JSON.parse(res.text).data.report;
+        if (read.title !== `Race ${round}` || read.sections[0].items[0].title !== `round ${round}`) {
+          stale.push(`round ${round}: ${res.headers.get('x-response-cache')} ${read.title} / ${read.sections[0].items[0].title}`);
+        }
+      }
+      expect(stale).toEqual([]);
+      expect((await metric(b.url, 'digestql_response_cache_hits_total')) ?? 0).toBeGreaterThan(0);
+    } finally {
+      await b.close();
+    }
+  }, 300_000);
+});
