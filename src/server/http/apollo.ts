@@ -5,7 +5,7 @@ import type { OperationCore } from '../../graphql/operation';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../metrics';
 import { getCachePlugin, persistedQueries } from '../persisted-queries';
-import { responseCachePlugin } from '../response-cache-plugin';
+import { responseCachePlugin } from './response-cache-plugin';
 import type { EventHub } from '../../realtime/event-hub';
 import { admissionPlugin, clientRequestError, operationLogPlugin, refusalStatusPlugin } from './apollo-plugins';
 

@@ -1,10 +1,10 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
-import type { GraphQLContext } from '../graphql/context';
-import { ResponseCache, cacheKey, cachePolicy, coercedVariables, etagOf, type CachedResponse } from '../graphql/response-cache';
-import type { EventHub } from '../realtime/event-hub';
-import type { Metrics } from './metrics';
+import type { GraphQLContext } from '../../graphql/context';
+import { ResponseCache, cacheKey, cachePolicy, coercedVariables, etagOf, type CachedResponse } from '../../graphql/response-cache';
+import type { EventHub } from '../../realtime/event-hub';
+import type { Metrics } from '../metrics';
 
 export interface ResponseCachePluginOptions {
   hub: EventHub;
