@@ -9,7 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { backfillSearch } from '../modules/search/search-backfill';
+import { backfillSearch } from '../modules/search/search-index.repository';
 import { lockDataDir } from './data-dir-lock';
 import { migrationsFolder } from './paths';
 import * as tables from './tables';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/migrations';
-import { backfillSearch } from '../../src/modules/search/search-backfill';
+import { backfillSearch } from '../../src/modules/search/search-index.repository';
 import { buildSearchVector, parseSearchVector } from '../../src/modules/search/search-doc';
 import { corpusAvailable } from '../support/corpus';
 import { createTestDatabase, type TestDatabase } from '../support/db';

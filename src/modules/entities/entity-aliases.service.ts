@@ -4,7 +4,7 @@ import { ApiError, badUserInput, ErrorCode } from '../../graphql/errors';
 import { parseInput } from '../../graphql/input';
 import { normaliseKey } from '../../ingest';
 import { refreshEntityStats } from '../publishing/publishing.repository';
-import { reindexItems } from '../search/search-backfill';
+import { reindexItems } from '../search/search-index.repository';
 import type { EntityRecord } from './entities.repository';
 import * as repo from './entity-aliases.repository';
 
