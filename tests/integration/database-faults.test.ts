@@ -4,6 +4,7 @@ import { createApiKey } from '../../src/modules/auth/api-keys';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
 import { gql, PUBLISH_TOKEN, startTestServer, type GraphQLResponse, type TestServer, type TestServerOptions } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { until } from '../support/wait';
 import { connectClient, sleep, subscribe } from '../support/ws-client';
 
 const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
@@ -11,13 +12,6 @@ const PUBLISH = `mutation($md: String!, $slug: String!) { publishMarkdown(markdo
 const digest = (i: number) => `---\ntitle: Fault ${i}\ndate: 2026-11-${String(1 + (i % 28)).padStart(2, '0')}\n---\n\n## 今日焦點（Top Headlines）\n\n### Item ${i} survives\n\n**核心摘要**：Published while the database came and went.\n\n**重要性**：高\n`;
 
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 // Only a real server can go away: the embedded database lives inside the API process.
 const describeOnPostgres = onRealPostgres ? describe : describe.skip;

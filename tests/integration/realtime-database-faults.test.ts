@@ -4,22 +4,12 @@ import { createTestDatabase, onRealPostgres, type TestDatabase } from '../suppor
 import { store, syntheticReport } from '../support/fixtures';
 import { gql, startTestServer, type TestServer } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { until } from '../support/wait';
 import { sleep, subscribe } from '../support/ws-client';
 
 const SUBSCRIBERS = Number(process.env.FAULT_TEST_SUBSCRIBERS ?? 200);
 const QUERY = `subscription($filter: ItemFilter, $after: String) { itemPublished(filter: $filter, after: $after) { cursor type item { id title entities { name } section { key } } } }`;
 type Ev = { itemPublished: { cursor: string; item: { id: string } } };
-
-const step = (what: string) => process.env.DEBUG_FAULT_TEST && process.stderr.write(`${new Date().toISOString()} ${what}\n`);
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  step(`waiting for ${what}`);
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * A partner's client: subscribes with its filter and, whenever the server closes the socket,
@@ -123,12 +113,12 @@ describeOnPostgres(title, () => {
       return { ...distinct, sections: [sectionKeys[i % sectionKeys.length]!] };
     });
     subs = filters.map((f) => new ResumingSubscriber(server.url, f));
-    await until(() => server.app.subscriptionGroups().members === SUBSCRIBERS, 'every subscriber to join');
+    await until(() => server.app.subscriptionGroups().members === SUBSCRIBERS, 'every subscriber to join', 60_000);
     expect(server.app.subscriptionGroups().groups).toBe(1);
 
     // A first burst while all is well.
     await store(testDb, syntheticReport('fault-burst-1', 30, '2026-05-01T00:00:00Z'));
-    await until(() => subs[0]!.received.length === 30, 'the first burst');
+    await until(() => subs[0]!.received.length === 30, 'the first burst', 60_000);
 
     // The second burst: its events are held back (an open transaction with an id) until the items
     // table is locked, so the group's execution is waiting on the database when it goes away.
@@ -144,7 +134,7 @@ describeOnPostgres(title, () => {
     await until(async () => {
       const [row] = await admin`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`;
       return row!.n > 0;
-    }, 'the execution to wait on the database');
+    }, 'the execution to wait on the database', 60_000);
     await proxy.down();
     // Every subscriber is closed with the documented resumable code once retrying gave up.
     await until(() => subs.every((s) => s.closes.includes(1013)), 'every subscriber to be closed with 1013', 30_000);
@@ -161,7 +151,7 @@ describeOnPostgres(title, () => {
         const res = await gql<{ items: { edges: { node: { id: string } }[] } }>(server.url, `query($filter: ItemFilter) { items(first: 100, filter: $filter) { edges { node { id } } } }`, { filter });
         ids = res.data?.items.edges.map((e) => e.node.id).sort() ?? null;
         return ids !== null;
-      }, 'the items query to answer');
+      }, 'the items query to answer', 60_000);
       expected.push(ids!);
     }
     await until(() => subs.every((s, i) => s.received.length >= expected[i]!.length), 'every subscriber to resume and catch up', 60_000);

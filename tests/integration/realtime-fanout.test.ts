@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES_DIR } from '../support/corpus';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
+import { until } from '../support/wait';
 import { sleep, subscribe, type TestSubscription } from '../support/ws-client';
 
 const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
@@ -11,13 +12,6 @@ const PUBLISH_MD = `mutation($md: String!) { publishMarkdown(markdown: $md) { sl
 const SELECTION = `{ cursor type item { id title tags entities { name } sources { url } section { key } report { slug } } }`;
 type Ev = { itemPublished: { cursor: string; item: { id: string } } };
 type Filter = Record<string, unknown>;
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  for (let waited = 0; !check(); waited += 25) {
-    if (waited > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Twenty distinct filters: each of these ten, once as it is and once with a `from` no item precedes. */
 const BASE: Filter[] = [

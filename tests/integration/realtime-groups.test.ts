@@ -5,6 +5,7 @@ import { EXAMPLES_DIR } from '../support/corpus';
 import { cursorSeq } from '../support/cursors';
 import { store, syntheticReport } from '../support/fixtures';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
+import { until } from '../support/wait';
 import { sleep, subscribe } from '../support/ws-client';
 
 const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
@@ -13,13 +14,6 @@ const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
 const PUBLISH_MD = `mutation($md: String!) { publishMarkdown(markdown: $md) { slug added } }`;
 const SUB = `subscription($filter: ItemFilter) { itemPublished(filter: $filter) { cursor type item { id title importance tags report { slug } } } }`;
 type Ev = { itemPublished: { cursor: string; type: string; item: { id: string; title: string; importance: string } } };
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  for (let waited = 0; !check(); waited += 25) {
-    if (waited > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** A raw graphql-transport-ws peer: every message as received on the wire. */
 async function rawSubscriber(httpUrl: string, query: string, variables: Record<string, unknown> = {}) {

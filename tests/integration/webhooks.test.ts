@@ -9,6 +9,7 @@ import { createLogger } from '../../src/observability/logger';
 import { rawSql } from '../support/db';
 import { exampleReport, store, syntheticReport } from '../support/fixtures';
 import { gql, serveTestDatabase } from '../support/server';
+import { until } from '../support/wait';
 import { sleep } from '../support/ws-client';
 
 interface Received {
@@ -43,14 +44,6 @@ async function receiver(answer: (n: number, req: IncomingMessage, res: ServerRes
   };
   open.add(close);
   return { got, url: `http://127.0.0.1:${port}/hook`, port, close };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 15_000, refresh?: () => Promise<void>): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while ((await refresh?.(), !check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 const CREATE = `mutation($input: WebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`;
@@ -438,9 +431,10 @@ describe('webhooks', () => {
     await worker({ policy: { allow: [] } });
     await store(ctx.db, syntheticReport('ssrf', 1));
     let views: Awaited<ReturnType<typeof deliveries>>[] = [];
-    await until(() => views.length === 2 && views.every((v) => v.deliveries[0]?.status === 'DEAD'), 'both deliveries refused', 15_000, async () => {
+    await until(async () => {
       views = await Promise.all([deliveries(webhook.id), deliveries(compat.webhook.id)]);
-    });
+      return views.length === 2 && views.every((v) => v.deliveries[0]?.status === 'DEAD');
+    }, 'both deliveries refused', 15_000);
     expect(views[0]!.deliveries[0]).toMatchObject({ attempts: 1, lastStatusCode: null, lastError: expect.stringMatching(/^refused by the SSRF guard, not sent: must be https/) });
     expect(views[1]!.deliveries[0]).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/^refused by the SSRF guard, not sent: host "\[::7f00:1\]" resolves to ::7f00:1/) });
     expect(r.got).toHaveLength(0);
