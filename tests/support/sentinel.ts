@@ -1,0 +1,44 @@
+import { gql, PUBLISH_TOKEN } from './server';
+import { until } from './wait';
+import type { Received, TestSubscription } from './ws-client';
+
+/**
+ * "Receives nothing more" as a fact, not a timeout: after the events under test, publish a
+ * sentinel that the subscription's filter matches. Events reach a subscription in log order, so
+ * once the sentinel has arrived, whatever came before it is all that ever will.
+ */
+export interface SentinelItem {
+  importance?: 'HIGH' | 'MEDIUM' | 'LOW';
+  tags?: string[];
+  entities?: string[];
+  /** Report date (default 2026-11-22), for filters with `from`/`to`. */
+  date?: string;
+}
+
+const PUBLISH_REPORT = `mutation($input: ReportInput!) { publishReport(input: $input) { slug } }`;
+let published = 0;
+
+/**
+ * Publishes a report of one item (section top-headlines) through the server at `url`, and returns
+ * its marker: the item's title and the report's slug and title all contain it.
+ */
+export async function publishSentinel(url: string, item: SentinelItem = {}, token = PUBLISH_TOKEN): Promise<string> {
+  const marker = `sentinel-${process.pid}-${++published}`;
+  const input = {
+    slug: marker,
+    title: `Report ${marker}`,
+    date: item.date ?? '2026-11-22',
+    sections: [{ title: '今日焦點（Top Headlines）', items: [{ title: `Item ${marker}`, importance: item.importance ?? 'HIGH', tags: item.tags, entities: item.entities }] }],
+  };
+  const res = await gql(url, PUBLISH_REPORT, { input }, { authorization: `Bearer ${token}` });
+  if (res.errors) throw new Error(`the sentinel was not published: ${JSON.stringify(res.errors)}`);
+  return marker;
+}
+
+const carries = (r: Received<unknown>, marker: string): boolean => JSON.stringify(r.data ?? null).includes(marker);
+
+/** How many results `sub` got before the sentinel `marker` (waiting for the sentinel to arrive). */
+export async function resultsBeforeSentinel<T>(sub: TestSubscription<T>, marker: string, timeoutMs = 20_000): Promise<number> {
+  await until(() => sub.results.some((r) => carries(r, marker)), `the sentinel ${marker} (${sub.results.length} results so far)`, timeoutMs);
+  return sub.results.findIndex((r) => carries(r, marker));
+}
