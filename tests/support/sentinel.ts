@@ -13,6 +13,8 @@ export interface SentinelItem {
   entities?: string[];
   /** Report date (default 2026-11-22), for filters with `from`/`to`. */
   date?: string;
+  /** Report slug, for a `reportSlug` filter (default the marker). */
+  slug?: string;
 }
 
 const PUBLISH_REPORT = `mutation($input: ReportInput!) { publishReport(input: $input) { slug } }`;
@@ -25,7 +27,7 @@ let published = 0;
 export async function publishSentinel(url: string, item: SentinelItem = {}, token = PUBLISH_TOKEN): Promise<string> {
   const marker = `sentinel-${process.pid}-${++published}`;
   const input = {
-    slug: marker,
+    slug: item.slug ?? marker,
     title: `Report ${marker}`,
     date: item.date ?? '2026-11-22',
     sections: [{ title: '今日焦點（Top Headlines）', items: [{ title: `Item ${marker}`, importance: item.importance ?? 'HIGH', tags: item.tags, entities: item.entities }] }],
@@ -37,8 +39,13 @@ export async function publishSentinel(url: string, item: SentinelItem = {}, toke
 
 const carries = (r: Received<unknown>, marker: string): boolean => JSON.stringify(r.data ?? null).includes(marker);
 
-/** How many results `sub` got before the sentinel `marker` (waiting for the sentinel to arrive). */
-export async function resultsBeforeSentinel<T>(sub: TestSubscription<T>, marker: string, timeoutMs = 20_000): Promise<number> {
-  await until(() => sub.results.some((r) => carries(r, marker)), `the sentinel ${marker} (${sub.results.length} results so far)`, timeoutMs);
-  return sub.results.findIndex((r) => carries(r, marker));
+/**
+ * How many results `sub` got before the first sentinel to reach it (waiting for one to arrive).
+ * Several sentinels, published one after another, serve subscriptions no single item would match.
+ */
+export async function resultsBeforeSentinel<T>(sub: TestSubscription<T>, markers: string | string[], timeoutMs = 20_000): Promise<number> {
+  const list = typeof markers === 'string' ? [markers] : markers;
+  const isSentinel = (r: Received<T>): boolean => list.some((m) => carries(r, m));
+  await until(() => sub.results.some(isSentinel), `a sentinel (${list.join(', ')}; ${sub.results.length} results so far)`, timeoutMs);
+  return sub.results.findIndex(isSentinel);
 }
