@@ -17,12 +17,15 @@ export interface SentinelItem {
   slug?: string;
 }
 
-const PUBLISH_REPORT = `mutation($input: ReportInput!) { publishReport(input: $input) { slug } }`;
+const PUBLISH_REPORT = `mutation($input: ReportInput!) { publishReport(input: $input) { report { items { id } } } }`;
 let published = 0;
+/** Marker → the sentinel item's id, for subscriptions that select no text the marker is in. */
+const itemIds = new Map<string, string>();
 
 /**
  * Publishes a report of one item (section top-headlines) through the server at `url`, and returns
- * its marker: the item's title and the report's slug and title all contain it.
+ * its marker: the item's title and the report's slug and title all contain it (and a result that
+ * carries only the item's id is recognised too).
  */
 export async function publishSentinel(url: string, item: SentinelItem = {}, token = PUBLISH_TOKEN): Promise<string> {
   const marker = `sentinel-${process.pid}-${++published}`;
@@ -32,12 +35,17 @@ export async function publishSentinel(url: string, item: SentinelItem = {}, toke
     date: item.date ?? '2026-11-22',
     sections: [{ title: '今日焦點（Top Headlines）', items: [{ title: `Item ${marker}`, importance: item.importance ?? 'HIGH', tags: item.tags, entities: item.entities }] }],
   };
-  const res = await gql(url, PUBLISH_REPORT, { input }, { authorization: `Bearer ${token}` });
-  if (res.errors) throw new Error(`the sentinel was not published: ${JSON.stringify(res.errors)}`);
+  const res = await gql<{ publishReport: { report: { items: { id: string }[] } } }>(url, PUBLISH_REPORT, { input }, { authorization: `Bearer ${token}` });
+  if (res.errors || !res.data) throw new Error(`the sentinel was not published: ${JSON.stringify(res.errors)}`);
+  itemIds.set(marker, res.data.publishReport.report.items[0]!.id);
   return marker;
 }
 
-const carries = (r: Received<unknown>, marker: string): boolean => JSON.stringify(r.data ?? null).includes(marker);
+const carries = (r: Received<unknown>, marker: string): boolean => {
+  const data = JSON.stringify(r.data ?? null);
+  const id = itemIds.get(marker);
+  return data.includes(marker) || (id !== undefined && data.includes(id));
+};
 
 /**
  * How many results `sub` got before the first sentinel to reach it (waiting for one to arrive).
