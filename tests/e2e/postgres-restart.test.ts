@@ -9,8 +9,7 @@ import { createTestDatabase, onRealPostgres, type TestDatabase } from '../suppor
 import { privateClusterUnavailable, startPrivateCluster, type PrivateCluster } from '../support/pg-cluster';
 import { gql, PUBLISH_TOKEN } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { until } from '../support/wait';
-import { sleep } from '../support/ws-client';
+import { elapse, until } from '../support/wait';
 
 const PUBLISH = `mutation($md: String!, $slug: String!) { publishMarkdown(markdown: $md, slug: $slug) { added } }`;
 const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
@@ -220,7 +219,7 @@ describe(restartSkip ? `Postgres restarts under load [skipped: ${restartSkip}]` 
       // Reconnect once this socket is gone (a client's retry delay, not a wait in the test).
       void closed.then(async () => {
         reconnects++;
-        await sleep(200);
+        await elapse(200);
         subscribeFrom(n + 1);
       });
     };
@@ -248,11 +247,13 @@ describe(restartSkip ? `Postgres restarts under load [skipped: ${restartSkip}]` 
             break;
           }
           failedAttempts++;
-          await sleep(100);
+          // The client's retry pause, not a wait for the database.
+          await elapse(100);
         }
         published.push(`${name} first`, `${name} second`);
-        // Pacing, so publishes keep meeting the restarts below without flooding a 2-core machine.
-        await sleep(50);
+        // Pacing, so publishes keep meeting the restarts below without flooding a 2-core machine
+        // (load shaping: what the test waits for are the facts checked below).
+        await elapse(50);
       }
     })();
 
