@@ -9,7 +9,7 @@ import { createTestDatabase, onRealPostgres, type TestDatabase } from '../suppor
 import { privateClusterUnavailable, startPrivateCluster, type PrivateCluster } from '../support/pg-cluster';
 import { gql, PUBLISH_TOKEN } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { sleep } from '../support/ws-client';
+import { elapse, until } from '../support/wait';
 
 const PUBLISH = `mutation($md: String!, $slug: String!) { publishMarkdown(markdown: $md, slug: $slug) { added } }`;
 const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
@@ -18,14 +18,6 @@ const digest = (name: string, day: number) =>
   `---\ntitle: ${name}\ndate: 2026-10-${String(1 + (day % 28)).padStart(2, '0')}\n---\n\n## 今日焦點（Top Headlines）\n\n` +
   `### ${name} first\n\n**核心摘要**：Published while Postgres restarts.\n\n**重要性**：高\n\n` +
   `### ${name} second\n\n**核心摘要**：Published while Postgres restarts.\n\n**重要性**：中\n`;
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number, detail: () => string = () => ''): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${detail()}`);
-    await sleep(50);
-  }
-}
 
 /** A serve process's exit, watched: a test fails with its output if it dies. */
 function watch(p: ServeProcess): { exit: number | null | undefined } {
@@ -103,7 +95,7 @@ describe(postgresSkip ? `a transaction's connection is cut [skipped: ${postgresS
       await proxy.up();
       // Still alive, and serving again once the database is back: the same publish goes through.
       let again: Awaited<ReturnType<typeof gql>> | null = null;
-      await until(async () => (again = await gql(serve.url, PUBLISH, { md: digest('Cut', 1), slug: 'cut' }, auth)).errors === undefined, 'a publish to go through', 30_000, () => JSON.stringify(again));
+      await until(async () => (again = await gql(serve.url, PUBLISH, { md: digest('Cut', 1), slug: 'cut' }, auth)).errors === undefined, 'a publish to go through', 30_000, { detail: () => JSON.stringify(again) });
       expect(state.exit).toBeUndefined();
     } finally {
       await admin.end();
@@ -120,11 +112,11 @@ describe(postgresSkip ? `a transaction's connection is cut [skipped: ${postgresS
     await proxy.down();
     await proxy.up();
     const read = () => gql(serve.url, '{ reports(first: 1) { totalCount } }').catch((err: unknown) => ({ status: String(err) }));
-    await until(async () => state.exit !== undefined || (await read(), resets >= 2), 'connections reset while fetching types', 20_000, () => `(${resets} resets)`);
+    await until(async () => state.exit !== undefined || (await read(), resets >= 2), 'connections reset while fetching types', 20_000, { detail: () => `(${resets} resets)` });
     resetTypeFetch = false;
     expect(state.exit).toBeUndefined();
     let last: { status: number | string } | null = null;
-    await until(async () => (last = await read()).status === 200, 'reads to be served again', 30_000, () => JSON.stringify(last));
+    await until(async () => (last = await read()).status === 200, 'reads to be served again', 30_000, { detail: () => JSON.stringify(last) });
     expect(state.exit).toBeUndefined();
   }, 60_000);
 });
@@ -227,7 +219,7 @@ describe(restartSkip ? `Postgres restarts under load [skipped: ${restartSkip}]` 
       // Reconnect once this socket is gone (a client's retry delay, not a wait in the test).
       void closed.then(async () => {
         reconnects++;
-        await sleep(200);
+        await elapse(200);
         subscribeFrom(n + 1);
       });
     };
@@ -255,23 +247,25 @@ describe(restartSkip ? `Postgres restarts under load [skipped: ${restartSkip}]` 
             break;
           }
           failedAttempts++;
-          await sleep(100);
+          // The client's retry pause, not a wait for the database.
+          await elapse(100);
         }
         published.push(`${name} first`, `${name} second`);
-        // Pacing, so publishes keep meeting the restarts below without flooding a 2-core machine.
-        await sleep(50);
+        // Pacing, so publishes keep meeting the restarts below without flooding a 2-core machine
+        // (load shaping: what the test waits for are the facts checked below).
+        await elapse(50);
       }
     })();
 
     for (let r = 0; r < 10; r++) {
       // Both processes have published since the last restart: their pools are back.
       const mark = [...publishedVia];
-      await until(() => publishedVia.every((n, i) => n >= mark[i]! + 1), `publishes through both processes after restart ${r}`, 60_000, deaths);
+      await until(() => publishedVia.every((n, i) => n >= mark[i]! + 1), `publishes through both processes after restart ${r}`, 60_000, { detail: deaths });
       await cluster!.restart(r % 3 === 2 ? 'immediate' : 'fast');
       expect(deaths()).toBe('');
     }
     const mark = [...publishedVia];
-    await until(() => publishedVia.every((n, i) => n >= mark[i]! + 1), 'publishes after the last restart', 60_000, deaths);
+    await until(() => publishedVia.every((n, i) => n >= mark[i]! + 1), 'publishes after the last restart', 60_000, { detail: deaths });
     publishing = false;
     await publisher;
 
@@ -283,9 +277,11 @@ describe(restartSkip ? `Postgres restarts under load [skipped: ${restartSkip}]` 
       () => errors.length > 0 || (delivered().length >= expected.size && hooked().length >= expected.size),
       'every published item at the subscriber and the webhook receiver',
       90_000,
-      () =>
-        `(subscriber ${delivered().length}, webhooks ${hooked().length} of ${expected.size}; missing at the subscriber: ${JSON.stringify([...expected].filter((t) => !delivered().includes(t)))}; ` +
-        `errors ${JSON.stringify(errors)}; reconnects ${reconnects}) ${deaths()}`,
+      {
+        detail: () =>
+          `(subscriber ${delivered().length}, webhooks ${hooked().length} of ${expected.size}; missing at the subscriber: ${JSON.stringify([...expected].filter((t) => !delivered().includes(t)))}; ` +
+          `errors ${JSON.stringify(errors)}; reconnects ${reconnects}) ${deaths()}`,
+      },
     );
     running = false;
     expect(deaths()).toBe('');

@@ -4,19 +4,10 @@ import { createWebhook } from '../../src/modules/webhooks/webhooks.service';
 import { startServeProcess, type ServeProcess } from '../support/cli';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
 import { store, syntheticReport } from '../support/fixtures';
-import { until as waitFor } from '../support/wait';
-import { sleep } from '../support/ws-client';
+import { until } from '../support/wait';
 
 const describeOnPostgres = onRealPostgres ? describe : describe.skip;
 const title = onRealPostgres ? 'a serve process killed mid-delivery' : 'a serve process killed mid-delivery [skipped: needs TEST_DATABASE_URL; two processes share one database]';
-
-async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describeOnPostgres(title, () => {
   let db: TestDatabase;
@@ -69,7 +60,7 @@ describeOnPostgres(title, () => {
     expect(new Set(answeredIds)).toEqual(new Set(hungIds));
     // The receiver answered; the sender records each answer a moment later.
     let rows: (typeof webhookDeliveries.$inferSelect)[] = [];
-    await waitFor(async () => (rows = await db.db.select().from(webhookDeliveries)).every((r) => r.status !== 'PENDING'), 'the six answers recorded', 20_000);
+    await until(async () => (rows = await db.db.select().from(webhookDeliveries)).every((r) => r.status !== 'PENDING'), 'the six answers recorded', 20_000);
     expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array.from({ length: 6 }, () => ['SUCCEEDED', 2]));
   }, 120_000);
 });

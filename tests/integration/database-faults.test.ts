@@ -1,64 +1,31 @@
 import { sql } from 'drizzle-orm';
-import { openDatabase, type Database } from '../../src/db/client';
 import { createApiKey } from '../../src/modules/auth/api-keys';
-import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
-import { gql, PUBLISH_TOKEN, startTestServer, type GraphQLResponse, type TestServer, type TestServerOptions } from '../support/server';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { connectClient, sleep, subscribe } from '../support/ws-client';
+import { onRealPostgres } from '../support/db';
+import { serveThroughProxy } from '../support/proxied-database';
+import { publishSentinel, resultsBeforeSentinel } from '../support/sentinel';
+import { gql, PUBLISH_TOKEN, type GraphQLResponse } from '../support/server';
+import { elapse, metric, subscriptionsLive, until } from '../support/wait';
+import { connectClient, subscribe } from '../support/ws-client';
 
 const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
 const PUBLISH = `mutation($md: String!, $slug: String!) { publishMarkdown(markdown: $md, slug: $slug) { added } }`;
 const digest = (i: number) => `---\ntitle: Fault ${i}\ndate: 2026-11-${String(1 + (i % 28)).padStart(2, '0')}\n---\n\n## 今日焦點（Top Headlines）\n\n### Item ${i} survives\n\n**核心摘要**：Published while the database came and went.\n\n**重要性**：高\n`;
 
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 // Only a real server can go away: the embedded database lives inside the API process.
 const describeOnPostgres = onRealPostgres ? describe : describe.skip;
 const title = onRealPostgres ? 'database faults' : 'database faults [skipped: needs TEST_DATABASE_URL; the embedded database cannot go down]';
 
-interface ProxiedServer {
-  testDb: TestDatabase;
-  proxy: TcpProxy;
-  database: Database;
-  server: TestServer;
-}
-
-/** A test database behind a TCP proxy (the test takes it away) and a server over it, for one describe block. */
-function serveThroughProxy(options: TestServerOptions): ProxiedServer {
-  const ctx = {} as ProxiedServer;
-  beforeAll(async () => {
-    ctx.testDb = await createTestDatabase();
-    const target = new URL(ctx.testDb.url!);
-    ctx.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(ctx.testDb.url!);
-    viaProxy.host = `127.0.0.1:${ctx.proxy.port}`;
-    ctx.database = await openDatabase({ url: viaProxy.toString(), poolMax: 2, connectTimeoutMs: 1000, poolTimeoutMs: 500 });
-    ctx.server = await startTestServer(ctx.database, options);
-  });
-  afterAll(async () => {
-    await ctx.server?.close();
-    await ctx.database?.close();
-    await ctx.proxy?.close();
-    await ctx.testDb?.dispose();
-  });
-  return ctx;
-}
-
 describeOnPostgres(title, () => {
-  const ctx = serveThroughProxy({ pollIntervalMs: 500 });
+  const ctx = serveThroughProxy({ pollIntervalMs: 500 }, { poolMax: 2, connectTimeoutMs: 1000, poolTimeoutMs: 500 });
 
   it('fails fast while the database is gone, reports not ready, recovers by itself, and loses no published item', async () => {
     const sub = subscribe<{ itemPublished: { item: { title: string } } }>(ctx.server.url, 'subscription { itemPublished { item { title } } }');
-    await sleep(300);
+    await subscriptionsLive(ctx.server.url);
     const published: number[] = [];
     let failures = 0;
+    let outage = false;
     // A publisher that retries what failed, like the CLI's callers should.
     const publisher = (async () => {
       for (let i = 0; i < 20; i++) {
@@ -66,16 +33,18 @@ describeOnPostgres(title, () => {
           const res = await gql<{ publishMarkdown: { added: string[] } }>(ctx.server.url, PUBLISH, { md: digest(i), slug: `fault-${i}` }, auth).catch(() => null);
           if (res && !res.errors) break;
           failures++;
-          await sleep(200);
+          // The client's retry pause (the behaviour of a well-behaved caller, not a wait for the database).
+          await elapse(200);
         }
         published.push(i);
-        // Paced so the 20 publishes outlast the outage below: some of them must meet it.
-        await sleep(400);
+        // Five before the outage; the rest start once it has begun, so they meet it.
+        if (i === 4) await until(() => outage, 'the outage', 60_000);
       }
     })();
 
     await until(async () => published.length >= 5, 'the first publishes');
     await ctx.proxy.down();
+    outage = true;
     const started = Date.now();
     const res = await gql(ctx.server.url, '{ reports(first: 5) { edges { node { slug } } } }');
     expect(Date.now() - started).toBeLessThan(3000);
@@ -95,17 +64,17 @@ describeOnPostgres(title, () => {
     const got = await sub.waitFor(20, 20_000);
     const titles = got.map((g) => g.data!.itemPublished.item.title);
     expect(new Set(titles).size).toBe(20);
-    await sleep(500);
-    expect(sub.results).toHaveLength(20);
     const stored = await gql<{ items: { totalCount: number } }>(ctx.server.url, '{ items(first: 1) { totalCount } }');
     expect(stored.data!.items.totalCount).toBe(20);
+    const sentinel = await publishSentinel(ctx.server.url);
+    expect(await resultsBeforeSentinel(sub, sentinel)).toBe(20);
     await sub.dispose();
   }, 90_000);
 
   it('gives up a query that waits too long for a pool connection, instead of hanging', async () => {
     // Both connections of the pool busy for 3 s.
     const hold = Promise.all([ctx.database.db.execute(sql`SELECT pg_sleep(3)`), ctx.database.db.execute(sql`SELECT pg_sleep(3)`)]);
-    await sleep(200);
+    await until(async () => (await metric(ctx.server.url, 'digestql_db_pool_connections', 'state="in_use"')) === 2, 'both pool connections to be busy');
     const started = Date.now();
     const res = await gql(ctx.server.url, '{ reports(first: 1) { edges { node { slug } } } }');
     expect(Date.now() - started).toBeLessThan(2000);
@@ -120,7 +89,7 @@ describeOnPostgres(title, () => {
 describeOnPostgres(onRealPostgres ? 'every caller while the database is gone' : title, () => {
   // Rate limits on, as in production: the charge is the first statement an anonymous or
   // PUBLISH_TOKEN operation runs, before any resolver.
-  const ctx = serveThroughProxy({ rateLimits: { keyPerMinute: 600_000, anonymousPerMinute: 120_000 } });
+  const ctx = serveThroughProxy({ rateLimits: { keyPerMinute: 600_000, anonymousPerMinute: 120_000 } }, { poolMax: 2, connectTimeoutMs: 1000, poolTimeoutMs: 500 });
   let readKey: string;
   beforeAll(async () => {
     readKey = (await createApiKey(ctx.testDb.db, { name: 'partner', scopes: ['read'] })).key;

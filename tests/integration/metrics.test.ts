@@ -1,5 +1,6 @@
 import { exampleReport, store } from '../support/fixtures';
 import { gql, serveTestDatabase } from '../support/server';
+import { until } from '../support/wait';
 import { subscribe } from '../support/ws-client';
 
 const scrape = async (url: string) => {
@@ -22,7 +23,7 @@ describe('/metrics', () => {
     await gql(ctx.server.url, 'query Latest { latestReport { slug } }');
     await gql(ctx.server.url, 'query Bad { report(slug: 1) { slug } }');
     const sub = subscribe<{ itemPublished: { cursor: string } }>(ctx.server.url, 'subscription Feed { itemPublished { cursor } }');
-    for (let i = 0; i < 100 && ctx.server.app.subscriptionGroups().members === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => ctx.server.app.subscriptionGroups().members > 0, 'the subscription to join its group');
     await store(ctx.db, exampleReport('2026-11-20-ai-intel'));
     await sub.waitFor(6);
 
@@ -41,7 +42,7 @@ describe('/metrics', () => {
     expect(sample(text, 'digestql_process_resident_memory_bytes')).toBeGreaterThan(0);
 
     await sub.dispose();
-    for (let i = 0; i < 100 && ctx.server.app.wsConnections() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => ctx.server.app.wsConnections() === 0, 'the socket to close');
     expect(sample(await scrape(ctx.server.url), 'digestql_ws_connections')).toBe(0);
   });
 });

@@ -1,25 +1,14 @@
 import postgres from 'postgres';
-import { openDatabase, type Database } from '../../src/db/client';
-import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db';
+import { onRealPostgres } from '../support/db';
 import { store, syntheticReport } from '../support/fixtures';
-import { gql, startTestServer, type TestServer } from '../support/server';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { sleep, subscribe } from '../support/ws-client';
+import { serveThroughProxy } from '../support/proxied-database';
+import { gql } from '../support/server';
+import { elapse, until } from '../support/wait';
+import { subscribe } from '../support/ws-client';
 
 const SUBSCRIBERS = Number(process.env.FAULT_TEST_SUBSCRIBERS ?? 200);
 const QUERY = `subscription($filter: ItemFilter, $after: String) { itemPublished(filter: $filter, after: $after) { cursor type item { id title entities { name } section { key } } } }`;
 type Ev = { itemPublished: { cursor: string; item: { id: string } } };
-
-const step = (what: string) => process.env.DEBUG_FAULT_TEST && process.stderr.write(`${new Date().toISOString()} ${what}\n`);
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  step(`waiting for ${what}`);
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * A partner's client: subscribes with its filter and, whenever the server closes the socket,
@@ -66,7 +55,8 @@ class ResumingSubscriber {
       // Backing off as a client should: a thundering herd of resumes would keep the pool full.
       const got = sub.results.length > 0;
       this.backoff = got ? 250 : Math.min(this.backoff * 2, 4000);
-      if (!this.stopped) await sleep(this.backoff * (0.5 + Math.random()));
+      // (The client's own timer: a behaviour of the client, not a wait for the server.)
+      if (!this.stopped) await elapse(this.backoff * (0.5 + Math.random()));
     }
   }
 
@@ -82,36 +72,23 @@ const describeOnPostgres = onRealPostgres ? describe : describe.skip;
 const title = onRealPostgres ? 'subscribers while the database goes away' : 'subscribers while the database goes away [skipped: needs TEST_DATABASE_URL]';
 
 describeOnPostgres(title, () => {
-  let testDb: TestDatabase;
-  let proxy: TcpProxy;
-  let database: Database;
-  let server: TestServer;
   let admin: postgres.Sql;
   let subs: ResumingSubscriber[] = [];
   let locker: postgres.ReservedSql | null = null;
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    const target = new URL(testDb.url!);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(testDb.url!);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    database = await openDatabase({ url: viaProxy.toString(), poolMax: 4, connectTimeoutMs: 1000, poolTimeoutMs: 1000 });
-    server = await startTestServer(database, { pollIntervalMs: 500, subscriptionRetryMs: 500 });
-    admin = postgres(testDb.url!, { max: 3, onnotice: () => undefined });
-  });
+  // Declared before the proxied server: hooks run in order, and these end before it does.
   afterAll(async () => {
     if (locker) {
       await locker`ROLLBACK`.catch(() => undefined);
       locker.release();
     }
-    await proxy?.up().catch(() => undefined);
+    await ctx.proxy?.up().catch(() => undefined);
     await Promise.all(subs.map((s) => s.stop()));
-    await server?.close();
-    await database?.close();
-    await proxy?.close();
     await admin?.end();
-    await testDb?.dispose();
+  });
+  const ctx = serveThroughProxy({ pollIntervalMs: 500, subscriptionRetryMs: 500 }, { poolMax: 4, connectTimeoutMs: 1000, poolTimeoutMs: 1000 });
+  beforeAll(() => {
+    admin = postgres(ctx.testDb.url!, { max: 3, onnotice: () => undefined });
   });
 
   it(`loses no item for ${SUBSCRIBERS} distinct-filter subscribers when the database goes away mid-burst, and sends no error in place of one`, async () => {
@@ -122,13 +99,13 @@ describeOnPostgres(title, () => {
       if (i % 3 === 1) return { ...distinct, entities: [`Entity ${i % 17}`] };
       return { ...distinct, sections: [sectionKeys[i % sectionKeys.length]!] };
     });
-    subs = filters.map((f) => new ResumingSubscriber(server.url, f));
-    await until(() => server.app.subscriptionGroups().members === SUBSCRIBERS, 'every subscriber to join');
-    expect(server.app.subscriptionGroups().groups).toBe(1);
+    subs = filters.map((f) => new ResumingSubscriber(ctx.server.url, f));
+    await until(() => ctx.server.app.subscriptionGroups().members === SUBSCRIBERS, 'every subscriber to join', 60_000);
+    expect(ctx.server.app.subscriptionGroups().groups).toBe(1);
 
     // A first burst while all is well.
-    await store(testDb, syntheticReport('fault-burst-1', 30, '2026-05-01T00:00:00Z'));
-    await until(() => subs[0]!.received.length === 30, 'the first burst');
+    await store(ctx.testDb, syntheticReport('fault-burst-1', 30, '2026-05-01T00:00:00Z'));
+    await until(() => subs[0]!.received.length === 30, 'the first burst', 60_000);
 
     // The second burst: its events are held back (an open transaction with an id) until the items
     // table is locked, so the group's execution is waiting on the database when it goes away.
@@ -136,7 +113,7 @@ describeOnPostgres(title, () => {
     locker = await admin.reserve();
     await holder`BEGIN`;
     await holder`SELECT pg_current_xact_id()`;
-    await store(testDb, syntheticReport('fault-burst-2', 30, '2026-05-02T00:00:00Z'));
+    await store(ctx.testDb, syntheticReport('fault-burst-2', 30, '2026-05-02T00:00:00Z'));
     await locker`BEGIN`;
     await locker`LOCK TABLE items IN ACCESS EXCLUSIVE MODE`;
     await holder`COMMIT`;
@@ -144,24 +121,24 @@ describeOnPostgres(title, () => {
     await until(async () => {
       const [row] = await admin`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`;
       return row!.n > 0;
-    }, 'the execution to wait on the database');
-    await proxy.down();
+    }, 'the execution to wait on the database', 60_000);
+    await ctx.proxy.down();
     // Every subscriber is closed with the documented resumable code once retrying gave up.
     await until(() => subs.every((s) => s.closes.includes(1013)), 'every subscriber to be closed with 1013', 30_000);
     await locker`ROLLBACK`;
     locker.release();
     locker = null;
-    await proxy.up();
+    await ctx.proxy.up();
 
     // Resumed with their last cursors, each holds every item its filter matches, exactly once.
     const expected: string[][] = [];
     for (const filter of filters) {
       let ids: string[] | null = null;
       await until(async () => {
-        const res = await gql<{ items: { edges: { node: { id: string } }[] } }>(server.url, `query($filter: ItemFilter) { items(first: 100, filter: $filter) { edges { node { id } } } }`, { filter });
+        const res = await gql<{ items: { edges: { node: { id: string } }[] } }>(ctx.server.url, `query($filter: ItemFilter) { items(first: 100, filter: $filter) { edges { node { id } } } }`, { filter });
         ids = res.data?.items.edges.map((e) => e.node.id).sort() ?? null;
         return ids !== null;
-      }, 'the items query to answer');
+      }, 'the items query to answer', 60_000);
       expected.push(ids!);
     }
     await until(() => subs.every((s, i) => s.received.length >= expected[i]!.length), 'every subscriber to resume and catch up', 60_000);

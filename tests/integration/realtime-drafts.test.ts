@@ -5,14 +5,8 @@ import { parseDigest } from '../../src/ingest';
 import { storeReport } from '../../src/modules/publishing/publishing.service';
 import { EXAMPLES_DIR } from '../support/corpus';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
-import { sleep, subscribe } from '../support/ws-client';
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  for (let waited = 0; !check(); waited += 25) {
-    if (waited > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { until } from '../support/wait';
+import { subscribe } from '../support/ws-client';
 
 const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
 const PUBLISH = `mutation($md: String!, $slug: String!) { publishMarkdown(markdown: $md, slug: $slug) { added } }`;

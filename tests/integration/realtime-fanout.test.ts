@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES_DIR } from '../support/corpus';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
-import { sleep, subscribe, type TestSubscription } from '../support/ws-client';
+import { until } from '../support/wait';
+import { publishSentinel, resultsBeforeSentinel } from '../support/sentinel';
+import { fanOutCost } from '../support/statements';
+import { subscribe, type TestSubscription } from '../support/ws-client';
 
 const ZH = readFileSync(join(EXAMPLES_DIR, '2026-11-20-ai-intel.md'), 'utf8');
 const EN = readFileSync(join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md'), 'utf8');
@@ -11,13 +14,6 @@ const PUBLISH_MD = `mutation($md: String!) { publishMarkdown(markdown: $md) { sl
 const SELECTION = `{ cursor type item { id title tags entities { name } sources { url } section { key } report { slug } } }`;
 type Ev = { itemPublished: { cursor: string; item: { id: string } } };
 type Filter = Record<string, unknown>;
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  for (let waited = 0; !check(); waited += 25) {
-    if (waited > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Twenty distinct filters: each of these ten, once as it is and once with a `from` no item precedes. */
 const BASE: Filter[] = [
@@ -65,13 +61,18 @@ describe('subscribers with distinct filters', () => {
       const got = await subs[i]!.waitFor(expected.length);
       expect([JSON.stringify(filter), got.map((r) => r.data!.itemPublished.item.id).sort()]).toEqual([JSON.stringify(filter), expected]);
     }
-    // Nothing beyond what matched (what the slowest subscriber got, every other was written with it).
-    await sleep(200);
-    for (const [i] of FILTERS.entries()) expect(subs[i]!.results.every((r) => !r.errors)).toBe(true);
+    // Nothing beyond what matched: two later items that between them every filter matches
+    // (one dated after 2026-11-21, one before it in the report the slug filter names) come right after.
     const counts = await Promise.all(
       FILTERS.map(async (filter) => (await gql<{ items: { totalCount: number } }>(ctx.server.url, `query($filter: ItemFilter) { items(filter: $filter) { totalCount } }`, { filter })).data!.items.totalCount),
     );
-    expect(subs.map((s) => s.results.length)).toEqual(counts);
+    const sentinels = [
+      await publishSentinel(ctx.server.url, { importance: 'HIGH', tags: ['Agents', 'GPU'], entities: ['CodeReason-14B'], date: '2026-11-22' }),
+      await publishSentinel(ctx.server.url, { importance: 'HIGH', date: '2026-11-19', slug: '2026-11-20-ai-intel' }),
+    ];
+    const before = await Promise.all(subs.map((s) => resultsBeforeSentinel(s, sentinels)));
+    for (const [i] of FILTERS.entries()) expect(subs[i]!.results.every((r) => !r.errors)).toBe(true);
+    expect(before).toEqual(counts);
     await Promise.all(subs.map((s) => s.dispose()));
     await until(() => ctx.server.app.subscriptionGroups().groups === 0, 'the group to close');
   }, 60_000);
@@ -81,15 +82,8 @@ describe('subscribers with distinct filters', () => {
     const selections = [SELECTION, SELECTION.replace('cursor type', 'type cursor'), SELECTION.replace('item {', 'it: item {')];
     const statementsFor = async (sets: string[], filters: Filter[], md: string): Promise<number> => {
       const subs = sets.flatMap((sel) => filters.map((f, i) => subscriber(ctx.server.url, f, i, sel)));
-      await until(() => ctx.server.app.subscriptionGroups().members === subs.length, `${subs.length} members`);
-      expect(ctx.server.app.subscriptionGroups().groups).toBe(sets.length);
-      const before = ctx.db.statements.count;
-      await publish(md);
-      await Promise.all(subs.map((s) => s.waitFor(6)));
-      await sleep(100);
-      const spent = ctx.db.statements.count - before;
-      await Promise.all(subs.map((s) => s.dispose()));
-      await until(() => ctx.server.app.subscriptionGroups().groups === 0, 'the groups to close');
+      const { spent, groups } = await fanOutCost(ctx, subs, 6, () => publish(md));
+      expect(groups).toBe(sets.length);
       return spent;
     };
     const one = await statementsFor(selections.slice(0, 1), [{}], ZH);

@@ -5,7 +5,9 @@ import { createTestDatabase, onRealPostgres, type TestDatabase } from '../suppor
 import { exampleReport, store, syntheticReport } from '../support/fixtures';
 import { startServeProcess, type ServeProcess } from '../support/cli';
 import { gql, PUBLISH_TOKEN, startTestServer, type TestServer } from '../support/server';
-import { sleep, subscribe } from '../support/ws-client';
+import { publishSentinel, resultsBeforeSentinel } from '../support/sentinel';
+import { subscriptionsLive, until } from '../support/wait';
+import { subscribe } from '../support/ws-client';
 
 const SUB = `subscription($filter: ItemFilter, $after: String) { itemPublished(filter: $filter, after: $after) { cursor type item { id title } } }`;
 type Ev = { itemPublished: { cursor: string; type: string; item: { id: string; title: string } } };
@@ -29,7 +31,7 @@ describeOnPostgres('realtime on a real Postgres server', () => {
 
   it('never skips a transaction that took its sequence early and committed late', async () => {
     const all = subscribe<Ev>(server.url, SUB, {});
-    await sleep(300);
+    await subscriptionsLive(server.url);
     const held = postgres(db.url!, { max: 1, onnotice: () => undefined });
     const reserved = await held.reserve();
     await reserved`BEGIN`;
@@ -42,7 +44,12 @@ describeOnPostgres('realtime on a real Postgres server', () => {
     const result = await store(db, exampleReport('2026-11-20-ai-intel'));
     expect(result.eventCount).toBe(7);
     // The later transaction has committed, but it sorts after the open one: nothing may pass it.
-    await sleep(1000);
+    // The hub has heard of its events and read the log again since (it retries while an announced
+    // event is not readable): had it passed the open transaction, its events would now come
+    // before 'Late commit', and the order checked below would fail.
+    await until(() => server.hub.stats().notifiedSeq > Number(late!.seq), 'the hub to hear of the committed events');
+    const readsFrom = db.statements.count;
+    await until(() => db.statements.count >= readsFrom + 3, 'the hub to read the log again');
     expect(all.results).toHaveLength(0);
     await reserved`COMMIT`;
     reserved.release();
@@ -53,8 +60,8 @@ describeOnPostgres('realtime on a real Postgres server', () => {
       exampleReport('2026-11-20-ai-intel').sections.flatMap((s) => s.items).map((i) => i.title),
     );
     expect(Number(late!.seq)).toBeLessThan(cursorSeq(got[1]!.data!.itemPublished.cursor));
-    await sleep(300);
-    expect(all.results).toHaveLength(7);
+    const sentinel = await publishSentinel(server.url);
+    expect(await resultsBeforeSentinel(all, sentinel)).toBe(7);
     await all.dispose();
   });
 
@@ -62,7 +69,7 @@ describeOnPostgres('realtime on a real Postgres server', () => {
     // No polling to fall back on: only the reconnected listener can deliver.
     const quiet = await startTestServer(db, { pollIntervalMs: 600_000 });
     const all = subscribe<Ev>(quiet.url, SUB, {});
-    await sleep(300);
+    await subscriptionsLive(quiet.url);
     const admin = postgres(db.url!, { max: 1, onnotice: () => undefined });
     const killed = admin`
       SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -72,12 +79,10 @@ describeOnPostgres('realtime on a real Postgres server', () => {
     expect(kills.length).toBeGreaterThanOrEqual(1);
     await admin.end();
     const got = await all.waitFor(20, 15_000);
-    await sleep(1500);
-    expect(all.results).toHaveLength(20);
     expect(new Set(got.map((r) => r.data!.itemPublished.item.id)).size).toBe(20);
-    // And it listens again: the next publish arrives by NOTIFY on the new connection.
-    await store(db, syntheticReport('one-more', 1, '2026-02-02T00:00:00Z'));
-    await all.waitFor(21, 5000);
+    // And it listens again: the next publish arrives by NOTIFY on the new connection, right after the 20 (none twice).
+    const oneMore = await publishSentinel(quiet.url);
+    expect(await resultsBeforeSentinel(all, oneMore, 5000)).toBe(20);
     expect(quiet.hub.stats().listening).toBe(true);
     await all.dispose();
     await quiet.close();
@@ -94,7 +99,7 @@ describeOnPostgres('realtime on a real Postgres server', () => {
 
     it('a publish through A reaches a subscriber on B within 1 s', async () => {
       const onB = subscribe<Ev>(other.url, SUB, { filter: { minImportance: 'HIGH' } });
-      await sleep(500);
+      await subscriptionsLive(other.url);
       const started = Date.now();
       const res = await gql(server.url, 'mutation($input: ReportInput!) { publishReport(input: $input) { added } }', {
         input: { slug: 'multi', title: 'Multi', date: '2026-11-22', sections: [{ title: 'Top Headlines', items: [{ title: 'Across instances', importance: 'HIGH' }] }] },

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { EXAMPLES_DIR, SEED_FILE, describeWithCorpus } from '../support/corpus';
 import { exampleReport } from '../support/fixtures';
 import { gql, PUBLISH_TOKEN, serveTestDatabase } from '../support/server';
-import { connectClient, sleep, subscribe } from '../support/ws-client';
+import { publishSentinel, resultsBeforeSentinel } from '../support/sentinel';
+import { subscriptionsGone, subscriptionsLive, until } from '../support/wait';
+import { connectClient, subscribe } from '../support/ws-client';
 import { head } from '../../src/modules/events/events.repository';
 import { comparePositions } from '../../src/modules/events/event-cursor';
 
@@ -25,7 +27,7 @@ describe('realtime: publish and subscribe', () => {
     const rlhf = subscribe<Ev>(ctx.server.url, SUB, { filter: { tags: ['RLHF'] } });
     const entity = subscribe<Ev>(ctx.server.url, SUB, { filter: { entities: ['rlvr'] } });
     const all = subscribe<Ev>(ctx.server.url, SUB, {});
-    await sleep(300);
+    await subscriptionsLive(ctx.server.url, 4);
     const res = await publish(ZH);
     expect(res.errors).toBeUndefined();
     expect(res.data!.publishMarkdown).toMatchObject({ slug: '2026-11-20', created: true, draft: false, unchanged: 0, report: { itemCount: 6 } });
@@ -42,16 +44,17 @@ describe('realtime: publish and subscribe', () => {
       '開源推理模型釋出 7B 蒸餾版本',
       'Compact reasoning model tops an open coding benchmark',
     ]);
-    await sleep(300);
-    // Exactly these, no more.
-    expect([high.results.length, rlhf.results.length, entity.results.length, all.results.length]).toEqual([4, 2, 2, 12]);
+    // Exactly these, no more: a later item every filter matches arrives right after them.
+    const sentinel = await publishSentinel(ctx.server.url, { importance: 'HIGH', tags: ['RLHF'], entities: ['rlvr'] });
+    const counts = await Promise.all([high, rlhf, entity, all].map((s) => resultsBeforeSentinel(s, sentinel)));
+    expect(counts).toEqual([4, 2, 2, 12]);
     expect(everything.every((r) => r.data!.itemPublished.type === 'PUBLISHED')).toBe(true);
     await Promise.all([high, rlhf, entity, all].map((s) => s.dispose()));
   });
 
   it('resumes after a disconnect: every missed event exactly once, in order', async () => {
     const first = subscribe<Ev>(ctx.server.url, SUB, {});
-    await sleep(200);
+    await subscriptionsLive(ctx.server.url);
     await publish(ZH);
     const [firstEvent] = await first.waitFor(1);
     await first.dispose();
@@ -59,9 +62,10 @@ describe('realtime: publish and subscribe', () => {
     await publish(EN);
     // A subscription without `after` starts at what the server has read of the log: wait until it
     // has read EN, so `live` starts after it (else EN's items, a moment old, may reach it too).
-    for (let i = 0; i < 100 && comparePositions(ctx.server.hub.stats().position, await head(ctx.db.db)) < 0; i++) await sleep(20);
+    await until(async () => comparePositions(ctx.server.hub.stats().position, await head(ctx.db.db)) >= 0, 'the hub to have read EN');
+    await subscriptionsGone(ctx.server.url);
     const live = subscribe<Ev>(ctx.server.url, SUB, {});
-    await sleep(200);
+    await subscriptionsLive(ctx.server.url);
     const resumed = subscribe<Ev>(ctx.server.url, SUB, { after: cursor });
     const got = await resumed.waitFor(11);
     const titles = got.map((r) => r.data!.itemPublished.item.title);
@@ -71,35 +75,38 @@ describe('realtime: publish and subscribe', () => {
     await publish(ZH.replace('核心摘要**  \n一個開源社群團隊', '核心摘要**  \n（更新）一個開源社群團隊'));
     const next = await resumed.waitFor(12);
     expect(next[11]!.data!.itemPublished).toMatchObject({ type: 'UPDATED', item: { title: '開源推理模型釋出 7B 蒸餾版本' } });
-    await sleep(300);
-    expect(resumed.results).toHaveLength(12);
-    expect(new Set(resumed.results.map((r) => r.data!.itemPublished.cursor)).size).toBe(12);
-    expect(live.results).toHaveLength(1);
+    const sentinel = await publishSentinel(ctx.server.url);
+    const resumedBefore = resumed.results.slice(0, await resultsBeforeSentinel(resumed, sentinel));
+    expect(resumedBefore).toHaveLength(12);
+    expect(new Set(resumedBefore.map((r) => r.data!.itemPublished.cursor)).size).toBe(12);
+    expect(await resultsBeforeSentinel(live, sentinel)).toBe(1);
     await Promise.all([resumed.dispose(), live.dispose()]);
   });
 
   it('a draft is not pushed until published; a re-publish pushes only what changed', async () => {
     const all = subscribe<Ev>(ctx.server.url, SUB, {});
-    await sleep(200);
+    await subscriptionsLive(ctx.server.url);
     const draft = await publish(ZH.replace('draft: false', 'draft: true'));
     expect(draft.data!.publishMarkdown).toMatchObject({ draft: true, report: null });
-    await sleep(500);
-    expect(all.results).toHaveLength(0);
+    // Nothing of the draft: the next published item is the first thing the subscriber gets.
+    const afterDraft = await publishSentinel(ctx.server.url);
+    expect(await resultsBeforeSentinel(all, afterDraft)).toBe(0);
+    const S = 1; // the sentinel's result, before every count below
     await publish(ZH);
-    await all.waitFor(6);
+    await all.waitFor(S + 6);
     const again = await publish(ZH);
     expect(again.data!.publishMarkdown).toMatchObject({ added: [], updated: [], removed: [], unchanged: 6 });
     const changedMd = ZH.replace('**重要性**：低', '**重要性**：中');
     await publish(changedMd);
-    const [changed] = (await all.waitFor(7)).slice(6);
+    const [changed] = (await all.waitFor(S + 7)).slice(S + 6);
     expect(changed!.data!.itemPublished).toMatchObject({ type: 'UPDATED', item: { title: '向量資料庫新增混合檢索與中文斷詞', importance: 'MEDIUM' } });
     const removedMd = changedMd.replace(/### 長上下文檢索[\s\S]*?---\n\n(?=## 工具)/, '');
     const removed = await publish(removedMd);
     expect((removed.data!.publishMarkdown.removed as string[]).length).toBe(1);
-    const [gone] = (await all.waitFor(8)).slice(7);
+    const [gone] = (await all.waitFor(S + 8)).slice(S + 7);
     expect(gone!.data!.itemPublished).toMatchObject({ type: 'REMOVED', item: { title: '長上下文檢索的「中段遺失」問題新解', importance: 'MEDIUM' } });
-    await sleep(300);
-    expect(all.results).toHaveLength(8);
+    const last = await publishSentinel(ctx.server.url);
+    expect(await resultsBeforeSentinel(all, last)).toBe(S + 8);
     await all.dispose();
   });
 
@@ -164,7 +171,7 @@ describe('realtime: publish and subscribe', () => {
       ctx.server.url,
       'subscription { reportPublished { slug itemCount sections { key } } }',
     );
-    await sleep(200);
+    await subscriptionsLive(ctx.server.url);
     await publish(EN);
     const [r] = await reports.waitFor(1);
     expect(r!.data!.reportPublished).toMatchObject({ slug: '2026-11-21', itemCount: 6 });
@@ -179,7 +186,7 @@ describeWithCorpus('realtime with the seed digest', () => {
     const high = subscribe<Ev>(ctx.server.url, SUB, { filter: { minImportance: 'HIGH' } });
     const rlhf = subscribe<Ev>(ctx.server.url, SUB, { filter: { tags: ['RLHF'] } });
     const entity = subscribe<Ev>(ctx.server.url, SUB, { filter: { entities: ['gpt-oss'] } });
-    await sleep(300);
+    await subscriptionsLive(ctx.server.url, 3);
     const res = await gql(ctx.server.url, PUBLISH_MD, { md: readFileSync(SEED_FILE, 'utf8'), slug: '2025-11-25-ai-intel' }, auth);
     expect(res.errors).toBeUndefined();
     const got = await high.waitFor(3);
@@ -192,8 +199,9 @@ describeWithCorpus('realtime with the seed digest', () => {
     expect(onlyRlhf!.data!.itemPublished.item.title).toBe('以大型語言模型作為評判者的技術方法與框架');
     const [onlyGptOss] = await entity.waitFor(1);
     expect(onlyGptOss!.data!.itemPublished.item.title).toBe('Anthropic Opus 4.5 在 Amazon Bedrock 的技術脈絡');
-    await sleep(500);
-    expect([high.results.length, rlhf.results.length, entity.results.length]).toEqual([3, 1, 1]);
+    const sentinel = await publishSentinel(ctx.server.url, { importance: 'HIGH', tags: ['RLHF'], entities: ['gpt-oss'] });
+    const counts = await Promise.all([high, rlhf, entity].map((s) => resultsBeforeSentinel(s, sentinel)));
+    expect(counts).toEqual([3, 1, 1]);
     await Promise.all([high.dispose(), rlhf.dispose(), entity.dispose()]);
   });
 });

@@ -4,7 +4,9 @@ import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { store, syntheticReport } from '../support/fixtures';
 import { startTestServer, type TestServer } from '../support/server';
-import { sleep, subscribe } from '../support/ws-client';
+import { publishSentinel, resultsBeforeSentinel } from '../support/sentinel';
+import { subscriptionsLive, until } from '../support/wait';
+import { subscribe } from '../support/ws-client';
 
 // Each event carries its whole report's item list (tens of KB): far more than socket buffers hold.
 const HEAVY = `subscription { itemPublished { cursor type item { id title summary details applications
@@ -32,10 +34,10 @@ async function rawSubscriber(httpUrl: string, query: string): Promise<{ socket: 
   return { socket, closed, messages };
 }
 
-/** A raw graphql-ws peer that subscribes and then stops reading its socket. */
-async function stalledSubscriber(httpUrl: string): Promise<{ socket: WebSocket; closed: Promise<number>; received: () => number }> {
+/** A raw graphql-ws peer that subscribes and, once the server counts `live` subscriptions (its own among them), stops reading its socket. */
+async function stalledSubscriber(httpUrl: string, live: number): Promise<{ socket: WebSocket; closed: Promise<number>; received: () => number }> {
   const { socket, closed, messages } = await rawSubscriber(httpUrl, HEAVY);
-  await sleep(200);
+  await subscriptionsLive(httpUrl, live);
   socket.pause();
   return { socket, closed, received: () => messages.length };
 }
@@ -59,17 +61,14 @@ describe('a slow consumer', () => {
 
   it('is closed with 4503 while a healthy subscriber gets all 5,000 events, and the heap stays bounded', async () => {
     const healthy = subscribe<{ itemPublished: { cursor: string } }>(server.url, 'subscription { itemPublished { cursor item { id } } }');
-    const stalled = await stalledSubscriber(server.url);
+    const stalled = await stalledSubscriber(server.url, 2);
     const heapBefore = retainedHeap();
     const publishing = (async () => {
       for (let r = 0; r < 10; r++) await store(db, syntheticReport(`burst-${r}`, 500, `2026-03-${String(r + 1).padStart(2, '0')}T00:00:00Z`));
     })();
     // The server gives up on the stalled peer (its socket backed up, nothing taken for 2 s);
     // once the peer reads again it finds the close frame behind what was already buffered.
-    for (let waited = 0; server.hub.stats().tooSlow === 0; waited += 50) {
-      if (waited > 30_000) throw new Error('the stalled subscriber was never closed');
-      await sleep(50);
-    }
+    await until(() => server.hub.stats().tooSlow > 0, 'the stalled subscriber to be closed', 30_000);
     stalled.socket.resume();
     expect(await stalled.closed).toBe(4503);
     expect(stalled.received()).toBeLessThan(5000);
@@ -81,8 +80,8 @@ describe('a slow consumer', () => {
     // 5,000 events of several KB would be tens of MB if queued for the stalled client.
     expect(heapGrowth).toBeLessThan(32 * 1024 * 1024);
     expect(server.hub.stats().tooSlow).toBe(1);
-    await sleep(300);
-    expect(healthy.results).toHaveLength(5000);
+    const sentinel = await publishSentinel(server.url);
+    expect(await resultsBeforeSentinel(healthy, sentinel)).toBe(5000);
     await healthy.dispose();
   }, 120_000);
 });
@@ -102,12 +101,9 @@ describe('a slow consumer under keep-alive', () => {
   });
 
   it('is closed with the documented 4503, not dropped with 1006 as a dead peer', async () => {
-    const stalled = await stalledSubscriber(server.url);
+    const stalled = await stalledSubscriber(server.url, 1);
     await store(db, syntheticReport('keepalive-1', 300, '2026-04-01T00:00:00Z'));
-    for (let waited = 0; server.hub.stats().tooSlow === 0; waited += 50) {
-      if (waited > 30_000) throw new Error('the stalled subscriber was never closed as a slow consumer');
-      await sleep(50);
-    }
+    await until(() => server.hub.stats().tooSlow > 0, 'the stalled subscriber to be closed as a slow consumer', 30_000);
     stalled.socket.resume();
     expect(await stalled.closed).toBe(4503);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -119,16 +115,10 @@ describe('a slow consumer under keep-alive', () => {
     let pings = 0;
     socket.on('ping', () => pings++);
     // Three pings answered (ws answers them itself): past the first pong deadlines.
-    for (let waited = 0; pings < 3; waited += 50) {
-      if (waited > 20_000) throw new Error(`only ${pings} pings`);
-      await sleep(50);
-    }
+    await until(() => pings >= 3, 'three pings', 20_000, { detail: () => `(${pings} so far)` });
     expect(socket.readyState).toBe(WebSocket.OPEN);
     await store(db, syntheticReport('keepalive-2', 3, '2026-04-02T00:00:00Z'));
-    for (let waited = 0; events.length < 4; waited += 50) {
-      if (waited > 20_000) throw new Error('the events never came');
-      await sleep(50);
-    }
+    await until(() => events.length >= 4, 'the events', 20_000);
     socket.close();
   }, 30_000);
 });

@@ -2,6 +2,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { store, syntheticReport } from '../support/fixtures';
 import { FULL_REPORT_PAGE as FULL_PAGE } from '../support/queries';
 import { gql, startTestServer, type TestServer } from '../support/server';
+import { until } from '../support/wait';
 
 describe('a full report page costs a constant number of SQL statements (no N+1)', () => {
   let db: TestDatabase;
@@ -12,7 +13,8 @@ describe('a full report page costs a constant number of SQL statements (no N+1)'
     await store(db, syntheticReport('large', 300, '2026-01-02T00:00:00Z'));
     // No event polling: every statement counted is the query's own.
     server = await startTestServer(db, { pollIntervalMs: 600_000 });
-    await new Promise((r) => setTimeout(r, 200));
+    // Its listener connected and issued its catch-up read (counted when issued): the hub's last statement.
+    await until(() => server.hub.stats().listening, 'the event listener to connect');
   });
   afterAll(async () => {
     await server.close();

@@ -5,7 +5,7 @@ import { charge, type RateDecision } from '../../src/modules/ratelimit/rate-limi
 import type { Auth } from '../../src/graphql/context';
 import { EXAMPLES_DIR } from '../support/corpus';
 import { PUBLISH_TOKEN, gql, serveTestDatabase } from '../support/server';
-import { until } from '../support/until';
+import { until } from '../support/wait';
 
 const SUB = 'subscription { itemPublished { cursor } }';
 type Message = { type: string; id?: string; payload?: { message?: string; extensions?: Record<string, unknown> }[] | Record<string, unknown> };

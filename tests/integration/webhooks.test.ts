@@ -1,16 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { webhookCursor } from '../../src/db/tables';
 import { createApiKey } from '../../src/modules/auth/api-keys';
+import { head } from '../../src/modules/events/events.repository';
 import { verifyWebhook } from '../../src/delivery/signing';
 import { checkWebhookUrl } from '../../src/delivery/ssrf';
 import { closeBatches } from '../../src/delivery/batches';
 import { WebhookWorker } from '../../src/delivery/webhook-worker';
 import { claimDue } from '../../src/delivery/attempts';
 import { dispatchOnce, ensureCursor } from '../../src/delivery/outbox';
+import { outboxStats } from '../../src/modules/webhooks/webhooks.service';
 import { createLogger } from '../../src/observability/logger';
+import { comparePositions } from '../../src/modules/events/event-cursor';
 import { rawSql } from '../support/db';
 import { exampleReport, store, syntheticReport } from '../support/fixtures';
 import { gql, serveTestDatabase } from '../support/server';
-import { sleep } from '../support/ws-client';
+import { until } from '../support/wait';
 
 interface Received {
   headers: Record<string, string | undefined>;
@@ -44,14 +48,6 @@ async function receiver(answer: (n: number, req: IncomingMessage, res: ServerRes
   };
   open.add(close);
   return { got, url: `http://127.0.0.1:${port}/hook`, port, close };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 15_000, refresh?: () => Promise<void>): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while ((await refresh?.(), !check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 const CREATE = `mutation($input: WebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`;
@@ -106,6 +102,20 @@ describe('webhooks', () => {
       admin,
     )).data!.webhook;
 
+  /**
+   * The outbox has settled: the dispatcher has read every event of the log, and no delivery (of
+   * `webhookIds`, or of any endpoint) waits to be sent or retried. A delivery is marked done only
+   * once its receiver answered, so whatever a receiver will get for what was published, it has got.
+   */
+  const settled = (webhookIds?: string[]) =>
+    until(async () => {
+      const [cursor] = await ctx.db.db.select().from(webhookCursor);
+      if (!cursor || comparePositions(cursor, await head(ctx.db.db)) < 0) return false;
+      if (!webhookIds) return (await outboxStats(ctx.db.db)).pending === 0;
+      const views = await Promise.all(webhookIds.map(deliveries));
+      return views.every((v) => v.deliveries.every((d) => d.status !== 'PENDING'));
+    }, 'the webhook outbox to settle');
+
   beforeEach(async () => {
     workers = [];
     admin = { authorization: `Bearer ${(await createApiKey(ctx.db.db, { name: 'admin', scopes: ['admin'] })).key}` };
@@ -121,7 +131,7 @@ describe('webhooks', () => {
     await store(ctx.db, exampleReport('2026-11-20-ai-intel'));
     await store(ctx.db, exampleReport('2026-11-21-ai-digest-en'));
     await until(() => r.got.length >= 4, 'four HIGH items');
-    await sleep(500);
+    await settled();
     expect(r.got).toHaveLength(4);
     for (const g of r.got) {
       expect(verifyWebhook(secret, g.headers, g.body)).toBe(true);
@@ -154,6 +164,7 @@ describe('webhooks', () => {
     const limited = await receiver((n, _q, res) => (n === 1 ? res.writeHead(429, { 'retry-after': '1' }).end() : res.writeHead(200).end()));
     const target = await receiver();
     const redirect = await receiver((_n, _q, res) => res.writeHead(302, { location: target.url }).end());
+    // (A receiver slower than the worker's 500 ms deadline: the timer is the behaviour under test.)
     const slow = await receiver((n, _q, res) => (n === 1 ? setTimeout(() => res.writeHead(200).end(), 1500) : res.writeHead(200).end()));
     const gone = await receiver((_n, _q, res) => res.writeHead(410).end());
     const hooks = await Promise.all([limited, redirect, slow, gone].map((x) => register(x.url, { minImportance: 'HIGH' })));
@@ -168,7 +179,7 @@ describe('webhooks', () => {
     expect(redirected.lastError).toMatch(/redirect to .* not followed/);
     await until(() => slow.got.length >= 2, 'the retry after a timeout');
     await until(() => gone.got.length >= 1, 'the 410');
-    await sleep(300);
+    await settled([hooks[3]!.webhook.id]);
     const g = await deliveries(hooks[3]!.webhook.id);
     expect(g.enabled).toBe(false);
     expect(g.disabledReason).toMatch(/^410 Gone/);
@@ -176,7 +187,7 @@ describe('webhooks', () => {
     // Disabled: the next item is not sent there.
     await store(ctx.db, syntheticReport('after-gone', 1, '2026-02-01T00:00:00Z'));
     await until(() => limited.got.length >= 3, 'the next item elsewhere');
-    await sleep(300);
+    await settled([hooks[3]!.webhook.id]);
     expect(gone.got).toHaveLength(1);
     await Promise.all([limited, target, redirect, slow, gone].map((x) => x.close()));
   });
@@ -216,7 +227,7 @@ describe('webhooks', () => {
     await Promise.all([worker({ timeoutMs: 5000 }), worker({ timeoutMs: 5000 })]);
     await store(ctx.db, syntheticReport('pair', 40, '2026-03-01T00:00:00Z'));
     await until(() => r.got.length >= 41, 'all 41 items', 20_000);
-    await sleep(500);
+    await settled();
     const ids = r.got.map((g) => g.headers['webhook-id']);
     expect(ids).toHaveLength(41);
     expect(new Set(ids).size).toBe(41);
@@ -289,7 +300,7 @@ describe('webhooks', () => {
     const publishedAt = Date.now();
     await store(ctx.db, exampleReport('2026-11-20-ai-intel')); // 2 HIGH, 3 MEDIUM, 1 LOW
     await until(() => r.got.length >= 2, 'the two HIGH items');
-    await sleep(500);
+    await settled();
     expect(r.got.map((g) => (JSON.parse(g.body) as { data: { item: { importance: string } } }).data.item.importance)).toEqual(['HIGH', 'HIGH']);
 
     const waiting = await batchView(webhook.id);
@@ -315,7 +326,7 @@ describe('webhooks', () => {
       ['item.published', 'MEDIUM'],
       ['item.published', 'MEDIUM'],
     ]);
-    await sleep(300);
+    await settled();
     expect(r.got).toHaveLength(3);
 
     // The day ends: the LOW item, alone.
@@ -352,12 +363,12 @@ describe('webhooks', () => {
     expect(second).toBeDefined();
     await store(ctx.db, changed);
     let pending: Awaited<ReturnType<typeof batchView>>['pendingBatches'] = [];
-    for (let i = 0; i < 100 && pending.reduce((n, b) => n + b.itemCount, 0) < 8; i++, await sleep(50)) pending = (await batchView(webhook.id)).pendingBatches;
+    await until(async () => (pending = (await batchView(webhook.id)).pendingBatches).reduce((n, b) => n + b.itemCount, 0) >= 8, 'eight events batched');
     // 6 published, 1 updated, 1 removed: eight events wait (or two windows' worth, if the hour turned).
     expect(pending.reduce((n, b) => n + b.itemCount, 0)).toBe(8);
     clock = new Date(Math.max(...pending.map((b) => Date.parse(b.sendsAt))));
     await until(() => r.got.length >= pending.length, 'the batch');
-    await sleep(300);
+    await settled();
     const events = r.got.flatMap((g) => (JSON.parse(g.body) as { data: { events: { type: string; data: { item: { title: string; summary: string } } }[] } }).data.events);
     expect(events).toHaveLength(5);
     expect(events.every((e) => e.type === 'item.published')).toBe(true);
@@ -372,7 +383,7 @@ describe('webhooks', () => {
     await worker({ now: () => clock, linkTemplate: 'https://digest.example/{slug}#{id}' });
     await store(ctx.db, syntheticReport('daily-slack', 30));
     let pending: Awaited<ReturnType<typeof batchView>>['pendingBatches'] = [];
-    for (let i = 0; i < 100 && pending.reduce((n, b) => n + b.itemCount, 0) < 30; i++, await sleep(50)) pending = (await batchView(webhook.id)).pendingBatches;
+    await until(async () => (pending = (await batchView(webhook.id)).pendingBatches).reduce((n, b) => n + b.itemCount, 0) >= 30, 'thirty events batched');
     expect(pending).toHaveLength(1);
     clock = new Date(pending[0]!.sendsAt);
     // The window's parts are written together, as deliveries, when it closes.
@@ -440,7 +451,7 @@ describe('webhooks', () => {
     await until(() => slack.got.length >= 5, 'five Slack messages', 20_000);
     const at = slack.got.map((g) => g.at).sort((a, b) => a - b);
     expectPaced(at, 1000);
-    await sleep(300);
+    await settled();
     expect(slack.got).toHaveLength(5);
   }, 30_000);
 
@@ -454,9 +465,10 @@ describe('webhooks', () => {
     await worker({ policy: { allow: [] } });
     await store(ctx.db, syntheticReport('ssrf', 1));
     let views: Awaited<ReturnType<typeof deliveries>>[] = [];
-    await until(() => views.length === 2 && views.every((v) => v.deliveries[0]?.status === 'DEAD'), 'both deliveries refused', 15_000, async () => {
+    await until(async () => {
       views = await Promise.all([deliveries(webhook.id), deliveries(compat.webhook.id)]);
-    });
+      return views.length === 2 && views.every((v) => v.deliveries[0]?.status === 'DEAD');
+    }, 'both deliveries refused', 15_000);
     expect(views[0]!.deliveries[0]).toMatchObject({ attempts: 1, lastStatusCode: null, lastError: expect.stringMatching(/^refused by the SSRF guard, not sent: must be https/) });
     expect(views[1]!.deliveries[0]).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/^refused by the SSRF guard, not sent: host "\[::7f00:1\]" resolves to ::7f00:1/) });
     expect(r.got).toHaveLength(0);

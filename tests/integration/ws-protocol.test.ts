@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { exampleReport, store } from '../support/fixtures';
 import { serveTestDatabase } from '../support/server';
-import { sleep, subscribe } from '../support/ws-client';
+import { subscriptionsLive, until } from '../support/wait';
+import { subscribe } from '../support/ws-client';
 
 /** A raw peer: the protocol as bytes, so each abuse can be sent exactly. */
 async function peer(httpUrl: string): Promise<{ socket: WebSocket; messages: string[]; closed: Promise<{ code: number; reason: string }> }> {
@@ -21,7 +22,7 @@ const sub = (id: string) => ({ id, type: 'subscribe', payload: { query: 'subscri
 async function acked(httpUrl: string) {
   const p = await peer(httpUrl);
   send(p.socket, init);
-  for (let i = 0; i < 100 && p.messages.length === 0; i++) await sleep(20);
+  await until(() => p.messages.length > 0, 'an answer to connection_init');
   expect(JSON.parse(p.messages[0]!)).toEqual({ type: 'connection_ack' });
   return p;
 }
@@ -33,7 +34,7 @@ describe('graphql-ws protocol abuse', () => {
   beforeAll(async () => {
     // A well-behaved subscriber on its own socket: none of the abuse below may touch it.
     bystander = subscribe(ctx.server.url, 'subscription { itemPublished { cursor } }');
-    await sleep(200);
+    await subscriptionsLive(ctx.server.url);
   });
 
   it('closes a socket that sends no connection_init in time with 4408', async () => {
@@ -56,7 +57,8 @@ describe('graphql-ws protocol abuse', () => {
   it('closes a duplicate subscription id with 4409', async () => {
     const p = await acked(ctx.server.url);
     send(p.socket, sub('same'));
-    await sleep(100);
+    // The first is running (beside the bystander) before the second arrives.
+    await subscriptionsLive(ctx.server.url, 2);
     send(p.socket, sub('same'));
     expect((await p.closed).code).toBe(4409);
   });
@@ -97,12 +99,13 @@ describe('the keep-alive (WS_KEEPALIVE_MS)', () => {
     await new Promise((resolve) => silent.once('open', resolve));
     send(silent, init);
     const alive = await acked(ctx.server.url);
-    const openedAt = Date.now();
+    let answered = 0;
+    alive.socket.on('ping', () => answered++);
     // Dropped without a close frame once a ping goes unanswered for the interval (300 ms).
     expect(await silentClosed).toBe(1006);
     expect(pings.length).toBeGreaterThanOrEqual(1);
-    // The answering peer outlives several intervals.
-    await sleep(Math.max(0, 1500 - (Date.now() - openedAt)));
+    // The answering peer outlives several intervals: four more pings, each answered in time.
+    await until(() => answered >= 4, 'four pings to the answering peer', 5000);
     expect(alive.socket.readyState).toBe(WebSocket.OPEN);
     alive.socket.close();
   }, 10_000);

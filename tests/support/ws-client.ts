@@ -84,5 +84,3 @@ export function subscribe<T = Record<string, unknown>>(
     dispose: () => client.dispose() as Promise<void>,
   };
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,7 @@ import type { Logger } from '../../../../src/observability/logger';
 import type { EventHub, LogReader } from '../../../../src/realtime/event-hub';
 import { SocketSink, type DirectSender } from '../../../../src/server/ws/socket-send';
 import { SubscriptionGroups } from '../../../../src/server/ws/subscription-groups';
-import { until } from '../../../support/until';
+import { until } from '../../../support/wait';
 
 /**
  * The bookkeeping of subscription groups, without a socket or a database: a fake hub hands events
