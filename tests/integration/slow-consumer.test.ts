@@ -101,8 +101,16 @@ describe('a slow consumer under keep-alive', () => {
   });
 
   it('is closed with the documented 4503, not dropped with 1006 as a dead peer', async () => {
-    const stalled = await stalledSubscriber(server.url, 1);
-    await store(db, syntheticReport('keepalive-1', 300, '2026-04-01T00:00:00Z'));
+    const stalled = await rawSubscriber(server.url, HEAVY);
+    await subscriptionsLive(server.url, 1);
+    const publishing = store(db, syntheticReport('keepalive-1', 300, '2026-04-01T00:00:00Z'));
+    // The peer reads (and so answers pings) until the burst is flowing, then stops: paused earlier,
+    // while nothing is pending, it would be what it looks like, a dead peer (a slow publish on a
+    // loaded machine lets the first pong deadline pass with an empty buffer). From here on the
+    // server's next ping is stuck behind tens of MB the peer does not read.
+    await until(() => stalled.messages.some((m) => m.includes('"type":"next"')), 'the burst to reach the peer', 30_000);
+    stalled.socket.pause();
+    await publishing;
     await until(() => server.hub.stats().tooSlow > 0, 'the stalled subscriber to be closed as a slow consumer', 30_000);
     stalled.socket.resume();
     expect(await stalled.closed).toBe(4503);
