@@ -1,8 +1,10 @@
-import { cliDatabase, runCli as runCliWithin } from '../support/cli';
+import { cliDatabase, runCli as runCliWithin, CLI_TEST_TIMEOUT_MS } from '../support/cli';
 import { EXAMPLES_DIR } from '../support/corpus';
 
 /** Each run starts a process that opens (and on PGlite migrates) the database: slow on a loaded machine. */
 const runCli = (args: string[], env: Record<string, string>) => runCliWithin(args, env, 180_000);
+
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 describe('digestql entities (the real CLI)', () => {
   const cli = cliDatabase('entities');
@@ -10,7 +12,7 @@ describe('digestql entities (the real CLI)', () => {
   beforeAll(async () => {
     const ingested = await runCli(['ingest', '--quiet', EXAMPLES_DIR], cli.env);
     expect(ingested.code).toBe(0);
-  }, 600_000);
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('aliases an entity (merging the one of that name), lists aliases and removes one', async () => {
     expect((await runCli(['entities', 'aliases'], cli.env)).stdout).toBe('no aliases\n');
@@ -26,7 +28,7 @@ describe('digestql entities (the real CLI)', () => {
     const removed = await runCli(['entities', 'unalias', 'rm'], cli.env);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toBe('"rm" is no longer an alias of "獎勵模型"\n');
-  }, 600_000);
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('explains refusals (exit 1) and usage errors (exit 2), changing nothing', async () => {
     const unknown = await runCli(['entities', 'alias', 'RLHF2', 'No Such Entity'], cli.env);
@@ -48,5 +50,5 @@ describe('digestql entities (the real CLI)', () => {
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("Unknown option '--bogus'");
     expect((await runCli(['entities', 'aliases'], cli.env)).stdout).toBe('Reward Models  →  獎勵模型  (key reward models → 獎勵模型)\n');
-  }, 600_000);
+  }, CLI_TEST_TIMEOUT_MS);
 });

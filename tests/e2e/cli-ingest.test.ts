@@ -2,10 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/db/client';
 import { listReports } from '../../src/modules/reports/reports.repository';
-import { cliDatabase, runCli } from '../support/cli';
+import { cliDatabase, runCli, CLI_TEST_TIMEOUT_MS } from '../support/cli';
 import { rawSql } from '../support/db';
 import { corpusAvailable, EXAMPLES_DIR, SEED_FILE } from '../support/corpus';
 import { gql, startTestServer } from '../support/server';
+
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 describe('digestql ingest (the real CLI)', () => {
   const cli = cliDatabase('ingest');

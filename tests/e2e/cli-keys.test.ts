@@ -1,4 +1,6 @@
-import { cliDatabase, runCli, startServeProcess } from '../support/cli';
+import { cliDatabase, runCli, startServeProcess, CLI_TEST_TIMEOUT_MS } from '../support/cli';
+
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 describe('digestql keys (the real CLI)', () => {
   const cli = cliDatabase('keys');
@@ -38,7 +40,7 @@ describe('digestql keys (the real CLI)', () => {
     expect(revoked.stdout).toMatch(/^revoked API key "slack-bot"/);
     expect(await readWith(key)).toBe(401);
     expect((await runCli(['keys', 'list'], cli.env)).stdout).toMatch(/revoked +read,publish +slack-bot/);
-  }, 120_000);
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('explains bad input and changes nothing', async () => {
     const bad = await runCli(['keys', 'create', '--name', 'x', '--scopes', 'read,write'], cli.env);
@@ -51,5 +53,5 @@ describe('digestql keys (the real CLI)', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no live API key with id, name or prefix "nobody"');
     expect((await runCli(['keys', 'list'], cli.env)).stdout).not.toMatch(/ x \(created/);
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,7 @@
 import { verifyWebhook } from '../../src/delivery/signing';
-import { cliDatabase, runCli } from '../support/cli';
+import { cliDatabase, runCli, CLI_TEST_TIMEOUT_MS } from '../support/cli';
+
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 describe('digestql webhooks (the real CLI)', () => {
   const cli = cliDatabase('webhooks');
@@ -26,7 +28,7 @@ describe('digestql webhooks (the real CLI)', () => {
     const badFilter = await runCli(['webhooks', 'create', '--url', 'https://93.184.216.34/hook', '--format', 'JSON', '--filter', '{"minImportance":"URGENT"}'], cli.env);
     expect(badFilter.code).toBe(1);
     expect(badFilter.stderr).toContain('input.filter.minImportance');
-  }, 90_000);
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('sets a delivery schedule on create and changes it with update; refuses a bad one', async () => {
     const created = await runCli(['webhooks', 'create', '--url', 'https://93.184.216.34/daily', '--format', 'DISCORD', '--schedule', '{"medium":"HOURLY","low":"DAILY","dailyHourUtc":8}'], cli.env);
@@ -46,5 +48,5 @@ describe('digestql webhooks (the real CLI)', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no webhook with id "00000000-0000-0000-0000-000000000001"');
     expect((await runCli(['webhooks', 'delete', id], cli.env)).code).toBe(0);
-  }, 90_000);
+  }, CLI_TEST_TIMEOUT_MS);
 });

@@ -72,9 +72,13 @@ describeOnPostgres(title, () => {
   }, 90_000);
 
   it('gives up a query that waits too long for a pool connection, instead of hanging', async () => {
-    // Both connections of the pool busy for 3 s.
-    const hold = Promise.all([ctx.database.db.execute(sql`SELECT pg_sleep(3)`), ctx.database.db.execute(sql`SELECT pg_sleep(3)`)]);
-    await until(async () => (await metric(ctx.server.url, 'digestql_db_pool_connections', 'state="in_use"')) === 2, 'both pool connections to be busy');
+    // Both connections of the pool busy for 6 s. The pool is idle first: a request of the test
+    // before (or a readiness probe) still holding a slot would make a holder itself wait past the
+    // 500 ms limit on a busy machine, and fail instead of holding.
+    const inUse = async () => metric(ctx.server.url, 'digestql_db_pool_connections', 'state="in_use"');
+    await until(async () => (await inUse()) === 0, 'the pool to be idle');
+    const hold = Promise.all([ctx.database.db.execute(sql`SELECT pg_sleep(6)`), ctx.database.db.execute(sql`SELECT pg_sleep(6)`)]);
+    await until(async () => (await inUse()) === 2, 'both pool connections to be busy');
     const started = Date.now();
     const res = await gql(ctx.server.url, '{ reports(first: 1) { edges { node { slug } } } }');
     expect(Date.now() - started).toBeLessThan(2000);

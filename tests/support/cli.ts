@@ -17,6 +17,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * A bound for a test that runs the CLI a few times: each run is a fresh node process that loads the
+ * sources through tsx and opens (and migrates) a database, 2-5 s on an idle machine and up to ~40 s
+ * on a busy 2-core one (a full test run beside a benchmark). Generous, so a loaded machine is slow,
+ * not red; a hung CLI still fails through runCli's own per-run timeout.
+ */
+export const CLI_TEST_TIMEOUT_MS = 300_000;
+
 /** Runs the real `digestql` CLI (from source, through tsx) in a child process. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((done, fail) => {
