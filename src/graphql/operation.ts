@@ -19,6 +19,7 @@ import { unstorableTextError } from './unstorable-text';
  *   parse → validate (limits)      rules/parseOptions (Apollo), prepare (a document cache)
  *   authenticate                   authenticate(credential)
  *   authorize → cost → charge      admit(request): read scope, unstorable text, cost limit, rate limit
+ *                                  (admitRead: read scope and charge for a read with no document, a feed)
  *   context                        context(request, realtime)
  *   execute / subscribe            the adapter (Apollo, graphql-ws)
  *   format                         format / formatResult: the one error formatter
@@ -53,7 +54,7 @@ export interface OperationRequest {
 }
 
 /** The outcome of authorization, cost and the rate-limit charge. `rate`: the charge's decision, when one was taken. */
-export type Admission = { admitted: true; cost: number; rate: RateDecision | null } | { admitted: false; error: ApiError | GraphQLError; rate: RateDecision | null };
+export type Admission = { admitted: true; cost: number; rate: RateDecision | null } | { admitted: false; error: ApiError; rate: RateDecision | null };
 
 /** Who is calling, or why the credential is refused (UNAUTHENTICATED, or DATABASE_UNAVAILABLE when it could not be checked). */
 export type Authentication = { auth: Auth } | { error: ApiError };
@@ -65,18 +66,23 @@ export type Authentication = { auth: Auth } | { error: ApiError };
  */
 export function checkOperation(schema: GraphQLSchema, request: OperationRequest, limits: Pick<QueryLimits, 'maxCost'>, maxPageSize: number): { cost: number } | { error: ApiError } {
   const operation = getOperationAST(request.document, request.operationName);
-  if (operation && operation.operation !== 'mutation') {
-    try {
-      requireScope(request.auth, 'read', 'reading');
-    } catch (err) {
-      return { error: err as ApiError };
-    }
-  }
+  const unread = operation && operation.operation !== 'mutation' ? readScopeError(request.auth, 'reading') : null;
+  if (unread) return { error: unread };
   const unstorable = unstorableTextError(request.document, request.operationName, request.variables);
   if (unstorable) return { error: unstorable };
   const cost = operationCost(schema, request.document, request.operationName, request.variables, maxPageSize);
   if (cost > limits.maxCost) return { error: costError(cost, limits.maxCost) };
   return { cost };
+}
+
+/** The refusal of a read to a caller without the read scope (UNAUTHENTICATED or FORBIDDEN), or null. */
+function readScopeError(auth: Auth, what: string): ApiError | null {
+  try {
+    requireScope(auth, 'read', what);
+    return null;
+  } catch (err) {
+    return err as ApiError;
+  }
 }
 
 /**
@@ -145,9 +151,25 @@ export class OperationCore {
   async admit(request: OperationRequest): Promise<Admission> {
     const checked = checkOperation(this.schema, request, this.limits, this.options.maxPageSize);
     if ('error' in checked) return { admitted: false, error: checked.error, rate: null };
-    const rate = await charge(this.options.db, this.options.rateLimits, request.auth, request.ip, checked.cost);
-    if (rate && !rate.granted) return { admitted: false, error: rateLimitedError(rate, Math.max(1, checked.cost)), rate };
-    return { admitted: true, cost: checked.cost, rate };
+    return this.chargeFor(request.auth, request.ip, checked.cost, 'operation');
+  }
+
+  /**
+   * The same admission for a read that is no GraphQL document (a feed): the read scope, then
+   * `cost` from the caller's bucket. `what` names it in refusals ("reading a feed needs …", "this
+   * feed costs …"). A database failure while charging is thrown, as in `admit`.
+   */
+  async admitRead(auth: Auth, ip: string | null, cost: number, what: string): Promise<Admission> {
+    const unread = readScopeError(auth, `reading a ${what}`);
+    if (unread) return { admitted: false, error: unread, rate: null };
+    return this.chargeFor(auth, ip, cost, what);
+  }
+
+  /** `cost` taken from the bucket of the caller (its key, else its address); refused when it cannot pay. */
+  private async chargeFor(auth: Auth, ip: string | null, cost: number, what: string): Promise<Admission> {
+    const rate = await charge(this.options.db, this.options.rateLimits, auth, ip, cost);
+    if (rate && !rate.granted) return { admitted: false, error: rateLimitedError(rate, Math.max(1, cost), what), rate };
+    return { admitted: true, cost, rate };
   }
 
   /**

@@ -149,8 +149,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const feeds: FeedOptions = {
     db: database.db,
-    auth: authConfig,
-    rateLimits,
+    core,
     linkTemplate: options.itemLinkTemplate ?? null,
     publicUrl: options.publicUrl ?? null,
     onRateLimited: () => metrics.limited('http'),

@@ -1,24 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Executor } from '../db/client';
-import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
 import { FeedParamError, itemFeedParams, plainFeedParams } from '../modules/feeds/feed-params';
 import { renderAtom, renderJson, renderOpml, renderRss, type FeedMeta, type OpmlOutline } from '../modules/feeds/feed-render';
 import { feedSections, itemFeed, reportFeed } from '../modules/feeds/feeds.service';
-import { charge, rateLimitHeaders, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
-import { ApiError, ErrorCode } from '../graphql/errors';
+import { rateLimitHeaders } from '../modules/ratelimit/rate-limit';
+import { DATABASE_UNAVAILABLE_MESSAGE, ErrorCode } from '../graphql/errors';
 import { isDatabaseUnavailable } from '../graphql/format-error';
+import type { OperationCore } from '../graphql/operation';
+import { httpHead } from './http/status';
 
 /**
  * The feeds adapter: GET /feeds/items.rss|.atom|.json (filtered like `items`), /feeds/reports.atom
- * and /feeds/opml. Same read scope and rate-limit bucket as GraphQL; an API key may come as
+ * and /feeds/opml. The operation core authenticates, checks the read scope and charges the same
+ * rate-limit bucket as GraphQL (`authenticate`, `admitRead`); refusals answer with their code's
+ * status and headers (http/status.ts) in plain text. An API key may come as
  * `Authorization: Bearer` or as `?key=` (feed readers that cannot send headers). Answers carry
  * ETag and Last-Modified and answer conditional requests with 304.
  */
 export interface FeedOptions {
   db: Executor;
-  auth: AuthConfig;
-  rateLimits: RateLimitConfig | null;
+  core: OperationCore;
   linkTemplate: string | null;
   /** PUBLIC_URL: the origin feeds link to. Without it links follow the Host header, so feeds are not shared-cacheable. */
   publicUrl: string | null;
@@ -38,6 +40,12 @@ class Refusal extends Error {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
+}
+
+/** A refusal coded like the core's: its code's status and headers from the one table, in the feed's words. */
+function refusal(code: unknown, message: string, extra: Record<string, string> = {}): Refusal {
+  const { status, headers } = httpHead(code, extra);
+  return new Refusal(status, message, headers);
 }
 
 function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
@@ -63,31 +71,29 @@ function selfUrl(req: IncomingMessage, url: URL, publicUrl: string | null): stri
   return `${baseUrl(req, publicUrl)}${url.pathname}${search ? `?${search}` : ''}`;
 }
 
-async function authorise(req: IncomingMessage, url: URL, config: FeedOptions, cost: number): Promise<{ headers: Record<string, string>; credential: boolean }> {
+async function authorise(req: IncomingMessage, url: URL, config: FeedOptions, cost: number, requestId: string): Promise<{ headers: Record<string, string>; credential: boolean }> {
   const key = url.searchParams.get('key');
   const header = req.headers.authorization ?? (key ? `Bearer ${key}` : undefined);
-  const auth = await authenticate(header, config.auth);
-  if (auth === 'invalid') {
-    throw new Refusal(401, `${key && !req.headers.authorization ? 'key' : 'Authorization'}: not a live API key (unknown, revoked or expired)`, { 'www-authenticate': 'Bearer' });
+  const authn = await config.core.authenticate(header, requestId);
+  if ('error' in authn) {
+    const code = authn.error.extensions.code;
+    const said = code === ErrorCode.UNAUTHENTICATED ? `${key && !req.headers.authorization ? 'key' : 'Authorization'}: not a live API key (unknown, revoked or expired)` : authn.error.message;
+    throw refusal(code, said);
   }
+  const { auth } = authn;
   // A URL is stored in reader lists, histories, proxy logs and OPML exports: only a key that can do
   // nothing but read may travel in one.
   const extra = key && !req.headers.authorization && auth.scopes.filter((s) => s !== 'read');
   if (extra && extra.length) {
-    throw new Refusal(403, `key: a key with the ${extra.map((s) => `"${s}"`).join(' and ')} scope may not go in a URL (URLs end up in logs and histories); send it as Authorization: Bearer, or create a read-only key for feed readers`);
+    throw refusal(ErrorCode.FORBIDDEN, `key: a key with the ${extra.map((s) => `"${s}"`).join(' and ')} scope may not go in a URL (URLs end up in logs and histories); send it as Authorization: Bearer, or create a read-only key for feed readers`);
   }
-  try {
-    requireScope(auth, 'read', 'reading a feed');
-  } catch (err) {
-    const code = (err as ApiError).extensions.code;
+  const admission = await config.core.admitRead(auth, req.socket.remoteAddress ?? null, cost, 'feed');
+  const headers = admission.rate ? rateLimitHeaders(admission.rate) : {};
+  if (!admission.admitted) {
+    const code = admission.error.extensions.code;
+    if (code === ErrorCode.RATE_LIMITED) config.onRateLimited?.();
     const hint = code === ErrorCode.UNAUTHENTICATED ? ' (or ?key=<key> for readers that cannot send headers)' : '';
-    throw new Refusal(code === ErrorCode.UNAUTHENTICATED ? 401 : 403, `${(err as Error).message}${hint}`);
-  }
-  const decision = await charge(config.db, config.rateLimits, auth, req.socket.remoteAddress ?? null, cost);
-  const headers = decision ? rateLimitHeaders(decision) : {};
-  if (decision && !decision.granted) {
-    config.onRateLimited?.();
-    throw new Refusal(429, `rate limit exceeded: this feed costs ${cost} points and ${decision.remaining} of ${decision.limit} per minute are left; retry in ${decision.retryAfterSeconds} s`, headers);
+    throw refusal(code, `${admission.error.message}${hint}`, headers);
   }
   return { headers, credential: header !== undefined };
 }
@@ -171,7 +177,7 @@ export async function handleFeed(req: IncomingMessage, res: ServerResponse, url:
     // Parameters are checked before anything is charged: a typo costs nothing.
     if (url.pathname.startsWith('/feeds/items.')) itemFeedParams(url.searchParams);
     else plainFeedParams(url.searchParams);
-    const { headers: rate, credential } = await authorise(req, url, config, costOf(url));
+    const { headers: rate, credential } = await authorise(req, url, config, costOf(url), requestId);
     Object.assign(headers, rate);
     const feed = (await render(req, url, config))!;
     const etag = `"${createHash('sha256').update(feed.body).digest('base64url').slice(0, 32)}"`;
@@ -190,9 +196,8 @@ export async function handleFeed(req: IncomingMessage, res: ServerResponse, url:
     res.writeHead(200, { ...headers, 'content-type': feed.type, 'content-length': Buffer.byteLength(feed.body) });
     res.end(req.method === 'HEAD' ? undefined : feed.body);
   } catch (err) {
-    if (err instanceof FeedParamError) return sendText(res, 400, err.message, headers);
-    if (err instanceof Refusal) return sendText(res, err.status, err.message, { ...headers, ...err.headers });
-    if (isDatabaseUnavailable(err)) return sendText(res, 503, 'the database is unavailable or overloaded; retry shortly', { ...headers, 'retry-after': '1' });
+    const refused = err instanceof FeedParamError ? refusal(ErrorCode.BAD_REQUEST, err.message) : isDatabaseUnavailable(err) ? refusal(ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE) : err;
+    if (refused instanceof Refusal) return sendText(res, refused.status, refused.message, { ...headers, ...refused.headers });
     throw err;
   }
 }

@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import type { Executor } from '../../db/client';
 import type { Auth } from '../../graphql/context';
-import { ErrorCode } from '../../graphql/errors';
+import { ApiError, ErrorCode } from '../../graphql/errors';
 import * as repo from './rate-limit.repository';
 
 /**
@@ -86,9 +85,13 @@ function oneAtATime<T>(db: Executor, subject: string, run: () => Promise<T>): Pr
 
 export const purgeIdleBuckets = repo.purgeIdleBuckets;
 
-export function rateLimitedError(d: RateDecision, cost: number): GraphQLError {
-  return new GraphQLError(`rate limit exceeded: this operation costs ${cost} points and ${d.remaining} of ${d.limit} per minute are left; retry in ${d.retryAfterSeconds} s`, {
-    extensions: { code: ErrorCode.RATE_LIMITED, retryAfter: d.retryAfterSeconds, cost, limit: d.limit, remaining: d.remaining },
+/** The refusal of a charge the bucket cannot pay; `what` is what was charged ("this operation costs …", "this feed costs …"). */
+export function rateLimitedError(d: RateDecision, cost: number, what = 'operation'): ApiError {
+  return new ApiError(ErrorCode.RATE_LIMITED, `rate limit exceeded: this ${what} costs ${cost} points and ${d.remaining} of ${d.limit} per minute are left; retry in ${d.retryAfterSeconds} s`, {
+    retryAfter: d.retryAfterSeconds,
+    cost,
+    limit: d.limit,
+    remaining: d.remaining,
   });
 }
 

@@ -102,6 +102,19 @@ describe('OperationCore: context and formatting, no IO', () => {
     expect(core.context({ requestId: 'r2', auth: anonymousReader, ip: null }, realtime).loaders).not.toBe(loaders);
   });
 
+  it('admits a read with no document (a feed) by the read scope, naming it; without limits nothing is charged', async () => {
+    const anonymous = await core.admitRead(anonymousNoRead, '10.0.0.1', 50, 'feed');
+    expect(anonymous.admitted).toBe(false);
+    expect(!anonymous.admitted && anonymous.error).toBeInstanceOf(ApiError);
+    expect(!anonymous.admitted && { message: anonymous.error.message, extensions: anonymous.error.extensions }).toEqual({
+      message: 'reading a feed needs an API key with the "read" scope: send Authorization: Bearer <key>',
+      extensions: { code: 'UNAUTHENTICATED', scope: 'read' },
+    });
+    const keyed = await core.admitRead(publisher, null, 50, 'feed');
+    expect(!keyed.admitted && keyed.error.extensions.code).toBe('FORBIDDEN');
+    expect(await core.admitRead(admin, null, 50, 'feed')).toEqual({ admitted: true, cost: 50, rate: null });
+  });
+
   it('formats refusals: uncoded validation errors get GRAPHQL_VALIDATION_FAILED, suggestions cut', () => {
     const [validation, coded] = core.formatRefusals([new GraphQLError('Cannot query field "itme" on type "Query". Did you mean "item"?'), new ApiError(ErrorCode.RATE_LIMITED, 'slow down', { retryAfter: 2 })], 'r3');
     expect(validation).toEqual({ message: 'Cannot query field "itme" on type "Query".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
