@@ -177,6 +177,24 @@ describe('realtime: publish and subscribe', () => {
     expect(r!.data!.reportPublished).toMatchObject({ slug: '2026-11-21', itemCount: 6 });
     await reports.dispose();
   });
+
+  it('reportPublished hears a re-publish that changes only the report itself, and not an identical one', async () => {
+    const reports = subscribe<{ reportPublished: { slug: string; title: string } }>(ctx.server.url, 'subscription { reportPublished { slug title } }');
+    await subscriptionsLive(ctx.server.url);
+    expect((await publish(EN)).errors).toBeUndefined();
+    const retitled = EN.replace(/^title: .*$/m, 'title: "Retitled sample"');
+    expect(retitled).not.toBe(EN);
+    const again = await publish(retitled);
+    expect(again.data!.publishMarkdown).toMatchObject({ added: [], updated: [], removed: [] });
+    expect((await publish(retitled)).errors).toBeUndefined();
+    const marker = await publishSentinel(ctx.server.url);
+    expect(await resultsBeforeSentinel(reports, marker)).toBe(2);
+    expect(reports.results.slice(0, 2).map((r) => r.data!.reportPublished)).toEqual([
+      { slug: '2026-11-21', title: expect.stringContaining('Small reasoning models') },
+      { slug: '2026-11-21', title: 'Retitled sample' },
+    ]);
+    await reports.dispose();
+  });
 });
 
 describeWithCorpus('realtime with the seed digest', () => {

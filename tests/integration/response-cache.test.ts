@@ -1,5 +1,5 @@
 import { createApiKey } from '../../src/modules/auth/api-keys';
-import { max } from 'drizzle-orm';
+import { gt, max } from 'drizzle-orm';
 import { events } from '../../src/db/tables';
 import type { TestDatabase } from '../support/db';
 import { onRealPostgres } from '../support/db';
@@ -34,9 +34,13 @@ async function get(url: string, query: string, variables: Record<string, unknown
  * they touch). The newest committed seq, not the log's readable head: a transaction running
  * elsewhere in the cluster holds the head back, and the hub has not read the new event then.
  */
-async function hubCaughtUp(db: TestDatabase, server: TestServer): Promise<void> {
+async function newestSeq(db: TestDatabase): Promise<number> {
   const [row] = await db.db.select({ seq: max(events.seq) }).from(events);
-  const seq = Number(row?.seq ?? 0);
+  return Number(row?.seq ?? 0);
+}
+
+async function hubCaughtUp(db: TestDatabase, server: TestServer): Promise<void> {
+  const seq = await newestSeq(db);
   await until(() => server.hub.stats().position.seq >= seq, `the hub to read event ${seq}`);
 }
 
@@ -154,6 +158,51 @@ describe('response cache', () => {
     await hubCaughtUp(ctx.db, ctx.server);
     expect(await read(REPORT, { slug: 'day-4' })).toMatchObject({ cache: 'miss', data: { report: null } });
     expect((await metric(url, 'digestql_response_cache_invalidations_total')) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('a re-publish that changes only the report itself (title, intro, section text) is announced and read fresh; the same re-publish again is silent', async () => {
+    const url = ctx.server.url;
+    const SHOWN = 'query($slug: String!) { report(slug: $slug) { slug title intro sections { title prose body items { title } } } }';
+    const LATEST = '{ latestReport { slug title } }';
+    const LIST = '{ reports(first: 10) { edges { node { slug title } } } }';
+    const original = reportOf('day-5', '2026-01-05', [plainItem(1, 'five')]);
+    await store(ctx.db, original);
+    await hubCaughtUp(ctx.db, ctx.server);
+    const was = JSON.parse(await cached(url, SHOWN, { slug: 'day-5' })).data.report;
+    expect(JSON.parse(await cached(url, LATEST)).data.latestReport).toEqual({ slug: 'day-5', title: original.title });
+    await cached(url, LIST);
+
+    const retitled: typeof original = {
+      ...original,
+      title: 'Day five, retitled',
+      intro: 'A new intro.',
+      sections: original.sections.map((s) => ({ ...s, title: `${s.title} (renamed)`, body: 'New section text.' })),
+    };
+    const seqBefore = await newestSeq(ctx.db);
+    const result = await store(ctx.db, retitled);
+    expect(result).toMatchObject({ added: [], updated: [], removed: [], eventCount: 1 });
+    const written = await ctx.db.db.select({ type: events.type }).from(events).where(gt(events.seq, seqBefore));
+    expect(written.map((e) => e.type)).toEqual(['REPORT_PUBLISHED']);
+    await hubCaughtUp(ctx.db, ctx.server);
+
+    const now = await post(url, SHOWN, { slug: 'day-5' });
+    expect(now.headers.get('x-response-cache')).toBe('miss');
+    expect(JSON.parse(now.text).data.report).toEqual({
+      ...was,
+      title: 'Day five, retitled',
+      intro: 'A new intro.',
+      sections: was.sections.map((s: { title: string }) => ({ ...s, title: `${s.title} (renamed)`, body: 'New section text.' })),
+    });
+    expect(JSON.parse((await post(url, LATEST)).text).data.latestReport.title).toBe('Day five, retitled');
+    const listed = JSON.parse((await post(url, LIST)).text).data.reports.edges.map((e: { node: { slug: string; title: string } }) => e.node);
+    expect(listed).toContainEqual({ slug: 'day-5', title: 'Day five, retitled' });
+
+    // The very same re-publish: nothing changed, nothing announced, the entry stays.
+    await cached(url, SHOWN, { slug: 'day-5' });
+    const seqAgain = await newestSeq(ctx.db);
+    expect((await store(ctx.db, retitled)).eventCount).toBe(0);
+    expect(await newestSeq(ctx.db)).toBe(seqAgain);
+    expect((await post(url, SHOWN, { slug: 'day-5' })).headers.get('x-response-cache')).toBe('hit');
   });
 
   it('a publish through this instance is read back at once, without waiting for the listener', async () => {

@@ -34,6 +34,41 @@ export async function upsertReport(tx: Executor, row: ReportRow): Promise<string
   return saved!.id;
 }
 
+/**
+ * Everything a reader sees of a report apart from its items, as stored: the report's own columns,
+ * its sections, the sections' sources and its keywords. Read before and after a re-publish, the
+ * two say whether the report itself changed (its items carry their own content hash).
+ */
+export async function reportContent(tx: Executor, reportId: string): Promise<string> {
+  const [report] = await tx.select().from(reports).where(eq(reports.id, reportId));
+  if (!report) return '';
+  const { id: _id, createdAt: _c, updatedAt: _u, ...own } = report;
+  const reportSections = await tx
+    .select({ id: sections.id, key: sections.key, title: sections.title, titleEn: sections.titleEn, position: sections.position, prose: sections.prose, body: sections.body })
+    .from(sections)
+    .where(eq(sections.reportId, reportId))
+    .orderBy(sections.key);
+  const sectionSources = reportSections.length
+    ? await tx
+        .select({ sectionId: sources.sectionId, position: sources.position, label: sources.label, url: sources.url, kind: sources.kind, domain: sources.domain, ref: sources.ref })
+        .from(sources)
+        .where(inArray(sources.sectionId, reportSections.map((s) => s.id)))
+        .orderBy(sources.sectionId, sources.position)
+    : [];
+  const keywords = await tx
+    .select({ keyword: reportKeywords.keyword })
+    .from(reportKeywords)
+    .where(eq(reportKeywords.reportId, reportId))
+    .orderBy(reportKeywords.position);
+  const keyOf = new Map(reportSections.map((s) => [s.id, s.key]));
+  return JSON.stringify({
+    own,
+    sections: reportSections.map(({ id: _sid, ...s }) => s),
+    sources: sectionSources.map(({ sectionId, ...s }) => ({ section: keyOf.get(sectionId!), ...s })).sort((a, b) => (a.section! < b.section! ? -1 : a.section! > b.section! ? 1 : a.position - b.position)),
+    keywords: keywords.map((k) => k.keyword),
+  });
+}
+
 export interface ExistingItem {
   id: string;
   title: string;

@@ -56,6 +56,10 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
   const before = await repo.findReportBySlug(tx, report.slug);
   const publishedAt = digestInstant(report.date);
   const allItems = report.sections.flatMap((s) => s.items.map((item) => ({ item, section: s })));
+  // A visible report published again: what it says of itself (title, intro, sections' text) is
+  // compared as stored before and after, so a change there is announced even when no item changed.
+  const republished = before !== null && !before.draft && !report.draft;
+  const contentBefore = republished ? await repo.reportContent(tx, before.id) : null;
 
   const reportId = await repo.upsertReport(tx, {
     slug: report.slug,
@@ -171,7 +175,9 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     ...previous.flatMap((p) => p.entityKeys),
   ]);
 
-  const eventRows = eventsFor({ reportId, report, publishedAt, before, stored, added, updated, removed, previous });
+  const itemsChanged = added.length + updated.length + removed.length > 0;
+  const reportChanged = contentBefore !== null && !itemsChanged && (await repo.reportContent(tx, reportId)) !== contentBefore;
+  const eventRows = eventsFor({ reportId, report, publishedAt, before, stored, added, updated, removed, previous, reportChanged });
   if (eventRows.length) {
     const lastSeq = await eventLog.appendEvents(tx, eventRows);
     await eventLog.notifyEvents(tx, lastSeq);
@@ -228,11 +234,14 @@ interface EventInput {
   updated: string[];
   removed: string[];
   previous: repo.ExistingItem[];
+  /** The report's own content (not its items) differs from what was stored before. */
+  reportChanged: boolean;
 }
 
 /**
  * What subscribers hear: a draft is silent; publishing it announces every item; re-publishing
- * announces only new, changed and removed items; unpublishing removes what was announced.
+ * announces only new, changed and removed items, and the report again when they or the report's
+ * own content (title, intro, sections' text) changed; unpublishing removes what was announced.
  */
 function eventsFor(e: EventInput): eventLog.EventRow[] {
   const wasVisible = e.before !== null && !e.before.draft;
@@ -283,7 +292,7 @@ function eventsFor(e: EventInput): eventLog.EventRow[] {
       }
     }
   }
-  if (nowVisible && (!wasVisible || rows.length > 0)) {
+  if (nowVisible && (!wasVisible || rows.length > 0 || e.reportChanged)) {
     rows.push({ ...base, type: 'REPORT_PUBLISHED', itemId: null, facts: { reportSlug: e.report.slug, publishedAt: e.publishedAt.toISOString(), title: e.report.title } });
   }
   return rows;
