@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DigestParseError, parseDigest, reportInputSchema } from '../../../src/ingest';
 import { DIGEST_CAPS } from '../../../src/ingest/caps';
-import { CORPUS_DIR, describeWithCorpus } from '../../support/corpus';
+import { CORPUS_DIR, corpusAvailable, describeWithCorpus } from '../../support/corpus';
 import { gridDigest as digest } from '../../support/fixtures';
 
 function failure(markdown: string): DigestParseError {
@@ -62,7 +62,7 @@ describeWithCorpus('real digests', () => {
       else if (f.endsWith('.md') && f !== 'README.md') files.push(p);
     }
   };
-  walk(CORPUS_DIR);
+  if (corpusAvailable) walk(CORPUS_DIR); // describe.skip still runs this body to collect its tests
 
   it('stay under half of every cap', () => {
     expect(files.length).toBeGreaterThan(10);
