@@ -1,3 +1,6 @@
+// Over 250 lines on purpose: every limit an operation meets before it runs (tokens, depth, aliases,
+// directives, introspection, cost, response size) is defined here, so both transports enforce one list
+// and the README's limits table has one source.
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';

@@ -1,3 +1,6 @@
+// Just over 250 lines: the graphql-ws adapter's one useServer configuration (admission through the
+// core, slots, context, the size limit, formatting) reads best as one object; socket writes and groups
+// are in socket-send.ts and subscription-groups.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -1,3 +1,7 @@
+// Over 250 lines on purpose: a group, its members and their leaving (completion, backlog, a slow
+// group reader) share one lifecycle whose ordering is the correctness argument; split, it would be
+// read across files. The transport-free parts are already out (realtime/subscription-shape.ts,
+// realtime/event-execution.ts).
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { EventRecord, LogPosition } from '../../modules/events/events.repository';
 import type { EventStream } from '../../realtime/realtime.service';
