@@ -9,7 +9,7 @@ import type { EventHub } from '../realtime/event-hub';
 import { OperationCore } from '../graphql/operation';
 import { DEFAULT_LIMITS, type QueryLimits } from '../graphql/limits';
 import type { Logger } from '../observability/logger';
-import { attachWebSocket, type WebSocketEndpoint } from './ws';
+import { attachWebSocket, type WebSocketEndpoint } from './ws/index'; // explicit: a dist/ built before ws.ts became ws/ still holds a stale ws.js that './ws' would load
 import type { SubscriptionCaps } from './operation-slots';
 import { Metrics } from './metrics';
 import type { FeedOptions } from './feeds';
