@@ -82,7 +82,8 @@ interface Sub {
 function onDelivery(sub: Sub, text: string): void {
   sub.received++;
   sub.bytes += text.length;
-  if (text.includes('"errors":')) sub.errors++;
+  // A refused subscription (`error`) or an error in place of data: both count, and must stay 0.
+  if (text.includes('"errors":') || text.startsWith('{"type":"error"')) sub.errors++;
   const id = /"id":"([0-9a-f-]{36})"/.exec(text.slice(text.indexOf('"item"')))?.[1] ?? '';
   sub.arrivals.push({ at: performance.now(), id });
 }
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   // BENCH_API_NODE_ARGS: extra node flags for the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
-  const api = child([...(process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/cli.js', 'serve'], { DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', EVENT_POLL_INTERVAL_MS: '1000', RATE_LIMIT_ANON_PER_MINUTE: '0' });
+  const api = child([...(process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/cli.js', 'serve'], { DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', EVENT_POLL_INTERVAL_MS: '1000', RATE_LIMIT_ANON_PER_MINUTE: '0', MAX_SUBSCRIPTIONS_PER_CLIENT: String(Math.max(1000, SUBSCRIBERS)) });
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   // The report the query probe reads during each burst.
   const probeSlug = (await storeReport(database.db, syntheticDigest(0))).slug;
@@ -242,6 +243,7 @@ async function main(): Promise<void> {
       rssPerSub,
     };
     results.push(r);
+    if (r.errors > 0) throw new Error(`${c.name}: ${r.errors} of ${total} messages were errors or refused subscriptions; the figures would be meaningless`);
     console.log(`  burst: ${total} deliveries (${r.errors} errors), commit → last ${(r.commitToLast * 1000).toFixed(0)} ms (store took ${(committed - t0).toFixed(0)} ms), ${(total / r.firstToLast).toFixed(0)} deliveries/s first → last; report(slug) p99 ${r.reportP99.toFixed(0)} ms over ${r.reportN}`);
 
     if (!steady) {
