@@ -613,7 +613,13 @@ export type SearchConnection = {
   __typename?: 'SearchConnection';
   edges: Array<SearchEdge>;
   pageInfo: PageInfo;
+  /**
+   * How many published items match: exact up to 10,000; beyond, 10,000 with `totalCountExact` false
+   * (say "10,000+"). Counting every match of a word found in most items would read them all.
+   */
   totalCount: Scalars['Int']['output'];
+  /** Whether `totalCount` is the exact number of matches (false: there are more). */
+  totalCountExact: Scalars['Boolean']['output'];
 };
 
 export type SearchEdge = {
@@ -1261,6 +1267,7 @@ export type SearchConnectionResolvers<ContextType = GraphQLContext, ParentType e
   edges?: Resolver<Array<ResolversTypes['SearchEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCountExact?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type SearchEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchEdge'] = ResolversParentTypes['SearchEdge']> = {

@@ -1,4 +1,7 @@
 import { foldForSearch } from '../../src/text/fold';
+import { normaliseItemFilter } from '../../src/modules/items/item-filter';
+import { COUNT_CAP, countSearch } from '../../src/modules/search/search.repository';
+import { parseSearchQuery, toTsquery } from '../../src/modules/search/search-query';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exampleReport, plainItem as item, reportOf, store } from '../support/fixtures';
 import { gql, startTestServer, type TestServer } from '../support/server';
@@ -130,6 +133,21 @@ describe('search', () => {
     expect(await titles('RLHF', { f: { reportSlug: '2026-11-21-ai-digest-en' } })).toEqual(['Multi-expert reward models reduce reward hacking in RLHF']);
     expect(await titles('供應鏈', { f: { minImportance: 'HIGH' } })).toEqual(['供應鏈安全：以 LLM 評判器審查開源套件']);
     expect(await titles('Opus', { f: { tags: ['anthropic'] } })).toEqual(['Claude Opus 4.5 發布']);
+  });
+
+  it('counts matches exactly up to the cap, then says "at least" (totalCountExact false)', async () => {
+    const res = await gql<{ search: { totalCount: number; totalCountExact: boolean; edges: unknown[] } }>(server.url, '{ search(query: "的", first: 100) { totalCount totalCountExact edges { cursor } } }');
+    expect(res.errors).toBeUndefined();
+    const matches = res.data!.search.edges.length;
+    expect(matches).toBeGreaterThan(4);
+    expect(res.data!.search).toMatchObject({ totalCount: matches, totalCountExact: true });
+    const query = parseSearchQuery('的');
+    const tsquery = { match: toTsquery(query), rank: toTsquery(query) };
+    const filter = normaliseItemFilter(undefined);
+    expect(await countSearch(db.db, tsquery, filter, matches)).toEqual({ count: matches, exact: true });
+    expect(await countSearch(db.db, tsquery, filter, matches - 1)).toEqual({ count: matches - 1, exact: false });
+    expect(await countSearch(db.db, tsquery, filter, 2)).toEqual({ count: 2, exact: false });
+    expect(COUNT_CAP).toBe(10_000);
   });
 
   it('pages with stable cursors: every match once, in the order of one long page', async () => {

@@ -29,7 +29,7 @@ export interface SearchTsqueries {
  * Matches are ranked among the newest RANK_WINDOW of them: a score needs the candidate's whole
  * document, and a word found in most of ten years of items would otherwise have every one of them
  * read and scored (hundreds of ms). Queries with fewer matches are ranked whole; `totalCount`
- * always counts every match.
+ * counts every match up to COUNT_CAP.
  */
 export const RANK_WINDOW = 1000;
 
@@ -61,7 +61,22 @@ export async function searchItems(db: Executor, q: SearchTsqueries, filter: Item
   return rows as SearchRow[];
 }
 
-export async function countSearch(db: Executor, q: SearchTsqueries, filter: ItemFilter): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(items).where(matches(q, filter));
-  return row!.n;
+/**
+ * `totalCount` is exact up to this many matches, then this many and "at least" (Elasticsearch's
+ * `track_total_hits` does the same, at the same number): counting every match of a word found in
+ * most of ten years of items reads them all (~280 ms on 109,500 items), stopping at the cap reads
+ * a tenth of them.
+ */
+export const COUNT_CAP = 10_000;
+
+export interface SearchCount {
+  count: number;
+  /** False when there are more than `count` matches (the count stopped at the cap). */
+  exact: boolean;
+}
+
+export async function countSearch(db: Executor, q: SearchTsqueries, filter: ItemFilter, cap = COUNT_CAP): Promise<SearchCount> {
+  const found = db.select({ one: sql`1`.as('one') }).from(items).where(matches(q, filter)).limit(cap + 1).as('found');
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(found);
+  return row!.n > cap ? { count: cap, exact: false } : { count: row!.n, exact: true };
 }

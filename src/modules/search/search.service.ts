@@ -17,7 +17,11 @@ export interface SearchHit {
   query: SearchQuery;
 }
 
-export type SearchPage = Omit<Connection<SearchHit>, 'edges'> & { edges: (SearchHit & { cursor: string })[] };
+export type SearchPage = Omit<Connection<SearchHit>, 'edges'> & {
+  edges: (SearchHit & { cursor: string })[];
+  /** Whether totalCount is exact (counted only when selected, once for both fields). */
+  totalCountExact: () => Promise<boolean>;
+};
 
 /**
  * Search cursors ('s1') carry the sort key of the last row, a short hash of the search they came
@@ -62,8 +66,14 @@ export async function search(
   const tsquery = { match: toTsquery(query), rank: toTsquery({ include: query.include, exclude: [] }) };
   const rows = await repo.searchItems(ctx.db, tsquery, filter, first + 1, from);
   for (const r of rows) ctx.loaders.itemById.prime(r.id, r);
-  const page = toConnection(rows, first, (r) => encodeSearchCursor(signer, searchHash, r), () => repo.countSearch(ctx.db, tsquery, filter));
-  return { ...page, edges: page.edges.map(({ cursor, node: { score, ...node } }) => ({ cursor, score, node, query })) };
+  let counted: Promise<repo.SearchCount> | null = null;
+  const count = () => (counted ??= repo.countSearch(ctx.db, tsquery, filter));
+  const page = toConnection(rows, first, (r) => encodeSearchCursor(signer, searchHash, r), async () => (await count()).count);
+  return {
+    ...page,
+    totalCountExact: async () => (await count()).exact,
+    edges: page.edges.map(({ cursor, node: { score, ...node } }) => ({ cursor, score, node, query })),
+  };
 }
 
 /** The hit's highlights, over what a client reads of the item (entity names, tags and source labels through the loaders). */
