@@ -165,6 +165,20 @@ export class OperationCore {
     return this.chargeFor(auth, ip, cost, what);
   }
 
+  /** The operation's cost in points (the rate limit's charge), as `admit` computes it. */
+  cost(request: Pick<OperationRequest, 'document' | 'operationName' | 'variables'>): number {
+    return operationCost(this.schema, request.document, request.operationName, request.variables, this.options.maxPageSize);
+  }
+
+  /**
+   * The charge alone, for an operation this caller's scope was already admitted for with the same
+   * document and variables (a response-cache hit: same key, same scope, same cost). A database
+   * failure while charging is thrown, as in `admit`.
+   */
+  chargeAgain(auth: Auth, ip: string | null, cost: number): Promise<Admission> {
+    return this.chargeFor(auth, ip, cost, 'operation');
+  }
+
   /** `cost` taken from the bucket of the caller (its key, else its address); refused when it cannot pay. */
   private async chargeFor(auth: Auth, ip: string | null, cost: number, what: string): Promise<Admission> {
     const rate = await charge(this.options.db, this.options.rateLimits, auth, ip, cost);

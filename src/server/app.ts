@@ -14,6 +14,7 @@ import type { SubscriptionCaps } from './operation-slots';
 import { Metrics } from './metrics';
 import type { FeedOptions } from './feeds';
 import { startApollo } from './http/apollo';
+import { CachedReads } from './http/cached-reads';
 import { graphqlHandler } from './http/graphql';
 import { createRouter } from './http/router';
 import { createMetricsServer } from './http/metrics-endpoint';
@@ -128,20 +129,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     webhookQueue: () => outboxStats(database.db),
     dbPool: () => database.pool(),
   });
+  const getCacheMaxAge = options.getCacheMaxAge ?? 60;
+  const cachedReads = new CachedReads({ core, hub, metrics, log, maxBytes: options.responseCacheBytes ?? 0, getCacheMaxAge });
   const apollo = await startApollo({
     core,
     metrics,
     log,
     hideSuggestions,
     persistedQueryCacheBytes: options.persistedQueryCacheBytes ?? 8 * 1024 * 1024,
-    getCacheMaxAge: options.getCacheMaxAge ?? 60,
+    getCacheMaxAge,
     cacheControl: options.cacheControl ?? false,
-    hub,
-    responseCacheBytes: options.responseCacheBytes ?? 0,
+    cachedReads,
   });
   const graphql = graphqlHandler({
     core,
     apollo,
+    cachedReads,
     log,
     maxBodyBytes: maxBody,
     // No socket over HTTP, so no subscription sink.

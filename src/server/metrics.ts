@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventHub } from '../realtime/event-hub';
+import type { ResponseCacheStats } from '../graphql/response-cache';
 
 export type Transport = 'http' | 'ws';
 
@@ -161,6 +162,20 @@ export class Metrics {
   }
 
   /** Counts every HTTP operation with its outcome, once the response is ready. */
+  /** The response cache's counts and size, read at scrape time. */
+  watchResponseCache(stats: () => ResponseCacheStats): void {
+    const registers = [this.registry];
+    const counter = (name: string, help: string, pick: (s: ResponseCacheStats) => number): void => {
+      new Counter({ name, help, registers, collect() { this.reset(); this.inc(pick(stats())); } });
+    };
+    counter('digestql_response_cache_hits_total', 'Read operations answered from the response cache', (s) => s.hits);
+    counter('digestql_response_cache_misses_total', 'Cacheable read operations executed (not in the cache)', (s) => s.misses);
+    counter('digestql_response_cache_invalidations_total', 'Cache entries removed because an event changed what they read', (s) => s.invalidations);
+    counter('digestql_response_cache_evictions_total', 'Cache entries pushed out by the byte bound (RESPONSE_CACHE_MB)', (s) => s.evictions);
+    new Gauge({ name: 'digestql_response_cache_bytes', help: 'Bytes held by the response cache', registers, collect() { this.set(stats().bytes); } });
+    new Gauge({ name: 'digestql_response_cache_entries', help: 'Responses held by the response cache', registers, collect() { this.set(stats().entries); } });
+  }
+
   apolloPlugin<T extends object>(): ApolloServerPlugin<T> {
     return {
       requestDidStart: async () => {

@@ -25,12 +25,19 @@ export function getCachePlugin(maxAgeSeconds: number): ApolloServerPlugin<GraphQ
         willSendResponse: async ({ response, operation, contextValue }) => {
           const ok = response.body.kind === 'single' && !response.body.singleResult.errors?.length;
           const shared = ok && operation?.operation === 'query' && contextValue.auth.principal === 'anonymous' && !request.http?.headers.get('authorization');
-          // max-age 0: a CDN or browser may keep it but asks again each time, by the ETag (response-cache-plugin.ts).
-          const control = !shared ? 'private, no-store' : maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'public, max-age=0, must-revalidate';
-          response.http.headers.set('cache-control', control);
-          response.http.headers.set('vary', 'origin, authorization');
+          for (const [k, v] of Object.entries(getCacheHeaders(maxAgeSeconds, shared))) response.http.headers.set(k, v);
         },
       };
     },
   };
+}
+
+/**
+ * The caching headers of a GET answer: `shared` when it is a successful query read without a
+ * credential. max-age 0: a CDN or browser may keep it but asks again each time, by the ETag
+ * (src/server/http/cached-reads.ts).
+ */
+export function getCacheHeaders(maxAgeSeconds: number, shared: boolean): Record<string, string> {
+  const control = !shared ? 'private, no-store' : maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'public, max-age=0, must-revalidate';
+  return { 'cache-control': control, vary: 'origin, authorization' };
 }

@@ -1,4 +1,4 @@
-import { createApiKey } from '../../src/modules/auth/api-keys';
+import { createApiKey, revokeApiKey } from '../../src/modules/auth/api-keys';
 import { gt, max } from 'drizzle-orm';
 import { events } from '../../src/db/tables';
 import type { TestDatabase } from '../support/db';
@@ -7,6 +7,7 @@ import { plainItem, reportOf, store } from '../support/fixtures';
 import { FULL_REPORT_PAGE } from '../support/queries';
 import { PUBLISH_TOKEN, gql, serveTestDatabase, startTestServer, type TestServer } from '../support/server';
 import { metric, until } from '../support/wait';
+import { startServeProcess } from '../support/cli';
 
 const CACHE = { responseCacheBytes: 4 * 1024 * 1024 };
 const REPORT = 'query($slug: String!) { report(slug: $slug) { slug title sections { items { id title } } } }';
@@ -73,6 +74,55 @@ describe('response cache', () => {
     expect((await metric(ctx.server.url, 'digestql_response_cache_hits_total')) ?? 0).toBeGreaterThanOrEqual(2);
     expect((await metric(ctx.server.url, 'digestql_response_cache_misses_total')) ?? 0).toBeGreaterThanOrEqual(1);
     expect((await metric(ctx.server.url, 'digestql_response_cache_bytes')) ?? 0).toBeGreaterThan(miss.text.length);
+  });
+
+  it('answers a held read before Apollo: no SQL statement and no execution, with the headers of the executed answer', async () => {
+    const url = ctx.server.url;
+    const ONE = 'query One($slug: String!) { report(slug: $slug) { slug title sections { title items { title importance sources { url } } } } }';
+    const miss = await post(url, ONE, { slug: 'day-1' });
+    expect(miss.headers.get('x-response-cache')).toBe('miss');
+    const before = ctx.db.statements.count;
+    const hits = [];
+    for (let i = 0; i < 20; i++) hits.push(await post(url, ONE, { slug: 'day-1' }));
+    // Executed, each read takes several statements (report, sections, items, sources): 20 hits take none
+    // (what the hub may poll meanwhile is well under one per hit).
+    expect(ctx.db.statements.count - before).toBeLessThan(20);
+    for (const hit of hits) {
+      expect(hit.headers.get('x-response-cache')).toBe('hit');
+      expect(hit.text).toBe(miss.text);
+    }
+    const names = (h: Headers) => [...h.keys()].filter((k) => k !== 'x-request-id').sort();
+    expect(names(hits[0]!.headers)).toEqual(names(miss.headers));
+    expect(hits[0]!.headers.get('content-type')).toBe(miss.headers.get('content-type'));
+    expect(hits[0]!.headers.get('etag')).toBe(miss.headers.get('etag'));
+    // A GET of the same text: its own headers (cache-control, vary) on the held bytes.
+    const byGet = await get(url, ONE, { slug: 'day-1' });
+    const againByGet = await get(url, ONE, { slug: 'day-1' });
+    expect(againByGet.headers.get('x-response-cache')).toBe('hit');
+    expect(names(againByGet.headers)).toEqual(names(byGet.headers));
+    expect(againByGet.headers.get('cache-control')).toBe('public, max-age=0, must-revalidate');
+    expect(againByGet.text).toBe(miss.text);
+  });
+
+  it('a held read is still refused where Apollo refuses it: a GET without a preflight header (CSRF), a changed variable, a credential that is no longer valid', async () => {
+    const url = ctx.server.url;
+    await cached(url, REPORT, { slug: 'day-2' });
+    await get(url, REPORT, { slug: 'day-2' });
+    expect((await get(url, REPORT, { slug: 'day-2' })).headers.get('x-response-cache')).toBe('hit');
+    const params = new URLSearchParams({ query: REPORT, variables: JSON.stringify({ slug: 'day-2' }) });
+    const simple = await fetch(`${url}/graphql?${params}`);
+    expect(simple.status).toBe(400);
+    expect(await simple.text()).toMatch(/CSRF|preflight/i);
+    const other = await post(url, REPORT, { slug: 'day-1' });
+    expect(JSON.parse(other.text).data.report.slug).toBe('day-1');
+    const { key, record } = await createApiKey(ctx.db.db, { name: 'soon revoked', scopes: ['read'] });
+    const withKey = async () => post(url, REPORT, { slug: 'day-2' }, { authorization: `Bearer ${key}` });
+    await withKey();
+    expect((await withKey()).headers.get('x-response-cache')).toBe('hit');
+    await revokeApiKey(ctx.db.db, record.id);
+    const revoked = await withKey();
+    expect(revoked.status).toBe(401);
+    expect(revoked.text).not.toContain('two alone');
   });
 
   it('answers 304 to a matching If-None-Match, by GET and POST, hit or miss, and revalidation is asked of anonymous GETs', async () => {
@@ -229,6 +279,28 @@ describe('response cache', () => {
   });
 });
 
+describe('response cache with rate limits', () => {
+  // The full report page costs about 6,000 points: a bucket of 25,000 pays for four reads.
+  const ctx = serveTestDatabase({ ...CACHE, rateLimits: { keyPerMinute: 25_000, anonymousPerMinute: 25_000 }, seed: (db) => store(db, dayOne(['first', 'second'])) });
+
+  it('charges a hit the cost of the executed read, with the RateLimit headers, and refuses it with 429 once the bucket is spent', async () => {
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await post(ctx.server.url, FULL_REPORT_PAGE, { slug: 'day-1' }));
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(2);
+    expect(ok.length).toBeLessThanOrEqual(5);
+    expect(ok.slice(1).every((a) => a.headers.get('x-response-cache') === 'hit')).toBe(true);
+    const remaining = ok.map((a) => Number(a.headers.get('ratelimit-remaining')));
+    for (let i = 1; i < remaining.length; i++) expect(remaining[i - 1]! - remaining[i]!).toBeGreaterThan(5000);
+    const refused = answers.find((a) => a.status === 429)!;
+    expect(refused).toBeDefined();
+    expect(JSON.parse(refused.text).errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(refused.headers.get('ratelimit-limit')).toBe('25000');
+    expect(refused.headers.get('etag')).toBeNull();
+  });
+});
+
 describe('response cache without public reads', () => {
   const ctx = serveTestDatabase({ ...CACHE, publicRead: false, seed: (db) => store(db, dayTwo()) });
 
@@ -279,4 +351,32 @@ describe('response cache without public reads', () => {
       await b.close();
     }
   }, 300_000);
+
+  it('two processes: a publish through process A is never read stale through process B once B has read its events: 200 rounds', async () => {
+    const env = { DATABASE_URL: ctx.db.url!, PUBLISH_TOKEN, SEED_EXAMPLES: 'false', RESPONSE_CACHE_MB: '4', RATE_LIMIT_ANON_PER_MINUTE: '0', RATE_LIMIT_KEY_PER_MINUTE: '0' };
+    const [a, b] = await Promise.all([startServeProcess(env), startServeProcess(env)]);
+    try {
+      const stale: string[] = [];
+      let hits = 0;
+      for (let round = 1; round <= 200; round++) {
+        // B holds the previous round's answer (a hit from the second round on).
+        if ((await post(b.url, REPORT, { slug: 'race' })).headers.get('x-response-cache') === 'hit') hits++;
+        const md = ['---', `title: "Process race ${round}"`, 'date: 2026-02-01', '---', '', '## News', '', `### process round ${round}`, '', `**核心摘要**：round ${round}.`, ''].join('\n');
+        const published = await gql(a.url, 'mutation($md: String!) { publishMarkdown(markdown: $md, slug: "race") { slug } }', { md }, { authorization: `Bearer ${PUBLISH_TOKEN}` });
+        expect(published.errors).toBeUndefined();
+        const seq = await newestSeq(ctx.db);
+        // B's own account of what it has read: the log position on its /metrics.
+        await until(async () => ((await metric(b.url, 'digestql_event_log_position')) ?? 0) >= seq, `process B to read event ${seq}`, 60_000);
+        const res = await post(b.url, REPORT, { slug: 'race' });
+        const read = JSON.parse(res.text).data.report;
+        if (read.title !== `Process race ${round}` || read.sections[0].items[0].title !== `process round ${round}`) {
+          stale.push(`round ${round}: ${res.headers.get('x-response-cache')} ${read.title} / ${read.sections[0].items[0].title}`);
+        }
+      }
+      expect(stale).toEqual([]);
+      expect(hits).toBeGreaterThan(100);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 600_000);
 });

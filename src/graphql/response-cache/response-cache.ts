@@ -5,14 +5,12 @@ import { ByteLru } from './byte-lru';
 import { LISTS, itemTag, reportTag } from './cache-policy';
 
 /** One cached answer: the exact bytes sent, their strong ETag, and what invalidates them. */
-export interface CachedResponse<T = unknown> {
-  /** The serialised response body, byte for byte. */
-  body: string;
+export interface CachedResponse {
+  /** The serialised response body, as the UTF-8 bytes sent. */
+  body: Buffer;
   /** A strong ETag: `"` + base64url(sha256(body)) + `"`. */
   etag: string;
   tags: ReadonlySet<string>;
-  /** The transport's own form of the response (e.g. Apollo's result object), when it needs one. */
-  value?: T;
 }
 
 export interface ResponseCacheStats {
@@ -80,8 +78,8 @@ export function tagsOfEvent(e: EventRecord): string[] {
  * operation reads anything, and `set` refuses the entry when any invalidation happened since
  * (the response may predate the change that event announced, and nothing would remove it later).
  */
-export class ResponseCache<T = unknown> {
-  private readonly lru: ByteLru<string, CachedResponse<T>>;
+export class ResponseCache {
+  private readonly lru: ByteLru<string, CachedResponse>;
   private readonly byTag = new Map<string, Set<string>>();
   private epoch = 0;
   private counts = { hits: 0, misses: 0, invalidations: 0, evictions: 0 };
@@ -98,19 +96,24 @@ export class ResponseCache<T = unknown> {
     return this.epoch;
   }
 
-  get(key: string): CachedResponse<T> | undefined {
+  /** The entry under `key` (counted as a hit), or undefined. */
+  get(key: string): CachedResponse | undefined {
     const hit = this.lru.get(key);
     if (hit) this.counts.hits++;
-    else this.counts.misses++;
     return hit;
   }
 
+  /** Counts a cacheable read that had to be executed. */
+  noteMiss(): void {
+    this.counts.misses++;
+  }
+
   /** Stores an entry unless something was invalidated since `begin` gave `since`; whether it was kept. */
-  set(key: string, since: number, body: string, tags: ReadonlySet<string>, value?: T): CachedResponse<T> | null {
+  set(key: string, since: number, body: string, tags: ReadonlySet<string>): CachedResponse | null {
     if (since !== this.epoch) return null;
-    const entry: CachedResponse<T> = { body, etag: etagOf(body), tags, value };
-    // The body's bytes, twice over when the transport's object form is held too, plus the key.
-    const bytes = Buffer.byteLength(body) * (value === undefined ? 1 : 2) + key.length;
+    const entry: CachedResponse = { body: Buffer.from(body), etag: etagOf(body), tags };
+    // The body's bytes and the key's (a JS string of ASCII and JSON: about a byte a character).
+    const bytes = entry.body.length + key.length;
     const previous = this.lru.delete(key);
     if (previous) this.untag(key, previous);
     if (!this.lru.set(key, entry, bytes)) return null;
@@ -154,7 +157,7 @@ export class ResponseCache<T = unknown> {
     return { ...this.counts, bytes: this.lru.bytes, entries: this.lru.size };
   }
 
-  private untag(key: string, entry: CachedResponse<T>): void {
+  private untag(key: string, entry: CachedResponse): void {
     for (const tag of entry.tags) {
       const keys = this.byTag.get(tag);
       if (!keys) continue;

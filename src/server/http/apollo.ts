@@ -5,8 +5,7 @@ import type { OperationCore } from '../../graphql/operation';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../metrics';
 import { getCachePlugin, persistedQueries } from '../persisted-queries';
-import { responseCachePlugin } from './response-cache-plugin';
-import type { EventHub } from '../../realtime/event-hub';
+import type { CachedReads } from './cached-reads';
 import { admissionPlugin, clientRequestError, operationLogPlugin, refusalStatusPlugin } from './apollo-plugins';
 
 export interface ApolloOptions {
@@ -17,10 +16,8 @@ export interface ApolloOptions {
   persistedQueryCacheBytes: number;
   getCacheMaxAge: number;
   cacheControl: boolean;
-  /** The hub whose reads invalidate the response cache. */
-  hub: EventHub;
-  /** Bytes of read responses cached (RESPONSE_CACHE_MB); 0: off. */
-  responseCacheBytes: number;
+  /** The response cache of the HTTP path (its Apollo side decides what may be stored). */
+  cachedReads: CachedReads;
 }
 
 /** Apollo Server as the HTTP adapter's executor: the core's parse limits, rules, admission and formatter. */
@@ -51,7 +48,7 @@ export async function startApollo(options: ApolloOptions): Promise<ApolloServer<
       options.metrics.apolloPlugin<GraphQLContext>(),
       operationLogPlugin(log),
       getCachePlugin(options.getCacheMaxAge),
-      responseCachePlugin({ hub: options.hub, metrics: options.metrics, maxBytes: options.responseCacheBytes }),
+      options.cachedReads.plugin(),
     ],
     logger: {
       debug: (m: unknown) => log.debug(m),

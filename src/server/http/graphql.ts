@@ -6,11 +6,14 @@ import { responseTooLargeError } from '../../graphql/limits';
 import type { OperationCore } from '../../graphql/operation';
 import type { Logger } from '../../observability/logger';
 import { readGraphQLBody, sendJson } from './body';
+import type { CachedReads } from './cached-reads';
 import { httpHead } from './status';
 
 export interface GraphQLHandlerOptions {
   core: OperationCore;
   apollo: ApolloServer<GraphQLContext>;
+  /** The response cache: hits answered here, before Apollo; misses stored once Apollo answered. */
+  cachedReads: CachedReads;
   log: Logger;
   maxBodyBytes: number;
   /** What an HTTP operation's context carries for realtime: no socket, so its callbacks do nothing. */
@@ -19,8 +22,8 @@ export interface GraphQLHandlerOptions {
 
 /**
  * GraphQL over HTTP at /graphql: the body, the credential checked by the core (a refusal answered
- * with its code's status, before Apollo runs), then Apollo with the core's context, and the
- * response-size backstop.
+ * with its code's status, before Apollo runs), a response-cache hit answered as stored, else
+ * Apollo with the core's context, the response-size backstop, and the answer stored when cacheable.
  */
 export function graphqlHandler(options: GraphQLHandlerOptions) {
   const { core, apollo, log } = options;
@@ -37,6 +40,10 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
     }
     const ip = req.socket.remoteAddress ?? null;
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+    const { cachedReads } = options;
+    const requestKey = cachedReads.requestKey(request, authn.auth);
+    if (requestKey && (await cachedReads.serveHit(request, requestKey, { res, auth: authn.auth, ip, requestId }))) return;
+    cachedReads.running(request, requestKey);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
       context: async () => core.context({ requestId, auth: authn.auth, ip }, options.realtime()),
@@ -55,7 +62,7 @@ export function graphqlHandler(options: GraphQLHandlerOptions) {
         res.end(JSON.stringify({ errors: [{ message, extensions }] }));
         return;
       }
-      res.end(response.body.string);
+      res.end(cachedReads.finish(request, res, response.body.string));
     } else {
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
