@@ -614,8 +614,9 @@ export type SearchConnection = {
   edges: Array<SearchEdge>;
   pageInfo: PageInfo;
   /**
-   * How many published items match: exact up to 10,000; beyond, 10,000 with `totalCountExact` false
-   * (say "10,000+"). Counting every match of a word found in most items would read them all.
+   * How many published items match: exact up to 1,000; beyond, 1,000 with `totalCountExact` false
+   * (say "1,000+"). A search pages through at most its 1,000 newest matches (ranked), so this is how many
+   * results a client can reach; counting every match of a word found in most items would read them all.
    */
   totalCount: Scalars['Int']['output'];
   /** Whether `totalCount` is the exact number of matches (false: there are more). */

@@ -1,6 +1,6 @@
 import { foldForSearch } from '../../src/text/fold';
 import { normaliseItemFilter } from '../../src/modules/items/item-filter';
-import { COUNT_CAP, countSearch } from '../../src/modules/search/search.repository';
+import { COUNT_CAP, countSearch, RANK_WINDOW } from '../../src/modules/search/search.repository';
 import { parseSearchQuery, toTsquery } from '../../src/modules/search/search-query';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exampleReport, plainItem as item, reportOf, store } from '../support/fixtures';
@@ -147,7 +147,8 @@ describe('search', () => {
     expect(await countSearch(db.db, tsquery, filter, matches)).toEqual({ count: matches, exact: true });
     expect(await countSearch(db.db, tsquery, filter, matches - 1)).toEqual({ count: matches - 1, exact: false });
     expect(await countSearch(db.db, tsquery, filter, 2)).toEqual({ count: 2, exact: false });
-    expect(COUNT_CAP).toBe(10_000);
+    // The cap is the ranking window: a search reaches at most that many results.
+    expect(COUNT_CAP).toBe(RANK_WINDOW);
   });
 
   it('pages with stable cursors: every match once, in the order of one long page', async () => {

@@ -62,12 +62,13 @@ export async function searchItems(db: Executor, q: SearchTsqueries, filter: Item
 }
 
 /**
- * `totalCount` is exact up to this many matches, then this many and "at least" (Elasticsearch's
- * `track_total_hits` does the same, at the same number): counting every match of a word found in
- * most of ten years of items reads them all (~280 ms on 109,500 items), stopping at the cap reads
- * a tenth of them.
+ * `totalCount` is exact up to this many matches, then this many and "at least" (as Elasticsearch's
+ * `track_total_hits` gives a lower bound past its cap): counting every match of a word found in
+ * most of ten years of items reads them all (~280 ms on 109,500 items), and a phrase's matches each
+ * need their positions checked. The cap is the ranking window: no search pages past it, so the
+ * count says exactly how many results a client can reach.
  */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = RANK_WINDOW;
 
 export interface SearchCount {
   count: number;
