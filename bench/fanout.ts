@@ -351,7 +351,7 @@ ${rows.join('\n')}
 Idle RSS per bare \`ws\` connection (ceiling): ${(ceilingPerSub / 1024).toFixed(1)} KiB (target for digestql: ≤ 2×; the first case's figure is the one measured on a fresh process).
 Steady, first case, 5 items/s for ${STEADY_SECONDS} s: latency p50 / p99 ${q(0.5).toFixed(1)} / ${q(0.99).toFixed(1)} ms (commit to arrival); ceiling ${cq(0.5).toFixed(1)} / ${cq(0.99).toFixed(1)} ms (trigger to arrival).
 
-How digestql gets there (src/realtime/subscription-groups.ts, src/modules/realtime/event-snapshot.ts, socket-send.ts):
+How digestql gets there (src/server/ws/subscription-groups.ts, src/realtime/event-snapshot.ts, src/server/ws/socket-send.ts):
 subscriptions group by document without the root field's \`filter\`/\`after\`, the variables still used and scopes,
 whatever their filters; one log reader per group keeps what any member wants, executes each event once and
 serialises it once; each member keeps what its own filter matches, and its burst is written to its socket in one
