@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadEnv, type Env } from './config/env';
 import { openDatabase, type Database } from './db/client';
 import { packageRoot } from './db/paths';
+import { DatabaseNotMigratedError, pendingMigrations } from './db/migrations';
 import { hasAnyReport } from './modules/reports/reports.repository';
 import { collectMarkdownFiles, ingestFiles } from './modules/publishing/ingest-files';
 import { createApp, type App } from './server/app';
@@ -56,7 +57,11 @@ export interface Running {
 export async function startServer(env: Env = loadEnv(), log: Logger = createLogger(env.LOG_LEVEL)): Promise<Running> {
   const database = await databaseFromEnv(env);
   try {
-    if (database.kind === 'pglite') {
+    if (database.kind !== 'pglite') {
+      // Said plainly, before anything reads a table that is not there yet.
+      const pending = await pendingMigrations(database.db);
+      if (pending > 0) throw new DatabaseNotMigratedError(pending);
+    } else {
       await database.migrate();
       const seed = env.SEED_EXAMPLES ?? true;
       if (seed && !(await hasAnyReport(database.db))) {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/env';
 import { DataDirInUseError } from '../db/data-dir-lock';
+import { DatabaseNotMigratedError } from '../db/migrations';
 import { VERSION } from '../main';
 import { HELP, printHelp } from './help';
 import { ingest } from './ingest';
@@ -57,7 +58,7 @@ export function run(argv: string[]): void {
       process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof ConfigError || err instanceof DataDirInUseError) process.stderr.write(`digestql: ${err.message}\n`);
+      if (err instanceof ConfigError || err instanceof DataDirInUseError || err instanceof DatabaseNotMigratedError) process.stderr.write(`digestql: ${err.message}\n`);
       else process.stderr.write(`digestql: ${(err as Error).stack ?? String(err)}\n`);
       process.exitCode = 1;
     },

@@ -26,3 +26,10 @@ export async function pendingMigrations(db: Executor): Promise<number> {
   const [row] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`));
   return Math.max(0, shipped - (row?.n ?? 0));
 }
+
+/** A server started on a Postgres database that lacks some of this build's migrations. */
+export class DatabaseNotMigratedError extends Error {
+  constructor(readonly pending: number) {
+    super(`the database (DATABASE_URL) lacks ${pending} of this build's ${shippedMigrations()} migrations: run \`digestql migrate\` (node dist/src/cli.js migrate) first; a serving process never migrates Postgres`);
+  }
+}

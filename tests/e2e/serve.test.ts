@@ -1,7 +1,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, startServeProcess } from '../support/cli';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { CLI_TEST_TIMEOUT_MS, runCli, startServeProcess } from '../support/cli';
+import { TEST_DATABASE_URL } from '../support/db';
 import { subscriptionsLive } from '../support/wait';
 import { subscribe } from '../support/ws-client';
 
@@ -60,4 +63,29 @@ describe('digestql serve on the embedded database (the README quick start)', () 
     // Three real processes start here (tsx compiles on each start): on a busy 2-core machine that
     // alone can take a minute. Each step has its own bound (startServeProcess: 60 s).
   }, 240_000);
+});
+
+describe('digestql serve on a Postgres database that was never migrated', () => {
+  (TEST_DATABASE_URL ? it : it.skip)(
+    TEST_DATABASE_URL ? 'stops at once and says to run digestql migrate' : 'stops at once and says to run digestql migrate [skipped: needs TEST_DATABASE_URL]',
+    async () => {
+      const name = `dq_unmigrated_${process.pid}_${randomBytes(4).toString('hex')}`;
+      const admin = postgres(TEST_DATABASE_URL!, { max: 1, onnotice: () => undefined });
+      await admin.unsafe(`CREATE DATABASE ${name}`);
+      try {
+        const url = new URL(TEST_DATABASE_URL!);
+        url.pathname = `/${name}`;
+        const served = await runCli(['serve'], { DATABASE_URL: url.toString(), HOST: '127.0.0.1', PORT: '0' });
+        expect(served.code).toBe(1);
+        expect(served.stderr).toMatch(/^digestql: the database \(DATABASE_URL\) lacks \d+ of this build's \d+ migrations: run `digestql migrate`/);
+        // One line, no stack, no SQL.
+        expect(served.stderr.trim().split('\n')).toHaveLength(1);
+        expect((await runCli(['migrate'], { DATABASE_URL: url.toString() })).code).toBe(0);
+      } finally {
+        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 });
