@@ -125,6 +125,43 @@ describe('response cache', () => {
     expect(revoked.text).not.toContain('two alone');
   });
 
+  it('keeps each DateTime variable value apart', async () => {
+    const UNTIL = 'query($t: DateTime) { items(first: 1, filter: { to: $t }) { totalCount } }';
+    const late = await post(ctx.server.url, UNTIL, { t: '2026-01-03T00:00:00Z' });
+    const early = await post(ctx.server.url, UNTIL, { t: '2026-01-01T12:00:00Z' });
+    expect(early.headers.get('x-response-cache')).toBe('miss');
+    expect(JSON.parse(early.text).data.items.totalCount).toBeLessThan(JSON.parse(late.text).data.items.totalCount);
+  });
+
+  it('answers a held read in the content type Apollo chose for its Accept, and refuses what Apollo refuses (406, a POST without JSON)', async () => {
+    const url = ctx.server.url;
+    const graphqlJson = { accept: 'application/graphql-response+json' };
+    const miss = await post(url, REPORTS, {}, graphqlJson);
+    const hit = await post(url, REPORTS, {}, graphqlJson);
+    expect(hit.headers.get('x-response-cache')).toBe('hit');
+    expect(hit.headers.get('content-type')).toBe(miss.headers.get('content-type'));
+    expect(hit.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+    await cached(url, REPORTS);
+    expect((await post(url, REPORTS, {}, { accept: 'image/png' })).status).toBe(406);
+    // The same text as a "simple" POST a browser sends cross-site without asking: Apollo's CSRF refusal.
+    const simple = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain; charset=application/json' }, body: JSON.stringify({ query: REPORTS, variables: {} }) });
+    expect(simple.status).toBe(400);
+    expect(simple.headers.get('x-response-cache')).toBeNull();
+  });
+
+  it('a mutation that failed in part still clears the cache (its other fields may have committed)', async () => {
+    const { key } = await createApiKey(ctx.db.db, { name: 'cache admin', scopes: ['admin'] });
+    await cached(ctx.server.url, REPORTS);
+    const res = await gql(
+      ctx.server.url,
+      'mutation { made: createApiKey(input: { name: "made in a failed mutation", scopes: [READ] }) { key } gone: revokeApiKey(id: "00000000-0000-0000-0000-000000000000") { id } }',
+      {},
+      { authorization: `Bearer ${key}` },
+    );
+    expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await post(ctx.server.url, REPORTS)).headers.get('x-response-cache')).toBe('miss');
+  });
+
   it('answers 304 to a matching If-None-Match, by GET and POST, hit or miss, and revalidation is asked of anonymous GETs', async () => {
     const first = await get(ctx.server.url, REPORT, { slug: 'day-2' });
     const etag = first.headers.get('etag')!;

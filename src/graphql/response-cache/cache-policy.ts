@@ -47,10 +47,11 @@ export const CONTENT_ROOTS = new Set(['report', 'latestReport', 'reports', 'item
  */
 const ACROSS_REPORTS = new Set(['Entity.mentionCount', 'Entity.firstSeen', 'Entity.lastSeen', 'Entity.items', 'Entity.timeline', 'Entity.related', 'Item.related']);
 /**
- * Under item(id): the item's report and section are the report's own data, which an event about
- * this item does not announce when only the report changed.
+ * Under item(id): the item's report and section are the report's own data, and its position and
+ * date are set by the report around it (an item inserted before it moves it down; the report's
+ * date is its date): a re-publish changes them without announcing this item.
  */
-const OUTSIDE_ITEM = new Set(['Item.report', 'Item.section']);
+const OUTSIDE_ITEM = new Set(['Item.report', 'Item.section', 'Item.position', 'Item.publishedAt']);
 
 type Scope = 'report' | 'item' | 'lists';
 

@@ -24,11 +24,16 @@ export interface ResponseCacheStats {
   entries: number;
 }
 
+/** Bytes an entry costs beyond its strings: the entry object, its map slots and the tag index's sets. */
+const ENTRY_OVERHEAD = 256;
+
 export const etagOf = (body: string): string => `"${createHash('sha256').update(body).digest('base64url')}"`;
 
 /** JSON with object keys sorted at every depth: equal values, equal text. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  // A coerced DateTime is a Date (no own keys): its JSON form, as for anything with toJSON.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalJson((value as { toJSON(): unknown }).toJSON());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
@@ -111,12 +116,18 @@ export class ResponseCache {
   /** Stores an entry unless something was invalidated since `begin` gave `since`; whether it was kept. */
   set(key: string, since: number, body: string, tags: ReadonlySet<string>): CachedResponse | null {
     if (since !== this.epoch) return null;
-    const entry: CachedResponse = { body: Buffer.from(body), etag: etagOf(body), tags };
-    // The body's bytes and the key's (a JS string of ASCII and JSON: about a byte a character).
-    const bytes = entry.body.length + key.length;
+    // Its own memory, not a slice of Node's shared 8 KiB pool (Buffer.from of a short string is one,
+    // and would keep the whole pool alive: 8 KiB held for a 100-byte answer).
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(body));
+    bytes.write(body);
+    const entry: CachedResponse = { body: bytes, etag: etagOf(body), tags };
+    // What the entry holds: the body, the key, the ETag and the tags (strings of ASCII and JSON, about a
+    // byte a character), and the bookkeeping of the LRU and tag index around them.
+    let size = bytes.length + key.length + entry.etag.length + ENTRY_OVERHEAD;
+    for (const tag of tags) size += tag.length + ENTRY_OVERHEAD / 2;
     const previous = this.lru.delete(key);
     if (previous) this.untag(key, previous);
-    if (!this.lru.set(key, entry, bytes)) return null;
+    if (!this.lru.set(key, entry, size)) return null;
     for (const tag of tags) {
       let keys = this.byTag.get(tag);
       if (!keys) this.byTag.set(tag, (keys = new Set()));

@@ -30,6 +30,8 @@ interface Alias {
   key: string;
   cost: number;
   operation: string | null;
+  /** The content type Apollo answered this request's Accept with. */
+  contentType?: string;
 }
 
 /** A cacheable read that Apollo answered without errors: stored by the HTTP handler, which has its bytes. */
@@ -90,24 +92,25 @@ export class CachedReads {
 
   /**
    * The request's text as a key, or null when it can never be a hit: not GET or POST, no JSON
-   * object body, or a GET that Apollo's CSRF prevention would refuse.
+   * object body, or a request that Apollo's CSRF prevention would refuse. The Accept header is part
+   * of the text: it decides the answer's content type (or a 406).
    */
   requestKey(request: HTTPGraphQLRequest, auth: Auth): string | null {
-    if (!this.cache) return null;
+    if (!this.cache || !preflighted(request.headers)) return null;
     let text: string;
     if (request.method === 'POST') {
       const body = request.body as Record<string, unknown> | null | undefined;
       if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
       text = JSON.stringify([body.query ?? null, body.operationName ?? null, body.variables ?? null, body.extensions ?? null]);
     } else if (request.method === 'GET') {
-      if (!preflighted(request.headers)) return null;
       const params = new URLSearchParams(request.search);
       text = JSON.stringify(['query', 'operationName', 'variables', 'extensions'].map((p) => params.get(p)));
     } else {
       return null;
     }
     const scopes = [...auth.scopes].sort().join(',');
-    return createHash('sha256').update(`${request.method}\u0000${scopes}\u0000${text}`).digest('base64url');
+    const accept = request.headers.get('accept') ?? '';
+    return createHash('sha256').update(`${request.method}\u0000${scopes}\u0000${accept}\u0000${text}`).digest('base64url');
   }
 
   /**
@@ -142,7 +145,7 @@ export class CachedReads {
     if (matches(request.headers.get('if-none-match'), entry.etag)) {
       ctx.res.writeHead(304, head).end();
     } else {
-      ctx.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(entry.body.length), ...head }).end(entry.body);
+      ctx.res.writeHead(200, { 'content-type': alias.contentType ?? 'application/json; charset=utf-8', 'content-length': String(entry.body.length), ...head }).end(entry.body);
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     metrics.operation('http', alias.operation, ms / 1000, undefined);
@@ -163,9 +166,10 @@ export class CachedReads {
   finish(request: HTTPGraphQLRequest, res: ServerResponse, body: string): string | Buffer {
     const pending = this.pending.get(request);
     if (res.statusCode !== 200 || !pending) return body;
+    const contentType = String(res.getHeader('content-type') ?? '') || undefined;
     if (pending.hit) {
       const { entry, alias } = pending.hit;
-      if (pending.requestKey) this.remember(pending.requestKey, alias);
+      if (pending.requestKey) this.remember(pending.requestKey, { ...alias, contentType });
       res.setHeader('x-response-cache', 'hit');
       res.setHeader('etag', entry.etag);
       if (matches(request.headers.get('if-none-match'), entry.etag)) res.statusCode = 304;
@@ -178,7 +182,7 @@ export class CachedReads {
       this.cache.noteMiss();
       const entry = this.cache.set(storable.key, storable.since, body, storable.tags);
       etag = entry?.etag ?? etagOf(body);
-      if (entry && pending.requestKey) this.remember(pending.requestKey, storable);
+      if (entry && pending.requestKey) this.remember(pending.requestKey, { ...storable, contentType });
       res.setHeader('x-response-cache', 'miss');
     } else {
       etag = etagOf(body);
@@ -224,7 +228,8 @@ export class CachedReads {
             if (response.body.kind !== 'single') return;
             const failed = Boolean(response.body.singleResult.errors?.length);
             if (operation?.operation === 'mutation') {
-              if (!failed) cache?.clear();
+              // Even a failed mutation may have committed some of its fields (each runs on its own).
+              cache?.clear();
               return;
             }
             const pending = request.http && this.pending.get(request.http);
@@ -238,6 +243,6 @@ export class CachedReads {
   private remember(requestKey: string, alias: Alias): void {
     this.aliases.delete(requestKey);
     if (this.aliases.size >= MAX_ALIASES) this.aliases.delete(this.aliases.keys().next().value!);
-    this.aliases.set(requestKey, { key: alias.key, cost: alias.cost, operation: alias.operation });
+    this.aliases.set(requestKey, { key: alias.key, cost: alias.cost, operation: alias.operation, contentType: alias.contentType });
   }
 }

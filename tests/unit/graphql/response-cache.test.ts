@@ -10,6 +10,7 @@ import {
   STATIC_ROOTS,
   cacheKey,
   cachePolicy,
+  canonicalJson,
   coercedVariables,
   etagOf,
   itemTag,
@@ -102,6 +103,9 @@ describe('cache policy', () => {
   it('tags `lists` whatever reaches across reports', () => {
     expect(policy(FULL_REPORT_PAGE, { slug: 'day-1' })).toEqual([LISTS, reportTag('day-1')]);
     expect(policy('{ item(id: "i1") { report { title } } }')).toEqual([itemTag('i1'), LISTS]);
+    // Set by the report around the item: a re-publish that inserts an item before it moves it, unannounced.
+    expect(policy('{ item(id: "i1") { position } }')).toEqual([itemTag('i1'), LISTS]);
+    expect(policy('{ item(id: "i1") { publishedAt } }')).toEqual([itemTag('i1'), LISTS]);
     expect(policy('{ item(id: "i1") { ...on Item { related { __typename } } } }')).toEqual([itemTag('i1'), LISTS]);
     expect(policy('{ items { totalCount } }')).toEqual([LISTS]);
     expect(policy('{ reports { totalCount } latestReport { title } }')).toEqual([LISTS]);
@@ -112,6 +116,23 @@ describe('cache policy', () => {
 
 describe('ResponseCache', () => {
   const tags = (...t: string[]) => new Set(t);
+
+  it('keys a DateTime variable by its value (a coerced Date has no own keys)', () => {
+    const a = cacheKey(parse('query($t: DateTime) { items(filter: { to: $t }) { totalCount } }'), null, { t: new Date('2026-10-10T06:00:00Z') }, ['read']);
+    const b = cacheKey(parse('query($t: DateTime) { items(filter: { to: $t }) { totalCount } }'), null, { t: new Date('2026-10-03T06:00:00Z') }, ['read']);
+    expect(a).not.toBe(b);
+    expect(canonicalJson({ t: new Date('2026-10-10T06:00:00Z') })).toBe('{"t":"2026-10-10T06:00:00.000Z"}');
+  });
+
+  it('holds each body in memory of its own, and counts what an entry costs beyond its body', () => {
+    const cache = new ResponseCache(1 << 20);
+    const body = '{"data":{"report":{"title":"short"}}}\n';
+    const entry = cache.set('k', cache.begin(), body, tags(LISTS, 'report:a'))!;
+    // Not a slice of Node's shared 8 KiB pool, which a short Buffer.from would keep alive whole.
+    expect(entry.body.buffer.byteLength).toBe(entry.body.length);
+    expect(entry.body.toString()).toBe(body);
+    expect(cache.stats().bytes).toBeGreaterThan(body.length + 'k'.length + entry.etag.length);
+  });
 
   it('returns the stored bytes with a strong ETag of them', () => {
     const cache = new ResponseCache(1024);
@@ -160,10 +181,14 @@ describe('ResponseCache', () => {
   });
 
   it('stays within its bytes, counting evictions and dropping their tags', () => {
-    const cache = new ResponseCache(100);
+    const one = new ResponseCache(1 << 20);
+    one.set('k0', one.begin(), 'x'.repeat(30), tags(LISTS));
+    const entryBytes = one.stats().bytes;
+    const bound = Math.floor(entryBytes * 3.5);
+    const cache = new ResponseCache(bound);
     for (let i = 0; i < 10; i++) cache.set(`k${i}`, cache.begin(), 'x'.repeat(30), tags(LISTS));
     const s = cache.stats();
-    expect(s.bytes).toBeLessThanOrEqual(100);
+    expect(s.bytes).toBeLessThanOrEqual(bound);
     expect(s.entries).toBe(3);
     expect(s.evictions).toBe(7);
     expect(cache.invalidate([event('ITEM_PUBLISHED', 'x', 'i')])).toBe(3);
