@@ -60,7 +60,7 @@ export async function buildPayloads(db: Executor, list: EventRecord[]): Promise<
       if (!(e.type in TYPE) || !e.itemId) return;
       const f = e.facts;
       const item = e.type === 'ITEM_REMOVED' ? null : await loaders.itemById.load(e.itemId);
-      const report = await loaders.reportById.load(e.reportId);
+      const report = await loaders.reportById.load(e.reportId!); // item events always name their report
       const section = item ? await loaders.sectionById.load(item.sectionId) : null;
       const [entities, sources, tags] = item
         ? await Promise.all([loaders.entitiesByItemId.load(item.id), loaders.sourcesByItemId.load(item.id), loaders.tagsByItemId.load(item.id)])

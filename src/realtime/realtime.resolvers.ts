@@ -15,7 +15,7 @@ function removedItem(e: EventRecord): ItemRecord {
   const rank = f.importanceRank ?? 0;
   return {
     id: e.itemId!,
-    reportId: e.reportId,
+    reportId: e.reportId!, // item events always name their report
     sectionId: f.sectionId ?? NO_SECTION,
     sectionKey: f.sectionKey ?? '',
     publishedAt: new Date(f.publishedAt),
@@ -45,7 +45,7 @@ export const Subscription: SubscriptionResolvers = {
     subscribe: (_p, _a, ctx) => reportEvents(ctx),
     // The report as it is public now; taken back to draft since, only what the event announced.
     resolve: async (event: EventRecord, _a: unknown, ctx: GraphQLContext) =>
-      (await ctx.loaders.reportById.load(event.reportId)) ?? withdrawnReport(event.reportId, event.facts),
+      (await ctx.loaders.reportById.load(event.reportId!)) ?? withdrawnReport(event.reportId!, event.facts), // report events name theirs
   },
 };
 

@@ -6,7 +6,9 @@ import { onRealPostgres } from '../support/db';
 import { plainItem, reportOf, store } from '../support/fixtures';
 import { FULL_REPORT_PAGE } from '../support/queries';
 import { PUBLISH_TOKEN, gql, serveTestDatabase, startTestServer, type TestServer } from '../support/server';
-import { metric, until } from '../support/wait';
+import { metric, subscriptionsLive, until } from '../support/wait';
+import { subscribe } from '../support/ws-client';
+import { aliasEntity, removeEntityAlias } from '../../src/modules/entities/entity-aliases.service';
 import { startServeProcess } from '../support/cli';
 
 const CACHE = { responseCacheBytes: 4 * 1024 * 1024 };
@@ -299,6 +301,39 @@ describe('response cache', () => {
     expect(published.errors).toBeUndefined();
     const after = await post(ctx.server.url, REPORT, { slug: 'day-2' });
     expect(JSON.parse(after.text).data.report.title).toBe('Day two again');
+  });
+
+  it('an alias added or removed, even straight in the database as the command line does, drops what every cache holds; subscribers hear nothing of it', async () => {
+    const url = ctx.server.url;
+    await store(ctx.db, reportOf('day-9', '2026-01-09', [plainItem(1, 'aliased', { entities: [{ name: 'Open AI', key: 'open ai' }, { name: 'OpenAI', key: 'openai' }] })]));
+    await hubCaughtUp(ctx.db, ctx.server);
+    const NAMES = 'query($slug: String!) { report(slug: $slug) { sections { items { entities { name aliases } } } } }';
+    const ENTITY = '{ entity(name: "OpenAI") { name aliases } }';
+    await cached(url, NAMES, { slug: 'day-9' });
+    expect(JSON.parse(await cached(url, ENTITY)).data.entity.aliases).toEqual([]);
+    const sub = subscribe<{ itemPublished: { type: string; item: { title: string } } }>(url, 'subscription { itemPublished { type item { title } } }');
+    try {
+      await subscriptionsLive(url);
+      await aliasEntity(ctx.db.db, 'Open AI', 'OpenAI');
+      await hubCaughtUp(ctx.db, ctx.server);
+      const entity = await post(url, ENTITY);
+      expect(entity.headers.get('x-response-cache')).toBe('miss');
+      expect(JSON.parse(entity.text).data.entity).toEqual({ name: 'OpenAI', aliases: ['Open AI'] });
+      const names = await post(url, NAMES, { slug: 'day-9' });
+      expect(names.headers.get('x-response-cache')).toBe('miss');
+      expect(JSON.parse(names.text).data.report.sections[0].items[0].entities).toEqual([{ name: 'OpenAI', aliases: ['Open AI'] }]);
+      await cached(url, ENTITY);
+      await removeEntityAlias(ctx.db.db, 'Open AI');
+      await hubCaughtUp(ctx.db, ctx.server);
+      expect(await post(url, ENTITY).then((r) => JSON.parse(r.text).data.entity.aliases)).toEqual([]);
+      // The subscriber got nothing from the two alias events: its first event is the next item published.
+      await store(ctx.db, reportOf('day-10', '2026-01-10', [plainItem(1, 'after the aliases')]));
+      const [first] = await sub.waitFor(1);
+      expect(first!.errors).toBeUndefined();
+      expect(first!.data!.itemPublished).toEqual({ type: 'PUBLISHED', item: { title: 'after the aliases' } });
+    } finally {
+      await sub.dispose();
+    }
   });
 
   it('never caches admin data', async () => {

@@ -4,10 +4,16 @@ import { bigint, customType, index, jsonb, pgEnum, pgTable, smallint, text, time
 /** A 64-bit transaction id; readers use it to never skip an event that commits late. */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
-export const eventTypeEnum = pgEnum('event_type', ['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED', 'REPORT_PUBLISHED']);
+/**
+ * ENTITIES_CHANGED: entity names changed outside a publish (an alias added or removed), which may
+ * rename or merge entities in every report; no report of its own. Subscriptions and webhooks skip
+ * it; response caches drop everything.
+ */
+export const eventTypeEnum = pgEnum('event_type', ['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED', 'REPORT_PUBLISHED', 'ENTITIES_CHANGED']);
 
 /** What filters need to match an item event without reading the item (and all a removed item still has). */
 export interface EventFacts {
+  /** Empty for ENTITIES_CHANGED (whose `entityKeys` are the names that changed, `title` what was done). */
   reportSlug: string;
   sectionKey?: string;
   importanceRank?: number;
@@ -35,7 +41,8 @@ export const events = pgTable(
     seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
     type: eventTypeEnum('type').notNull(),
-    reportId: uuid('report_id').notNull(),
+    /** Null for ENTITIES_CHANGED (about no report). */
+    reportId: uuid('report_id'),
     /** Null for report events. No foreign key: a removed item's events outlive it. */
     itemId: uuid('item_id'),
     facts: jsonb('facts').$type<EventFacts>().notNull(),

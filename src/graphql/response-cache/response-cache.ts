@@ -139,6 +139,13 @@ export class ResponseCache {
   /** Removes every entry that read what these events changed. Call before the events are announced. */
   invalidate(events: readonly EventRecord[]): number {
     if (events.length === 0) return 0;
+    if (events.some((e) => e.type === 'ENTITIES_CHANGED')) {
+      // Names changed in every report (an entity renamed or merged): nothing held is known good.
+      const removed = this.lru.size;
+      this.clear();
+      this.counts.invalidations += removed;
+      return removed;
+    }
     this.epoch++;
     const tags = new Set<string>();
     for (const e of events) for (const t of tagsOfEvent(e)) tags.add(t);

@@ -5,6 +5,7 @@ import { parseInput } from '../../graphql/input';
 import { normaliseKey } from '../../ingest';
 import { refreshEntityStats } from '../publishing/publishing.repository';
 import { reindexItems } from '../search/search-index.repository';
+import { appendEntitiesChanged } from '../events/events.repository';
 import type { EntityRecord } from './entities.repository';
 import * as repo from './entity-aliases.repository';
 
@@ -63,6 +64,7 @@ export async function aliasEntity(db: Db, aliasArg: unknown, canonicalArg: unkno
     await repo.insertAlias(tx, { key: alias.key, name: alias.name, entityId: canonical.id });
     await refreshEntityStats(tx, [canonical.key]);
     await reindexItems(tx, await repo.itemIdsOfEntity(tx, canonical.id));
+    await appendEntitiesChanged(tx, [alias.key, canonical.key], `alias "${alias.name}" of "${canonical.name}" added`);
     return (await repo.findByKeyOrAlias(tx, canonical.key))!;
   });
 }
@@ -80,6 +82,7 @@ export async function removeEntityAlias(db: Db, aliasArg: unknown): Promise<Enti
     const canonical = (await repo.findByKeyOrAlias(tx, alias.key))!;
     await repo.deleteAlias(tx, alias.key);
     await reindexItems(tx, await repo.itemIdsOfEntity(tx, canonical.id));
+    await appendEntitiesChanged(tx, [alias.key, canonical.key], `alias "${alias.name}" of "${canonical.name}" removed`);
     return canonical;
   });
 }

@@ -15,7 +15,8 @@ export interface EventRecord {
   /** xid8 as a decimal string (it can exceed 2^53). */
   tx: string;
   type: EventType;
-  reportId: string;
+  /** Null for ENTITIES_CHANGED. */
+  reportId: string | null;
   itemId: string | null;
   facts: EventFacts;
   createdAt: Date;
@@ -123,6 +124,17 @@ export async function appendEvents(tx: Executor, rows: EventRow[]): Promise<numb
     last = Math.max(last, ...saved.map((r) => Number(r.seq)));
   }
   return last;
+}
+
+/**
+ * Records, in the transaction that made it, that entity names changed outside a publish (an alias
+ * added or removed: entities renamed or merged in every report), and wakes the listeners. Caches
+ * drop what they hold; subscriptions and webhooks skip it (it is about no item or report).
+ */
+export async function appendEntitiesChanged(tx: Executor, entityKeys: string[], what: string): Promise<number> {
+  const seq = await appendEvents(tx, [{ type: 'ENTITIES_CHANGED', reportId: null, itemId: null, facts: { reportSlug: '', publishedAt: new Date().toISOString(), title: what, entityKeys } }]);
+  await notifyEvents(tx, seq);
+  return seq;
 }
 
 /** The channel NOTIFY announces new events on (payload: the highest sequence written). */

@@ -1,0 +1,2 @@
+ALTER TYPE "public"."event_type" ADD VALUE 'ENTITIES_CHANGED';--> statement-breakpoint
+ALTER TABLE "events" ALTER COLUMN "report_id" DROP NOT NULL;
