@@ -336,6 +336,28 @@ describe('response cache', () => {
     }
   });
 
+  it('a report without items taken back to draft is gone from every cached read at once', async () => {
+    const url = ctx.server.url;
+    await store(ctx.db, reportOf('day-20', '2026-01-20', []));
+    await hubCaughtUp(ctx.db, ctx.server);
+    const LATEST = '{ latestReport { slug } }';
+    expect(JSON.parse(await cached(url, LATEST)).data.latestReport.slug).toBe('day-20');
+    expect(JSON.parse(await cached(url, REPORT, { slug: 'day-20' })).data.report.slug).toBe('day-20');
+    await store(ctx.db, reportOf('day-20', '2026-01-20', [], true));
+    await hubCaughtUp(ctx.db, ctx.server);
+    expect(JSON.parse((await post(url, LATEST)).text).data.latestReport.slug).not.toBe('day-20');
+    expect(JSON.parse((await post(url, REPORT, { slug: 'day-20' })).text).data.report).toBeNull();
+  });
+
+  it('a GET that names a parameter twice is refused as Apollo refuses it, even when held', async () => {
+    await get(ctx.server.url, REPORT, { slug: 'day-2' });
+    expect((await get(ctx.server.url, REPORT, { slug: 'day-2' })).headers.get('x-response-cache')).toBe('hit');
+    const params = new URLSearchParams({ query: REPORT, variables: JSON.stringify({ slug: 'day-2' }) });
+    params.append('query', '{ version }');
+    const twice = await fetch(`${ctx.server.url}/graphql?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(twice.status).toBe(400);
+  });
+
   it('never caches admin data', async () => {
     const { key } = await createApiKey(ctx.db.db, { name: 'admin', scopes: ['admin'] });
     const auth = { authorization: `Bearer ${key}` };

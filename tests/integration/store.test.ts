@@ -71,6 +71,40 @@ describe('storing a report (one transaction, stable ids, a diff)', () => {
     expect(published).toMatchObject({ added: [], unchanged: 6, eventCount: 7 });
   });
 
+  it('items reordered and nothing else: the report changed (REPORT_PUBLISHED), no item did', async () => {
+    const original = exampleReport('2026-11-20-ai-intel');
+    await store(db, original);
+    const [a, b] = original.sections[0]!.items;
+    const swapped = withItems(original, (list) => [{ ...b!, position: a!.position }, { ...a!, position: b!.position }, ...list.slice(2)]);
+    const ids = new Map((await db.db.select({ id: items.id, title: items.title }).from(items)).map((r) => [r.title, r.id]));
+    const result = await store(db, swapped);
+    expect(ids.size).toBeGreaterThan(2);
+    expect(result).toMatchObject({ added: [], updated: [], removed: [], eventCount: 1 });
+    const types = await db.db.select({ type: events.type }).from(events).orderBy(events.seq);
+    expect(types.at(-1)!.type).toBe('REPORT_PUBLISHED');
+    await store(db, original);
+  });
+
+  it('a re-publish that changes nothing keeps the report as it was, updatedAt included', async () => {
+    const report = exampleReport('2026-11-20-ai-intel');
+    await store(db, report);
+    const at = async () => (await db.db.select({ u: reports.updatedAt }).from(reports).where(sql`${reports.slug} = ${report.slug}`))[0]!.u.getTime();
+    const before = await at();
+    expect((await store(db, report)).eventCount).toBe(0);
+    expect(await at()).toBe(before);
+  });
+
+  it('withdrawing a published report says so, even one without items (nothing else would tell readers)', async () => {
+    const empty: Report = { ...exampleReport('2026-11-20-ai-intel'), slug: 'no-items-yet', sections: [] };
+    expect((await store(db, empty)).eventCount).toBeGreaterThan(0);
+    const withdrawn = await store(db, { ...empty, draft: true });
+    expect(withdrawn.eventCount).toBe(1);
+    const [last] = await db.db.select({ type: events.type, facts: events.facts }).from(events).orderBy(sql`${events.seq} DESC`).limit(1);
+    expect(last).toMatchObject({ type: 'REPORT_WITHDRAWN', facts: { reportSlug: 'no-items-yet' } });
+    // A draft stored again, or withdrawn again, is silent.
+    expect((await store(db, { ...empty, draft: true })).eventCount).toBe(0);
+  });
+
   it('writes all or nothing: a failure mid-transaction leaves the previous version intact', async () => {
     await rawSql(
       db,

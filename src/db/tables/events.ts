@@ -7,9 +7,10 @@ const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 
 /**
  * ENTITIES_CHANGED: entity names changed outside a publish (an alias added or removed), which may
  * rename or merge entities in every report; no report of its own. Subscriptions and webhooks skip
- * it; response caches drop everything.
+ * it; response caches drop everything. REPORT_WITHDRAWN: a published report taken back to draft
+ * (its items' ITEM_REMOVED events come with it, but a report without items has no other event).
  */
-export const eventTypeEnum = pgEnum('event_type', ['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED', 'REPORT_PUBLISHED', 'ENTITIES_CHANGED']);
+export const eventTypeEnum = pgEnum('event_type', ['ITEM_PUBLISHED', 'ITEM_UPDATED', 'ITEM_REMOVED', 'REPORT_PUBLISHED', 'ENTITIES_CHANGED', 'REPORT_WITHDRAWN']);
 
 /** What filters need to match an item event without reading the item (and all a removed item still has). */
 export interface EventFacts {

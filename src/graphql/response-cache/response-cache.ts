@@ -66,7 +66,9 @@ export function coercedVariables(schema: GraphQLSchema, operation: OperationDefi
  * share entries.
  */
 export function cacheKey(document: DocumentNode, operationName: string | null, variables: Record<string, unknown>, scopes: readonly string[]): string {
-  return `${normalisedDocument(document)}\u0000${operationName ?? ''}\u0000${canonicalJson(variables)}\u0000${[...scopes].sort().join(',')}`;
+  // Hashed: the variables may be megabytes, and keys are held by the LRU, the tag index and aliases.
+  const text = `${normalisedDocument(document)}\u0000${operationName ?? ''}\u0000${canonicalJson(variables)}\u0000${[...scopes].sort().join(',')}`;
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /** The tags an event from the log touches (see cache-policy.ts for what entries record). */

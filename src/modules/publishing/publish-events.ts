@@ -54,7 +54,8 @@ export interface EventInput {
 /**
  * What subscribers hear: a draft is silent; publishing it announces every item; re-publishing
  * announces only new, changed and removed items, and the report again when they or the report's
- * own content (title, intro, sections' text) changed; unpublishing removes what was announced.
+ * own content (title, intro, sections' text) changed; unpublishing removes what was announced and
+ * says the report was withdrawn.
  */
 export function eventsFor(e: EventInput): eventLog.EventRow[] {
   const wasVisible = e.before !== null && !e.before.draft;
@@ -104,6 +105,10 @@ export function eventsFor(e: EventInput): eventLog.EventRow[] {
         });
       }
     }
+  }
+  if (wasVisible && !nowVisible) {
+    // Said even when the report had no item to remove: readers (and caches) must stop showing it.
+    rows.push({ ...base, type: 'REPORT_WITHDRAWN', itemId: null, facts: { reportSlug: e.report.slug, publishedAt: e.publishedAt.toISOString(), title: e.report.title } });
   }
   if (nowVisible && (!wasVisible || rows.length > 0 || e.reportChanged)) {
     rows.push({ ...base, type: 'REPORT_PUBLISHED', itemId: null, facts: { reportSlug: e.report.slug, publishedAt: e.publishedAt.toISOString(), title: e.report.title } });

@@ -19,9 +19,14 @@ export async function lockSlug(tx: Executor, slug: string): Promise<void> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${slug}, 0)), pg_advisory_xact_lock_shared(${ALIAS_LOCK})`);
 }
 
-export async function findReportBySlug(tx: Executor, slug: string): Promise<{ id: string; draft: boolean } | null> {
-  const [row] = await tx.select({ id: reports.id, draft: reports.draft }).from(reports).where(eq(reports.slug, slug));
+export async function findReportBySlug(tx: Executor, slug: string): Promise<{ id: string; draft: boolean; updatedAt: Date } | null> {
+  const [row] = await tx.select({ id: reports.id, draft: reports.draft, updatedAt: reports.updatedAt }).from(reports).where(eq(reports.slug, slug));
   return row ?? null;
+}
+
+/** Puts back the report's updatedAt that the upsert moved (a re-publish that changed nothing). */
+export async function restoreUpdatedAt(tx: Executor, reportId: string, updatedAt: Date): Promise<void> {
+  await tx.update(reports).set({ updatedAt }).where(eq(reports.id, reportId));
 }
 
 export async function upsertReport(tx: Executor, row: ReportRow): Promise<string> {

@@ -104,6 +104,7 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
   const added: string[] = [];
   const updated: string[] = [];
   let unchanged = 0;
+  let moved = 0;
   const stored = allItems.map(({ item, section }) => {
     const hash = contentHash(item, section.key);
     const match = byTitle.get(item.title)?.shift();
@@ -111,6 +112,8 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
     if (!match) added.push(id);
     else if (match.contentHash !== hash) updated.push(id);
     else unchanged++;
+    // Moved with its content unchanged (the order changed): the report changed, not the item.
+    if (match && match.position !== item.position) moved++;
     const entities = mentionsOf.get(item)!.map((m) => ({ ...m, entity: entityByKey.get(m.key)! }));
     return { id, item, section, hash, entities, search: buildSearchVector(searchFieldsOf(item, entities)) };
   });
@@ -176,7 +179,11 @@ async function storeInTransaction(tx: Tx, report: Report, options: StoreOptions)
   ]);
 
   const itemsChanged = added.length + updated.length + removed.length > 0;
-  const reportChanged = contentBefore !== null && !itemsChanged && (await repo.reportContent(tx, reportId)) !== contentBefore;
+  // Items only reordered is a change of the report (announced as REPORT_PUBLISHED): no item's own
+  // content changed, and subscribers are not told of every item after a removed one.
+  const reportChanged = contentBefore !== null && !itemsChanged && (moved > 0 || (await repo.reportContent(tx, reportId)) !== contentBefore);
+  // A re-publish that changed nothing a reader sees leaves the report as it was, updatedAt included.
+  if (republished && !itemsChanged && !reportChanged) await repo.restoreUpdatedAt(tx, reportId, before.updatedAt);
   const eventRows = eventsFor({ reportId, report, publishedAt, before, stored, added, updated, removed, previous, reportChanged });
   if (eventRows.length) {
     const lastSeq = await eventLog.appendEvents(tx, eventRows);

@@ -104,6 +104,8 @@ export class CachedReads {
       text = JSON.stringify([body.query ?? null, body.operationName ?? null, body.variables ?? null, body.extensions ?? null]);
     } else if (request.method === 'GET') {
       const params = new URLSearchParams(request.search);
+      // Apollo refuses a parameter given twice: such a request is never a hit.
+      if (['query', 'operationName', 'variables', 'extensions'].some((p) => params.getAll(p).length > 1)) return null;
       text = JSON.stringify(['query', 'operationName', 'variables', 'extensions'].map((p) => params.get(p)));
     } else {
       return null;
