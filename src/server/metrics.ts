@@ -161,7 +161,6 @@ export class Metrics {
     this.rateLimited.inc({ transport });
   }
 
-  /** Counts every HTTP operation with its outcome, once the response is ready. */
   /** The response cache's counts and size, read at scrape time. */
   watchResponseCache(stats: () => ResponseCacheStats): void {
     const registers = [this.registry];
@@ -176,6 +175,7 @@ export class Metrics {
     new Gauge({ name: 'digestql_response_cache_entries', help: 'Responses held by the response cache', registers, collect() { this.set(stats().entries); } });
   }
 
+  /** Counts every HTTP operation with its outcome, once the response is ready. */
   apolloPlugin<T extends object>(): ApolloServerPlugin<T> {
     return {
       requestDidStart: async () => {

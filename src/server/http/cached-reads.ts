@@ -68,8 +68,8 @@ const MAX_ALIASES = 20_000;
  * executing, and is remembered.
  *
  * The hub's reads of the event log invalidate entries before the events reach this process's
- * subscribers; a successful mutation through this process clears the cache at once
- * (read-your-writes here, without waiting for the listener). Mutations, subscriptions, responses
+ * subscribers; a mutation through this process clears the cache at once, even one that failed in
+ * part (read-your-writes here, without waiting for the listener). Mutations, subscriptions, responses
  * with errors and admin data are never stored; every cacheable read's answer carries its ETag, and
  * a request whose If-None-Match names it gets 304.
  */
