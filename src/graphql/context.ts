@@ -32,7 +32,11 @@ export interface RealtimeContext {
   hub: EventHub;
   retentionMs: number;
   queueMax: number;
-  /** Where a subscription without `after` starts reading the log (default: the live head). */
+  /**
+   * Where a subscription reads the log from, when set: after a position (it replays from there),
+   * or null for the live head; its `after` argument is then not read (a subscription group's
+   * reader, a member that left its group). Unset: after `after`, else the live head.
+   */
   startAt?: LogPosition | null;
   /** A subscription group's reader: the events any of its members wants (each member filters its own). */
   wants?: (e: EventRecord) => boolean;

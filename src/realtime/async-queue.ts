@@ -9,6 +9,8 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private waiter: Waiter<T> | null = null;
   private done = false;
   private error: { err: unknown } | null = null;
+  /** Waiting in `ready()`: told of the next item, the end, or a `wake()`. */
+  private watchers: (() => void)[] = [];
 
   constructor(
     readonly capacity: number,
@@ -17,6 +19,27 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
 
   get size(): number {
     return this.items.length;
+  }
+
+  /** Ended or failed: nothing more will be pushed. */
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /**
+   * Resolves once an item is waiting, the queue has ended, or `wake()` is called; takes nothing
+   * (the reader decides what to do before it takes the next item).
+   */
+  ready(): Promise<void> {
+    if (this.items.length > 0 || this.done) return Promise.resolve();
+    return new Promise((resolve) => this.watchers.push(resolve));
+  }
+
+  /** Resolves every `ready()` waiting now, whatever the queue holds. */
+  wake(): void {
+    const watchers = this.watchers;
+    this.watchers = [];
+    for (const w of watchers) w();
   }
 
   push(item: T): boolean {
@@ -29,6 +52,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     }
     if (this.items.length >= this.capacity) return false;
     this.items.push(item);
+    this.wake();
     return true;
   }
 
@@ -46,6 +70,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     if (this.done) return;
     this.done = true;
     this.error = error;
+    this.wake();
     const w = this.waiter;
     this.waiter = null;
     if (!w) return;

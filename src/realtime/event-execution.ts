@@ -36,7 +36,12 @@ export async function executeEvent(args: ExecutionArgs, event: EventRecord, retr
   }
 }
 
-export type Stream = AsyncIterator<ExecutionResult>;
+export type Stream = AsyncIterator<ExecutionResult> & {
+  /** A lone subscription's: its reader is on live dispatch with nothing waiting (see EventStream). */
+  caughtUp?: () => boolean;
+  /** A lone subscription's: resolves once an event is waiting, it ended, or it caught up (see EventStream). */
+  ready?: () => Promise<void>;
+};
 export const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
 export const ENDED: Stream = { next: () => Promise.resolve(DONE) };
 export const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x as Partial<Stream>).next === 'function';
@@ -45,17 +50,19 @@ export const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x 
  * A subscription on its own (graphql-js's `subscribe`, with each event executed by executeEvent):
  * a replay from `after`, a member that left its group, or a subscription without a socket.
  */
-export async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+export async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<(AsyncIterableIterator<ExecutionResult> & Stream) | ExecutionResult> {
   const res = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in res)) return res;
-  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord>;
+  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord> & Pick<Stream, 'caughtUp' | 'ready'>;
   const ctx = args.contextValue as GraphQLContext;
   const unavailable = async (): Promise<IteratorResult<ExecutionResult>> => {
     ctx.realtime.sink?.unavailable();
     await source.return?.();
     return DONE;
   };
-  const stream: AsyncIterableIterator<ExecutionResult> = {
+  const stream: AsyncIterableIterator<ExecutionResult> & Stream = {
+    caughtUp: () => source.caughtUp?.() ?? false,
+    ready: () => source.ready?.() ?? Promise.resolve(),
     async next() {
       let next: IteratorResult<EventRecord>;
       try {

@@ -8,6 +8,10 @@ import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../modul
 export interface EventStream extends AsyncIterableIterator<EventRecord> {
   /** Events already waiting after the one `next` returned, taken at once and executed together. */
   takeReady(max: number): EventRecord[];
+  /** On the hub's live dispatch with nothing waiting: everything up to the hub's position was taken. */
+  caughtUp(): boolean;
+  /** Resolves once an event is waiting, the stream has ended, or it has caught up (takes nothing). */
+  ready(): Promise<void>;
 }
 
 /**
@@ -24,7 +28,8 @@ async function eventStream(
   const wants = ctx.realtime.wants;
   const accept = wants ? (e: EventRecord) => base(e) && wants(e) : (e: EventRecord) => base(e) && own(e);
   const { hub, retentionMs } = ctx.realtime;
-  const from = after ? await hub.cursors.decode(ctx.db, after, retentionMs, hub.stats().position) : (ctx.realtime.startAt ?? null);
+  const { startAt } = ctx.realtime;
+  const from = startAt !== undefined ? startAt : after ? await hub.cursors.decode(ctx.db, after, retentionMs, hub.stats().position) : null;
   let handle: ReaderHandle | null = null;
   const queue = new BoundedQueue<EventRecord>(ctx.realtime.queueMax, () => handle?.detach());
   handle = ctx.realtime.hub.attach(
@@ -32,6 +37,7 @@ async function eventStream(
       // Full: the hub stops live delivery and this stream reads the log itself once it has room.
       deliver: (e) => !accept(e) || queue.push(e),
       fail: (err) => queue.fail(err),
+      onLive: () => queue.wake(),
       // Without a sink there is no connection to hold things up: a stalled reader is the consumer's doing.
       backedUp: () => ctx.realtime.sink?.backedUp() ?? true,
       tooSlow: () => {
@@ -53,6 +59,8 @@ async function eventStream(
       if (batch.length) handle?.pulled(queue.size < resumeAt);
       return batch;
     },
+    caughtUp: () => queue.size === 0 && !queue.ended && handle !== null && handle.live(),
+    ready: () => queue.ready(),
     return: () => queue.return(),
     [Symbol.asyncIterator]() {
       return this;

@@ -54,25 +54,32 @@ export function shapeOf(document: DocumentNode, operationName: string | null | u
   return shape;
 }
 
+/** A group member's own part: which events it wants, and whether it first replays from `after`. */
+export interface MemberFilter {
+  accepts: (e: EventRecord) => boolean;
+  /** It replays from its `after` cursor on its own first, and joins its group once caught up. */
+  replays: boolean;
+}
+
 /**
  * Which events a member wants, from its own `filter` (coerced as graphql-js coerces it); null
- * when it must run alone: it replays from `after`, or its arguments are refused (graphql-js then
- * answers it as usual).
+ * when it must run alone: its arguments are refused (graphql-js then answers it as usual).
  */
-export function memberFilter(args: ExecutionArgs, shape: Shape): ((e: EventRecord) => boolean) | null {
+export function memberFilter(args: ExecutionArgs, shape: Shape): MemberFilter | null {
   const variables = getVariableValues(args.schema, shape.operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 1 });
   if (variables.errors) return null;
   const def = args.schema.getSubscriptionType()?.getFields()[shape.field.name.value];
   if (!def) return null;
   try {
     const values = getArgumentValues(def, shape.field, variables.coerced);
-    if (values.after != null) return null;
-    if (!def.args.some((a) => a.name === 'filter')) return () => true;
+    const replays = values.after != null;
+    if (!def.args.some((a) => a.name === 'filter')) return { accepts: () => true, replays };
     const filter = normaliseItemFilter(values.filter as ItemFilterInput | null | undefined);
-    return (e) => {
+    const accepts = (e: EventRecord): boolean => {
       const facts = itemFactsOf(e);
       return facts !== null && matchesItem(filter, facts);
     };
+    return { accepts, replays };
   } catch {
     return null;
   }

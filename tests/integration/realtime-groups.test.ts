@@ -15,6 +15,7 @@ const EN = readFileSync(join(EXAMPLES_DIR, '2026-11-21-ai-digest-en.md'), 'utf8'
 const auth = { authorization: `Bearer ${PUBLISH_TOKEN}` };
 const PUBLISH_MD = `mutation($md: String!) { publishMarkdown(markdown: $md) { slug added } }`;
 const SUB = `subscription($filter: ItemFilter) { itemPublished(filter: $filter) { cursor type item { id title importance tags report { slug } } } }`;
+const AFTER_SUB = SUB.replace('($filter: ItemFilter)', '($filter: ItemFilter, $after: String)').replace('(filter: $filter)', '(filter: $filter, after: $after)');
 type Ev = { itemPublished: { cursor: string; type: string; item: { id: string; title: string; importance: string } } };
 
 /** A raw graphql-transport-ws peer: every message as received on the wire. */
@@ -61,21 +62,71 @@ describe('shared execution of identical subscriptions', () => {
   });
 
   it('writes a member\'s messages byte for byte as graphql-ws writes a lone subscription\'s', async () => {
+    const grouped = await rawSubscriber(ctx.server.url, SUB, {});
+    await until(() => ctx.server.app.subscriptionGroups().members === 1, 'the grouped peer');
+    await publish(ZH);
+    await until(() => grouped.messages.length === 7, 'six messages to the grouped peer');
+    // A peer replaying from the first event's cursor gets the other five through graphql-ws, alone.
+    const cursor = grouped.next()[0]!.payload.data.itemPublished.cursor;
+    const lone = await rawSubscriber(ctx.server.url, AFTER_SUB, { after: cursor });
+    await until(() => lone.messages.length === 6, 'five replayed messages');
+    expect(lone.messages.slice(1)).toEqual(grouped.messages.slice(2));
+    expect(grouped.messages[1]).toMatch(/^\{"id":"raw-1","type":"next","payload":\{"data":\{"itemPublished":\{"cursor":"/);
+    // Caught up, it joins the group: from now on both are written the same way, and still alike.
+    await until(() => ctx.server.app.subscriptionGroups().members === 2, 'the replayed peer to join the group');
+    await publish(EN);
+    await until(() => grouped.messages.length === 13 && lone.messages.length === 12, 'six more messages each');
+    expect(lone.messages.slice(6)).toEqual(grouped.messages.slice(7));
+    grouped.socket.close();
+    lone.socket.close();
+  });
+
+  it('lets subscribers replaying from `after` join their groups once caught up, nothing lost or repeated at the switch', async () => {
     const watcher = subscribe<Ev>(ctx.server.url, SUB, {});
     await until(() => ctx.server.app.subscriptionGroups().members === 1, 'the watcher');
     await publish(ZH);
-    const cursor = (await watcher.waitFor(6)).at(-1)!.data!.itemPublished.cursor;
-    // The same selection: one peer joins the watcher's group, the other replays from a cursor (never grouped).
-    const grouped = await rawSubscriber(ctx.server.url, SUB, {});
-    const lone = await rawSubscriber(ctx.server.url, SUB.replace('($filter: ItemFilter)', '($filter: ItemFilter, $after: String)').replace('(filter: $filter)', '(filter: $filter, after: $after)'), { after: cursor });
-    await until(() => ctx.server.app.subscriptionGroups().members === 2, 'the grouped peer');
+    const [first] = await watcher.waitFor(6);
+    const { cursor, item } = first!.data!.itemPublished;
+    // Five replayers from the first event on, filters by variable and inline, while more is published.
+    const inline = AFTER_SUB.replace('($filter: ItemFilter, $after: String)', '($after: String)').replace('(filter: $filter, after: $after)', '(filter: {minImportance: HIGH}, after: $after)');
+    const replayers = [
+      ...[{}, { minImportance: 'HIGH' }, {}, { minImportance: 'HIGH' }].map((filter) => subscribe<Ev>(ctx.server.url, AFTER_SUB, { filter, after: cursor })),
+      subscribe<Ev>(ctx.server.url, inline, { after: cursor }),
+    ];
+    const high = [false, true, false, true, true];
+    const publishing = publish(EN);
+    await until(() => ctx.server.app.subscriptionGroups().members === 6, 'every replayer to join the group', 20_000);
+    await publishing;
+    await store(ctx.db, syntheticReport('after-switch', 8, '2026-05-01T00:00:00Z'));
+    const marker = await publishSentinel(ctx.server.url);
+    const expected = async (f: Record<string, unknown>) => {
+      const res = await gql<{ items: { edges: { node: { id: string; title: string } }[] } }>(ctx.server.url, 'query($f: ItemFilter) { items(filter: $f, first: 50) { edges { node { id title } } } }', { f });
+      return res.data!.items.edges.map((e) => e.node).filter((n) => n.id !== item.id && !n.title.includes(marker)).map((n) => n.id).sort();
+    };
+    const want = { all: await expected({}), high: await expected({ minImportance: 'HIGH' }) };
+    expect(want.high.length).toBeGreaterThan(0);
+    expect(want.all.length).toBeGreaterThan(want.high.length);
+    for (const [i, r] of replayers.entries()) {
+      const got = r.results.slice(0, await resultsBeforeSentinel(r, marker)).map((x) => x.data!.itemPublished.item.id);
+      // Nothing twice, nothing missing: every item after the cursor that the filter matches.
+      expect(got).toHaveLength(new Set(got).size);
+      expect([...got].sort()).toEqual(high[i] ? want.high : want.all);
+    }
+    expect(ctx.server.app.subscriptionGroups()).toEqual({ groups: 1, members: 6 });
+    await Promise.all([watcher, ...replayers].map((m) => m.dispose()));
+  });
+
+  it('lets a subscriber whose cursor is the latest event join its group without waiting for another', async () => {
+    const watcher = subscribe<Ev>(ctx.server.url, SUB, {});
+    await until(() => ctx.server.app.subscriptionGroups().members === 1, 'the watcher');
+    await publish(ZH);
+    const latest = (await watcher.waitFor(6)).at(-1)!.data!.itemPublished.cursor;
+    const replayer = subscribe<Ev>(ctx.server.url, AFTER_SUB, { after: latest });
+    // Nothing to replay, and nothing published meanwhile: it joins once its replay has read the log.
+    await until(() => ctx.server.app.subscriptionGroups().members === 2, 'the replayer to join the group');
     await publish(EN);
-    await until(() => grouped.messages.length === 7 && lone.messages.length === 7, 'six messages each');
-    expect(grouped.messages.slice(1)).toEqual(lone.messages.slice(1));
-    expect(grouped.messages[1]).toMatch(/^\{"id":"raw-1","type":"next","payload":\{"data":\{"itemPublished":\{"cursor":"/);
-    await watcher.dispose();
-    grouped.socket.close();
-    lone.socket.close();
+    expect((await replayer.waitFor(6)).map((r) => r.data!.itemPublished.item.id)).toEqual((await watcher.waitFor(12)).slice(6).map((r) => r.data!.itemPublished.item.id));
+    await Promise.all([watcher, replayer].map((m) => m.dispose()));
   });
 
   it('stops writing to a member the moment it completes, while the rest of its group goes on', async () => {

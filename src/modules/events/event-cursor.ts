@@ -96,8 +96,18 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
 
 /** Total order of log positions: (tx, seq). */
 export function comparePositions(a: LogPosition, b: LogPosition): number {
-  const ta = BigInt(a.tx);
-  const tb = BigInt(b.tx);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.seq - b.seq;
+  const byTx = compareDecimals(a.tx, b.tx);
+  return byTx !== 0 ? byTx : a.seq - b.seq;
+}
+
+/** Decimal strings by value; without BigInt when neither has a leading zero (as Postgres writes them). */
+function compareDecimals(a: string, b: string): number {
+  if (a === b) return 0;
+  if ((a.length === 1 || a[0] !== '0') && (b.length === 1 || b[0] !== '0')) {
+    if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+    return a < b ? -1 : 1;
+  }
+  const ta = BigInt(a);
+  const tb = BigInt(b);
+  return ta === tb ? 0 : ta < tb ? -1 : 1;
 }

@@ -29,8 +29,18 @@ const ITEM_EVENT_TYPES: ReadonlySet<EventType> = new Set(['ITEM_PUBLISHED', 'ITE
  * recorded; null for events that are not about an item. Subscriptions and webhooks both use it.
  */
 export function itemFactsOf(e: EventRecord): ItemFacts | null {
+  // Once per event: every subscription group member and webhook matching it reads the same facts.
+  let facts = factsOf.get(e);
+  if (facts === undefined) factsOf.set(e, (facts = readFacts(e)));
+  return facts;
+}
+
+const factsOf = new WeakMap<EventRecord, ItemFacts | null>();
+
+function readFacts(e: EventRecord): ItemFacts | null {
   if (!ITEM_EVENT_TYPES.has(e.type)) return null;
   const f = e.facts;
+  let doc: ReturnType<ItemFacts['searchDoc']> | null = null;
   return {
     importanceRank: f.importanceRank ?? 0,
     tagKeys: f.tagKeys ?? [],
@@ -39,7 +49,7 @@ export function itemFactsOf(e: EventRecord): ItemFacts | null {
     entityKeys: f.entityAliasKeys?.length ? [...(f.entityKeys ?? []), ...f.entityAliasKeys] : (f.entityKeys ?? []),
     reportSlug: f.reportSlug,
     publishedAt: new Date(f.publishedAt),
-    searchDoc: () => searchDocOf(f, f.search),
+    searchDoc: () => (doc ??= searchDocOf(f, f.search)),
   };
 }
 

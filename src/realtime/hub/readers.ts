@@ -27,6 +27,8 @@ export interface LogReader {
    * A consumer that takes nothing because the server itself is busy is not stalled.
    */
   backedUp(): boolean;
+  /** Called when a replay has caught up with the hub and the reader takes live dispatch again. */
+  onLive?(): void;
 }
 
 /** What a new reader brings; the rest of LogReader is the hub's bookkeeping. */
@@ -36,6 +38,8 @@ export interface ReaderHandle {
   /** The consumer took an event: note the progress and, with room again, continue from the log. */
   pulled(hasRoom: boolean): void;
   detach(): void;
+  /** Taking live dispatch (not replaying, not off it for a full queue, not detached). */
+  live(): boolean;
 }
 
 export interface ReadersOptions {
@@ -92,6 +96,7 @@ export class LogReaders {
         r.closed = true;
         this.readers.delete(r);
       },
+      live: () => r.live && !r.closed,
     };
   }
 
@@ -119,6 +124,7 @@ export class LogReaders {
         // Synchronously after the read: the hub has dispatched nothing this reader did not see.
         if (batch.length < batchSize && comparePositions(r.position, this.options.head()) >= 0) {
           r.live = true;
+          r.onLive?.();
           return;
         }
       }

@@ -41,10 +41,19 @@ const plainSend = new WeakMap<WebSocket, (data: unknown, ...rest: unknown[]) => 
  */
 export const DIRECT_BACKLOG_BYTES = 256 * 1024;
 
-/** Sends already-serialised results as `next` messages of one subscription. */
+/**
+ * A result as a group member's `next` message ends: the serialised result and the message's
+ * closing brace, UTF-8 encoded once for every member (what differs per member, the id, comes
+ * before it).
+ */
+export function encodeResult(json: string): Buffer {
+  return Buffer.from(json + '}');
+}
+
+/** Sends already-encoded results (`encodeResult`) as `next` messages of one subscription. */
 export interface DirectSender {
   /** Writes one `next` message per result, in one socket write; true when the socket is now backed up. */
-  send(jsons: readonly string[]): boolean;
+  send(results: readonly Buffer[]): boolean;
 }
 
 /**
@@ -73,28 +82,90 @@ export class SocketSink implements SubscriptionSink {
 }
 
 /**
- * The fast path for a subscription group's members: the group's serialised results go out as
+ * A server's text frame header (FIN, opcode 1, no mask: RFC 6455 §5.2) for `n` bytes of payload,
+ * written at `at`; returns where the payload starts.
+ */
+function writeTextFrameHeader(out: Buffer, at: number, n: number): number {
+  out[at] = 0x81;
+  if (n < 126) {
+    out[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 65536) {
+    out[at + 1] = 126;
+    out.writeUInt16BE(n, at + 2);
+    return at + 4;
+  }
+  out[at + 1] = 127;
+  out.writeUInt32BE(Math.floor(n / 2 ** 32), at + 2);
+  out.writeUInt32BE(n >>> 0, at + 6);
+  return at + 10;
+}
+
+const headerLength = (n: number): number => (n < 126 ? 2 : n < 65536 ? 4 : 10);
+
+/** `prefix + result` for each result, each framed as a WebSocket text message, in one buffer. */
+export function textFrames(prefix: Buffer, results: readonly Buffer[]): Buffer {
+  let total = 0;
+  for (const r of results) total += headerLength(prefix.length + r.length) + prefix.length + r.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const r of results) {
+    at = writeTextFrameHeader(out, at, prefix.length + r.length);
+    at += prefix.copy(out, at);
+    at += r.copy(out, at);
+  }
+  return out;
+}
+
+interface WsInternals {
+  _socket?: { write?: (chunk: Buffer) => boolean };
+  _sender?: { _queue?: unknown[]; _state?: number };
+}
+
+/**
+ * The socket's TCP stream when frames may be written to it directly: `ws` writes its own frames
+ * to it synchronously (no extension negotiated, so nothing is compressed, and its sender holds
+ * nothing queued), so a frame written there leaves in order with graphql-ws's. Null otherwise
+ * (the frames then go through `ws`). Checked on every burst: it reads `ws` internals, and a
+ * `ws` that no longer has them falls back rather than breaks.
+ */
+function rawStream(socket: WebSocket): { write(chunk: Buffer): boolean } | null {
+  if (socket.extensions !== '') return null;
+  const { _socket: raw, _sender: sender } = socket as unknown as WsInternals;
+  if (typeof raw?.write !== 'function' || sender?._state !== 0 || sender._queue?.length !== 0) return null;
+  return raw as { write(chunk: Buffer): boolean };
+}
+
+/**
+ * The fast path for a subscription group's members: the group's encoded results go out as
  * graphql-ws `next` messages written here, byte for byte what graphql-ws writes
- * (`{"id":…,"type":"next","payload":…}`), without graphql-ws's per-message promise chain. A burst
- * leaves in one `writev` (cork/uncork around it), so what is unsent afterwards is what the
- * peer's connection did not take. graphql-ws still owns the subscription: it completes it, and
- * its `complete` from the client ends it (the group stops writing at once).
+ * (`{"id":…,"type":"next","payload":…}` in a text frame), without graphql-ws's per-message
+ * promise chain and without `ws`'s per-message framing: a member's burst is framed into one
+ * buffer (the result bytes, encoded once per group, copied after the member's own prefix) and
+ * leaves in one write, so what is unsent afterwards is what the peer's connection did not take.
+ * graphql-ws still owns the subscription: it completes it, and its `complete` from the client
+ * ends it (the group stops writing at once).
  */
 export function directSender(socket: WebSocket, id: string, onSent: (n: number) => void, backlogBytes = DIRECT_BACKLOG_BYTES): DirectSender {
-  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   return {
-    send(jsons) {
+    send(results) {
       // Closing: graphql-ws is about to end the subscription; nothing more goes out.
       if (socket.readyState !== socket.OPEN) return false;
-      const send = plainSend.get(socket) ?? (socket.send.bind(socket) as (data: unknown) => void);
-      const raw = (socket as unknown as { _socket?: Corkable })._socket;
-      raw?.cork();
-      try {
-        for (const json of jsons) send(prefix + json + '}');
-      } finally {
-        raw?.uncork();
+      const raw = rawStream(socket);
+      if (raw) raw.write(textFrames(prefix, results));
+      else {
+        const send = plainSend.get(socket) ?? (socket.send.bind(socket) as (data: unknown, options: object) => void);
+        const stream = (socket as unknown as { _socket?: Corkable })._socket;
+        stream?.cork();
+        try {
+          for (const r of results) send(Buffer.concat([prefix, r]), { binary: false });
+        } finally {
+          stream?.uncork();
+        }
       }
-      onSent(jsons.length);
+      onSent(results.length);
       return socket.bufferedAmount > backlogBytes;
     },
   };

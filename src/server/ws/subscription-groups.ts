@@ -6,13 +6,13 @@ import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } fro
 import type { EventRecord, LogPosition } from '../../modules/events/events.repository';
 import type { EventStream } from '../../realtime/realtime.service';
 import { DONE, ENDED, executeEvent, isStream, subscribeAlone, type Stream } from '../../realtime/event-execution';
-import { groupKey, memberFilter, shapeOf } from '../../realtime/subscription-shape';
+import { groupKey, memberFilter, shapeOf, type Shape } from '../../realtime/subscription-shape';
 import type { GraphQLContext } from '../../graphql/context';
 import { isDatabaseUnavailable } from '../../graphql/format-error';
 import type { Logger } from '../../observability/logger';
 import { BoundedQueue } from '../../realtime/async-queue';
 import { comparePositions } from '../../modules/events/event-cursor';
-import { SocketSink, type DirectSender } from './socket-send';
+import { SocketSink, encodeResult, type DirectSender } from './socket-send';
 
 /**
  * Shared execution of subscriptions: filter first, execute once per selection.
@@ -38,8 +38,8 @@ import { SocketSink, type DirectSender } from './socket-send';
  * A member that cannot keep up (its socket keeps more than 256 KB unsent after a burst) leaves
  * the group and continues as a lone subscription from the last event it was offered: it reads the
  * rest from the log at its own pace and falls under the usual slow-consumer rules (closed with
- * 4503 when stalled or too far behind). Subscriptions with `after` replay from their own cursor
- * and run alone.
+ * 4503 when stalled or too far behind). A subscription with `after` replays from its own cursor
+ * alone, then joins its group once it has caught up with the live position (CatchingUp).
  *
  * The database being unavailable never turns into an error in place of an item: executing an
  * event retries with backoff for up to `retryMs`, then the subscriber's connection is closed with
@@ -66,10 +66,11 @@ const BATCH_MAX = 100;
 /** Members offered a burst between two turns of the event loop. */
 const OFFER_SLICE = 250;
 
-/** One event's result for a group: formatted and serialised once for all its members. */
+/** One event's result for a group: formatted, serialised and encoded once for all its members. */
 interface Delivery {
   event: EventRecord;
-  json: string;
+  /** The end of its `next` message (socket-send.ts's encodeResult). */
+  result: Buffer;
   position: LogPosition;
 }
 
@@ -102,10 +103,14 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   offer(burst: readonly Delivery[]): void {
     // Left, or completed by its client while the burst was being offered: nothing more goes out.
     if (this.alone || this.returned) return;
-    const mine: string[] = [];
-    for (const d of burst) if (comparePositions(d.position, this.position) > 0 && this.accepts(d.event)) mine.push(d.json);
-    const last = burst[burst.length - 1]!.position;
-    if (comparePositions(last, this.position) > 0) this.position = last;
+    // The burst is in log order: skip what is at or before the member's position (it joined
+    // after those), usually nothing, so one comparison per member.
+    let from = 0;
+    while (from < burst.length && comparePositions(burst[from]!.position, this.position) <= 0) from++;
+    if (from === burst.length) return;
+    const mine: Buffer[] = [];
+    for (let i = from; i < burst.length; i++) if (this.accepts(burst[i]!.event)) mine.push(burst[i]!.result);
+    this.position = burst[burst.length - 1]!.position;
     if (mine.length && this.direct.send(mine)) this.goAlone();
   }
 
@@ -184,7 +189,8 @@ class Group {
   ) {
     const context = owner.options.groupContext(args.contextValue as GraphQLContext, () => this.tooSlow());
     // The group's reader keeps what any member wants; each member then keeps its own.
-    context.realtime = { ...context.realtime, wants: (e) => this.wants(e) };
+    // It reads from the live head (never from its first member's `after`: members that replay join once caught up).
+    context.realtime = { ...context.realtime, startAt: null, wants: (e) => this.wants(e) };
     this.args = { ...args, contextValue: context };
     this.ready = this.start();
   }
@@ -273,7 +279,7 @@ class Group {
         const burst: Delivery[] = [];
         for (const [i, event] of batch.entries()) {
           if (failed >= 0 && i >= failed) break;
-          burst.push({ event, json: JSON.stringify(format(results[i]!, requestId)), position: { tx: event.tx, seq: event.seq } });
+          burst.push({ event, result: encodeResult(JSON.stringify(format(results[i]!, requestId))), position: { tx: event.tx, seq: event.seq } });
         }
         if (burst.length) await this.offerAll(burst);
         if (this.stopped) break;
@@ -291,20 +297,77 @@ class Group {
   }
 }
 
+/**
+ * A subscription with `after`: it replays from its own cursor alone (graphql-ws writes its
+ * messages, as for any lone subscription), and joins its group at the first `next` that finds its
+ * reader on the hub's live dispatch with nothing waiting. Every event up to the hub's position
+ * has then been written to it, and it joins at that position: the group offers it what comes
+ * after, so nothing is lost or repeated at the switch. Until then (a replay, a burst still being
+ * worked through) it runs alone.
+ */
+class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
+  private member: Member | null = null;
+  private returned = false;
+
+  constructor(
+    private readonly lone: AsyncIterableIterator<ExecutionResult> & Stream,
+    private readonly join: () => Promise<Member | ExecutionResult>,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.member && !this.returned) {
+      // Nothing waiting and still replaying: wait for an event or the catch-up, taking nothing
+      // (an event taken here would have to be written before the switch).
+      if (!this.lone.caughtUp?.()) await this.lone.ready?.();
+    }
+    if (!this.member && !this.returned && this.lone.caughtUp?.()) {
+      const joined = await this.join();
+      // Refused (arguments its own subscription took cannot be): it reads on alone.
+      if (joined instanceof Member) {
+        this.member = joined;
+        void this.lone.return?.();
+        if (this.returned) void joined.return();
+      }
+    }
+    return this.member ? this.member.next() : this.lone.next();
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.returned = true;
+    await Promise.all([this.member?.return(), this.lone.return?.()]);
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
 export class SubscriptionGroups {
   private readonly groups = new Map<string, Group>();
 
   constructor(readonly options: GroupsOptions) {}
 
-  /** graphql-ws's `subscribe`: joins (or opens) the group for these arguments, or runs alone. */
+  /**
+   * graphql-ws's `subscribe`: joins (or opens) the group for these arguments; with `after`, first
+   * replays alone and joins once caught up (CatchingUp); without a socket of its own, runs alone.
+   */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
     const sink = ctx.realtime.sink;
     const direct = sink instanceof SocketSink ? sink.direct : null;
     const shape = direct ? shapeOf(args.document, args.operationName) : null;
-    const accepts = shape ? memberFilter(args, shape) : null;
-    // Grouped members write to their own socket; without one (or replaying from `after`) a subscription runs alone.
-    if (!shape || !accepts || !direct) return subscribeAlone(args, this.options.retryMs);
+    const own = shape ? memberFilter(args, shape) : null;
+    // Grouped members write to their own socket; without one a subscription runs alone.
+    if (!shape || !own || !direct) return subscribeAlone(args, this.options.retryMs);
+    const join = (): Promise<Member | ExecutionResult> => this.join(args, shape, direct, own.accepts);
+    if (!own.replays) return join();
+    const lone = await subscribeAlone(args, this.options.retryMs);
+    return isStream(lone) ? new CatchingUp(lone, join) : lone;
+  }
+
+  private async join(args: ExecutionArgs, shape: Shape, direct: DirectSender, accepts: (e: EventRecord) => boolean): Promise<Member | ExecutionResult> {
+    const ctx = args.contextValue as GraphQLContext;
     const key = groupKey(args, shape);
     // The join position is taken, and the member joins, before any await: events after it are the member's.
     const joinedAt = ctx.realtime.hub.stats().position;

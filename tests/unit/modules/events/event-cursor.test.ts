@@ -38,6 +38,13 @@ describe('comparePositions', () => {
     expect(comparePositions({ tx: '9007199254740993', seq: 1 }, { tx: '9007199254740992', seq: 1 })).toBeGreaterThan(0);
     expect(comparePositions({ tx: '10', seq: 1 }, { tx: '9', seq: 1 })).toBeGreaterThan(0);
   });
+
+  it('compares by value when a cursor wrote the transaction id with leading zeros', () => {
+    expect(comparePositions({ tx: '0010', seq: 1 }, { tx: '9', seq: 1 })).toBeGreaterThan(0);
+    expect(comparePositions({ tx: '9', seq: 1 }, { tx: '0010', seq: 1 })).toBeLessThan(0);
+    expect(comparePositions({ tx: '007', seq: 2 }, { tx: '7', seq: 2 })).toBe(0);
+    expect(comparePositions({ tx: '0', seq: 1 }, { tx: '00', seq: 2 })).toBeLessThan(0);
+  });
 });
 
 describe('EventCursors (src/modules/events/event-cursor.ts)', () => {

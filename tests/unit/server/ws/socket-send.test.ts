@@ -1,9 +1,15 @@
-import type { WebSocket } from 'ws';
-import { SocketSink, directSender, prepareSocketSend } from '../../../../src/server/ws/socket-send';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { SocketSink, directSender, encodeResult, prepareSocketSend } from '../../../../src/server/ws/socket-send';
+
+const encoded = (...jsons: string[]): Buffer[] => jsons.map(encodeResult);
 
 /** What the sending code touches of a `ws` socket: no network. */
 class FakeSocket {
   readonly OPEN = 1;
+  /** No `ws` sender internals here: the sender takes its fallback path, through `send`. */
+  readonly extensions = '';
   readyState = 1;
   bufferedAmount = 0;
   readonly sent: string[] = [];
@@ -32,7 +38,7 @@ describe('directSender (src/server/ws/socket-send.ts)', () => {
       corkedDuring = Math.max(corkedDuring, socket.raw.corked);
       plain(data, ...rest);
     };
-    expect(direct.send(['{"data":{"a":1}}', '{"data":{"a":2}}'])).toBe(false);
+    expect(direct.send(encoded('{"data":{"a":1}}', '{"data":{"a":2}}'))).toBe(false);
     expect(socket.sent).toEqual(['{"id":"op-1","type":"next","payload":{"data":{"a":1}}}', '{"id":"op-1","type":"next","payload":{"data":{"a":2}}}']);
     expect(socket.sent.map((m) => JSON.parse(m))).toEqual([
       { id: 'op-1', type: 'next', payload: { data: { a: 1 } } },
@@ -45,7 +51,7 @@ describe('directSender (src/server/ws/socket-send.ts)', () => {
 
   it('escapes the operation id as JSON', () => {
     const socket = new FakeSocket();
-    directSender(socket.asWs(), 'a"b', () => undefined).send(['{}']);
+    directSender(socket.asWs(), 'a"b', () => undefined).send(encoded('{}'));
     expect(JSON.parse(socket.sent[0]!)).toEqual({ id: 'a"b', type: 'next', payload: {} });
   });
 
@@ -53,9 +59,9 @@ describe('directSender (src/server/ws/socket-send.ts)', () => {
     const socket = new FakeSocket();
     const direct = directSender(socket.asWs(), '1', () => undefined, 100);
     socket.bufferedAmount = 100;
-    expect(direct.send(['{}'])).toBe(false);
+    expect(direct.send(encoded('{}'))).toBe(false);
     socket.bufferedAmount = 101;
-    expect(direct.send(['{}'])).toBe(true);
+    expect(direct.send(encoded('{}'))).toBe(true);
   });
 
   it('writes nothing to a socket that is closing', () => {
@@ -63,7 +69,7 @@ describe('directSender (src/server/ws/socket-send.ts)', () => {
     const onSent = jest.fn();
     const direct = directSender(socket.asWs(), '1', onSent);
     socket.readyState = 2;
-    expect(direct.send(['{}'])).toBe(false);
+    expect(direct.send(encoded('{}'))).toBe(false);
     expect(socket.sent).toEqual([]);
     expect(onSent).not.toHaveBeenCalled();
   });
@@ -93,9 +99,11 @@ describe('prepareSocketSend', () => {
     const socket = new FakeSocket();
     const plain = jest.spyOn(socket, 'send');
     prepareSocketSend(socket.asWs());
-    directSender(socket.asWs(), '1', () => undefined).send(['{}', '{}']);
+    directSender(socket.asWs(), '1', () => undefined).send(encoded('{}', '{}'));
     expect(plain).toHaveBeenCalledTimes(2);
-    expect(plain.mock.calls.every((args) => args.length === 1)).toBe(true);
+    expect(plain.mock.calls.every((args) => args.every((a) => typeof a !== 'function'))).toBe(true);
+    // Buffers sent as text frames, as graphql-ws's strings are.
+    expect(plain.mock.calls.every((args) => (args[1] as { binary?: boolean }).binary === false)).toBe(true);
   });
 });
 
@@ -113,5 +121,44 @@ describe('SocketSink', () => {
     sink.unavailable();
     expect([slow.mock.calls.length, unavailable.mock.calls.length]).toEqual([1, 1]);
     expect(sink.direct).toBe(direct);
+  });
+});
+
+describe('directSender on a real `ws` connection', () => {
+  let wss: WebSocketServer;
+  afterEach(async () => {
+    for (const c of wss.clients) c.terminate();
+    await new Promise((r) => wss.close(r));
+  });
+
+  it('frames a burst itself, byte for byte what `ws` sends for graphql-ws, in order with its sends, whatever the length', async () => {
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    const accepted = once(wss, 'connection') as Promise<[WebSocket]>;
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    const received: { text: string; binary: boolean }[] = [];
+    let wanted = 0;
+    let arrived = (): void => undefined;
+    client.on('message', (data, isBinary) => {
+      received.push({ text: String(data), binary: isBinary });
+      if (received.length >= wanted) arrived();
+    });
+    const [socket] = await accepted;
+    await once(client, 'open');
+    prepareSocketSend(socket);
+    // Each length encoding of RFC 6455: 7 bits, 16 bits (126 to 65,535 bytes), 64 bits; the last is multi-byte UTF-8.
+    const results = ['{"data":1}', `{"data":"${'x'.repeat(300)}"}`, `{"data":"${'模'.repeat(30_000)}"}`];
+    const viaWs = jest.spyOn(socket, 'send');
+    socket.send('{"type":"before"}');
+    const counted = jest.fn();
+    expect(directSender(socket, 'op-"1"', counted).send(encoded(...results))).toBe(false);
+    socket.send('{"type":"after"}');
+    wanted = 5;
+    await new Promise<void>((r) => (received.length >= wanted ? r() : (arrived = r)));
+    const next = (json: string): string => `{"id":${JSON.stringify('op-"1"')},"type":"next","payload":${json}}`;
+    expect(received).toEqual(['{"type":"before"}', ...results.map(next), '{"type":"after"}'].map((text) => ({ text, binary: false })));
+    // Written by the sender's own framing, not through `ws` (if a `ws` upgrade removes the internals it relies on, this fails, and the fallback carries the messages meanwhile).
+    expect(viaWs).toHaveBeenCalledTimes(2);
+    expect(counted).toHaveBeenCalledWith(3);
   });
 });

@@ -53,8 +53,9 @@ const itemEvent = (tags: string[]): EventRecord => ({
 class FakeDirect implements DirectSender {
   readonly messages: { type: string; cursor: string }[] = [];
   backedUp = false;
-  send(jsons: readonly string[]): boolean {
-    for (const j of jsons) this.messages.push((JSON.parse(j) as { data: { itemPublished: { type: string; cursor: string } } }).data.itemPublished);
+  send(results: readonly Buffer[]): boolean {
+    // Each result is the end of a `next` message: the payload and the message's closing brace.
+    for (const r of results) this.messages.push((JSON.parse(String(r).slice(0, -1)) as { data: { itemPublished: { type: string; cursor: string } } }).data.itemPublished);
     return this.backedUp;
   }
 }
