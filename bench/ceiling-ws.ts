@@ -1,10 +1,11 @@
 /**
  * The fan-out ceiling: a bare `ws` server with pre-serialised messages.
  * - `{ hello: i }`: the client's index, so socket i here is subscriber i of the digestql run.
- * - `{ trigger: { counts, size } }`: the burst: socket i gets counts[i] messages of `size` bytes, in one corked write per socket.
+ * - `{ trigger: { texts, lists } }`: the burst: socket i gets the messages texts[k] for k in lists[i], in one write per socket.
  * - `{ tick: { id, to, size } }`: one steady item: every socket in `to` gets one message naming item `id`.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
+import { textFrames } from '../src/server/ws/socket-send';
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: Number(process.env.PORT) });
 const sockets: WebSocket[] = [];
@@ -14,21 +15,25 @@ wss.on('connection', (ws) => {
   ws.on('message', (raw) => {
     const msg = JSON.parse(String(raw)) as {
       hello?: number;
-      trigger?: { counts: number[]; size: number };
+      trigger?: { texts: string[]; lists: number[][] };
       tick?: { id: string; to: number[]; size: number };
     };
     if (msg.hello !== undefined) sockets[msg.hello] = ws;
     if (msg.trigger) {
-      const payload = pad(msg.trigger.size, '{"type":"next","payload":{"pad":"');
-      // Each client's burst in one corked write, as digestql writes a group member's: a fair ceiling.
+      const texts = msg.trigger.texts.map((t) => Buffer.from(t));
+      // Each client's burst framed into one buffer and written at once, as digestql writes a group
+      // member's (the same framing code), but with nothing per client: clients that get the same
+      // messages get the same buffer, framed once. A fair ceiling, if anything a generous one.
+      const bursts = new Map<string, Buffer>();
+      const empty = Buffer.alloc(0);
       for (let i = 0; i < sockets.length; i++) {
         const socket = sockets[i];
-        const n = msg.trigger.counts[i] ?? 0;
-        if (!socket || n === 0) continue;
-        const raw = (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
-        raw.cork();
-        for (let k = 0; k < n; k++) socket.send(payload);
-        raw.uncork();
+        const list = msg.trigger.lists[i] ?? [];
+        if (!socket || list.length === 0) continue;
+        const key = list.join();
+        let burst = bursts.get(key);
+        if (!burst) bursts.set(key, (burst = textFrames(empty, list.map((k) => texts[k]!))));
+        (socket as unknown as { _socket: { write(b: Buffer): void } })._socket.write(burst);
       }
     }
     if (msg.tick) {
