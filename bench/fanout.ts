@@ -19,6 +19,8 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { openDatabase } from '../src/db/client';
+import { head, itemFactsOf, readAfter } from '../src/modules/events/events.repository';
+import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../src/modules/items/item-filter';
 import { storeReport } from '../src/modules/publishing/publishing.service';
 import { TAGS, entityName, syntheticDigest } from './corpus';
 import { freePort, freshDatabase } from './setup';
@@ -262,12 +264,22 @@ async function main(): Promise<void> {
 
     // Burst: one 30-item report, nothing else running (the ceiling's burst has nothing beside it either).
     for (const s of subs) s.texts = [];
+    const from = await head(database.db);
     const cpu0 = cpuOf(api.pid!);
     const t0 = performance.now();
     await storeReport(database.db, syntheticDigest(1 + k));
     const committed = performance.now();
     const total = await settle(subs);
     const cpu = cpuOf(api.pid!) - cpu0;
+    // Every delivery made: each subscriber got exactly what its filter matches of the burst's
+    // events (the server's own matcher over the facts the log recorded).
+    const facts = (await readAfter(database.db, from, 1000)).map(itemFactsOf).filter((f) => f !== null);
+    const wrong = subs.flatMap((s, i) => {
+      const filter = normaliseItemFilter((c.filter(i) ?? {}) as ItemFilterInput);
+      const expected = facts.filter((f) => matchesItem(filter, f)).length;
+      return s.received === expected ? [] : [`subscriber ${i}: ${s.received} of ${expected}`];
+    });
+    if (wrong.length > 0) throw new Error(`${c.name}: ${wrong.length} subscribers did not get exactly what their filter matches (${wrong.slice(0, 5).join('; ')})`);
     const at = subs.flatMap((s) => s.arrivals.map((a) => a.at));
     // Not Math.min(...at): 150,000 arguments overflow the stack.
     const first = at.reduce((a, b) => Math.min(a, b), Infinity);
@@ -288,7 +300,7 @@ async function main(): Promise<void> {
     };
     results.push(r);
     if (r.errors > 0) throw new Error(`${c.name}: ${r.errors} of ${total} messages were errors or refused subscriptions; the figures would be meaningless`);
-    console.log(`  burst: ${total} deliveries (${r.errors} errors), commit → last ${(r.commitToLast * 1000).toFixed(0)} ms (store took ${(committed - t0).toFixed(0)} ms), ${(total / r.firstToLast).toFixed(0)} deliveries/s first → last`);
+    console.log(`  burst: ${total} deliveries (${r.errors} errors; every subscriber got exactly what its filter matches of ${facts.length} items), commit → last ${(r.commitToLast * 1000).toFixed(0)} ms (store took ${(committed - t0).toFixed(0)} ms), ${(total / r.firstToLast).toFixed(0)} deliveries/s first → last`);
 
     // A second burst (another 30-item report) with 4 loops of `report(slug)` over HTTP meanwhile:
     // does a query still answer while the subscribers are served? Its p99, and no error deliveries.
