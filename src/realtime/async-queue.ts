@@ -37,6 +37,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
 
   /** Resolves every `ready()` waiting now, whatever the queue holds. */
   wake(): void {
+    if (this.watchers.length === 0) return;
     const watchers = this.watchers;
     this.watchers = [];
     for (const w of watchers) w();

@@ -88,4 +88,29 @@ describe('BoundedQueue (src/realtime/async-queue.ts)', () => {
     expect(seen).toEqual([1, 2]);
     expect(q[Symbol.asyncIterator]()).toBe(q);
   });
+
+  it('tells a reader waiting in ready() of an item, the end or a wake, without taking anything', async () => {
+    const q = new BoundedQueue<number>(4);
+    let woken = 0;
+    void q.ready().then(() => woken++);
+    await Promise.resolve();
+    expect(woken).toBe(0);
+    q.push(1);
+    await new Promise((r) => setImmediate(r));
+    expect(woken).toBe(1);
+    // Taken nothing: the item is still there, and ready() answers at once while it is.
+    expect(q.size).toBe(1);
+    await q.ready();
+    expect(await q.next()).toEqual({ value: 1, done: false });
+
+    const woke = q.ready().then(() => 'woken');
+    q.wake();
+    expect(await woke).toBe('woken');
+    expect(q.size).toBe(0);
+
+    const ended = q.ready().then(() => q.ended);
+    q.end();
+    expect(await ended).toBe(true);
+    await q.ready();
+  });
 });
