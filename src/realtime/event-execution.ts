@@ -1,7 +1,7 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { isDatabaseUnavailable } from '../graphql/format-error';
-import type { EventRecord } from '../modules/events/events.repository';
+import type { EventRecord, LogPosition } from '../modules/events/events.repository';
 import type { Loaders } from '../modules/loading/loaders';
 import { snapshotLoaders } from './event-snapshot';
 
@@ -41,6 +41,8 @@ export type Stream = AsyncIterator<ExecutionResult> & {
   caughtUp?: () => boolean;
   /** A lone subscription's: resolves once an event is waiting, it ended, or it caught up (see EventStream). */
   ready?: () => Promise<void>;
+  /** A lone subscription's: where its reader is in the log (see EventStream). */
+  position?: () => LogPosition | null;
 };
 export const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
 export const ENDED: Stream = { next: () => Promise.resolve(DONE) };
@@ -53,7 +55,7 @@ export const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x 
 export async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<(AsyncIterableIterator<ExecutionResult> & Stream) | ExecutionResult> {
   const res = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in res)) return res;
-  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord> & Pick<Stream, 'caughtUp' | 'ready'>;
+  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord> & Pick<Stream, 'caughtUp' | 'ready' | 'position'>;
   const ctx = args.contextValue as GraphQLContext;
   const unavailable = async (): Promise<IteratorResult<ExecutionResult>> => {
     ctx.realtime.sink?.unavailable();
@@ -63,6 +65,7 @@ export async function subscribeAlone(args: ExecutionArgs, retryMs: number): Prom
   const stream: AsyncIterableIterator<ExecutionResult> & Stream = {
     caughtUp: () => source.caughtUp?.() ?? false,
     ready: () => source.ready?.() ?? Promise.resolve(),
+    position: () => source.position?.() ?? null,
     async next() {
       let next: IteratorResult<EventRecord>;
       try {

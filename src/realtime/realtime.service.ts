@@ -1,4 +1,4 @@
-import { itemFactsOf, type EventRecord } from '../modules/events/events.repository';
+import { itemFactsOf, type EventRecord, type LogPosition } from '../modules/events/events.repository';
 import { BoundedQueue } from './async-queue';
 import type { ReaderHandle } from './event-hub';
 import type { GraphQLContext } from '../graphql/context';
@@ -12,6 +12,8 @@ export interface EventStream extends AsyncIterableIterator<EventRecord> {
   caughtUp(): boolean;
   /** Resolves once an event is waiting, the stream has ended, or it has caught up (takes nothing). */
   ready(): Promise<void>;
+  /** Where its reader is in the log (ahead of the hub's position when a replay read past it). */
+  position(): LogPosition | null;
 }
 
 /**
@@ -61,6 +63,7 @@ async function eventStream(
     },
     caughtUp: () => queue.size === 0 && !queue.ended && handle !== null && handle.live(),
     ready: () => queue.ready(),
+    position: () => handle?.position() ?? null,
     return: () => queue.return(),
     [Symbol.asyncIterator]() {
       return this;

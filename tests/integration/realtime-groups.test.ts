@@ -129,6 +129,25 @@ describe('shared execution of identical subscriptions', () => {
     await Promise.all([watcher, replayer].map((m) => m.dispose()));
   });
 
+  it('refuses a subscribe reusing the id of one still being started (4409), and leaves nothing of either running', async () => {
+    const readers = ctx.server.hub.stats().readers;
+    const peer = await rawSubscriber(ctx.server.url, SUB, {});
+    await until(() => ctx.server.app.subscriptionGroups().members === 1, 'the first subscription');
+    const closed = new Promise<number>((resolve) => peer.socket.once('close', (code) => resolve(code)));
+    // In one write: subscribe x, complete x, subscribe x again (another filter) while the first x is still being admitted.
+    const raw = (peer.socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    raw.cork();
+    peer.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: SUB, variables: {} } }));
+    peer.socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+    peer.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: SUB, variables: { filter: { minImportance: 'HIGH' } } } }));
+    raw.uncork();
+    expect(await closed).toBe(4409);
+    // Nothing of the socket runs on: no member, no reader of its own.
+    await until(() => ctx.server.app.subscriptionGroups().members === 0 && ctx.server.hub.stats().readers === readers, 'nothing left running');
+    await publish(ZH);
+    expect(ctx.server.app.subscriptionGroups()).toEqual({ groups: 0, members: 0 });
+  });
+
   it('stops writing to a member the moment it completes, while the rest of its group goes on', async () => {
     const stays = subscribe<Ev>(ctx.server.url, SUB, {});
     const leaves = await rawSubscriber(ctx.server.url, SUB, {});

@@ -40,6 +40,8 @@ export interface ReaderHandle {
   detach(): void;
   /** Taking live dispatch (not replaying, not off it for a full queue, not detached). */
   live(): boolean;
+  /** The last event handed to (or passed over by) this reader; a replay can be past the hub's position. */
+  position(): LogPosition;
 }
 
 export interface ReadersOptions {
@@ -97,6 +99,7 @@ export class LogReaders {
         this.readers.delete(r);
       },
       live: () => r.live && !r.closed,
+      position: () => r.position,
     };
   }
 

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
-import { Kind, getOperationAST, type DocumentNode } from 'graphql';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -23,6 +23,9 @@ import { responseTooLargeError, type QueryLimits } from '../../graphql/limits';
 import type { Logger } from '../../observability/logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
+/** The code of the refusal sent (on a socket being closed with 4409) for a reused id still being started. */
+const DUPLICATE_ID = 'DUPLICATE_OPERATION_ID';
+
 export const CloseCode = {
   /** The subscriber fell more than the queue limit behind; reconnect and resume with the last cursor. */
   SlowConsumer: 4503,
@@ -34,6 +37,8 @@ export const CloseCode = {
    * the last cursor.
    */
   TryAgainLater: 1013,
+  /** graphql-ws's code for an operation id in use: also a `subscribe` reusing the id of one still being started. */
+  SubscriberAlreadyExists: 4409,
 } as const;
 
 export interface WsOptions {
@@ -136,6 +141,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   });
 
   const slots = new OperationSlots<WebSocket>(options.subscriptionCaps ?? DEFAULT_SUBSCRIPTION_CAPS);
+  /** Per socket, the ids of operations between their `subscribe` and their start (or refusal). */
+  const starting = new WeakMap<WebSocket, Set<string>>();
 
   /** The core's admission (read scope, unstorable text, cost limit, rate-limit charge): the execution arguments, or why not. */
   const admit = async (socket: WebSocket, document: DocumentNode, peer: { auth: Auth; ip: string | null }, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
@@ -179,6 +186,16 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // Each operation holds one of its socket's and its client's slots (operation-slots.ts), taken
       // before anything is awaited and given back when it is refused, completes or its socket closes.
       onSubscribe: async (ctx, id, payload) => {
+        // graphql-ws knows operations by id alone: a `subscribe` reusing the id of one it is still
+        // starting (completed by the client meanwhile, or not) would let the first run on unseen,
+        // writing under the second's id. Refused as graphql-ws refuses an id in use (4409).
+        const ids = starting.get(ctx.extra.socket) ?? new Set<string>();
+        starting.set(ctx.extra.socket, ids);
+        if (ids.has(id)) {
+          ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
+          return [new GraphQLError(`an operation with id ${JSON.stringify(id.slice(0, 64))} is still being started on this socket`, { extensions: { code: DUPLICATE_ID } })];
+        }
+        ids.add(id);
         const prepared = core.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
         const peer = peers.get(ctx.extra.socket)!;
@@ -214,12 +231,16 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       subscribe: (args) => groups.subscribe(args),
       // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
       // subscription stream that failed (its cause goes through the formatter and is masked).
-      onError: (_ctx, _id, payload, errors) => {
+      onError: (ctx, id, payload, errors) => {
+        // Refused or failed: this id is no longer being started (a refusal of a reused id leaves the first's mark).
+        if (!errors.some((e) => e.extensions.code === DUPLICATE_ID)) starting.get(ctx.extra.socket)?.delete(id);
         const formatted = core.formatRefusals(errors, randomUUID());
         options.metrics.count('ws', payload.operationName, formatted);
         return formatted;
       },
-      onOperation: (_ctx, _id, _payload, args) => {
+      onOperation: (ctx, id, _payload, args) => {
+        // Started: graphql-ws holds it under its id from here on (and ends it on `complete`).
+        starting.get(ctx.extra.socket)?.delete(id);
         options.metrics.count('ws', getOperationAST(args.document, args.operationName)?.name?.value, undefined);
       },
       // Every result graphql-ws sends (queries, lone subscriptions' events) passes the one error

@@ -79,6 +79,35 @@ export class SocketSink implements SubscriptionSink {
   unavailable(): void {
     this.onUnavailable();
   }
+
+  /** Calls `listener` once when the socket closes (at once if it has); returns the unsubscribe. */
+  onClose(listener: () => void): () => void {
+    return onSocketClose(this.socket, listener);
+  }
+}
+
+/** WebSocket.CLOSED (the `ws` module is imported here for its types only). */
+const CLOSED = 3;
+
+/** Per socket, what to call when it closes: one `close` listener per socket, whatever the number of operations. */
+const closeListeners = new WeakMap<WebSocket, Set<() => void>>();
+
+function onSocketClose(socket: WebSocket, listener: () => void): () => void {
+  if (socket.readyState === CLOSED) {
+    listener();
+    return () => undefined;
+  }
+  let listeners = closeListeners.get(socket);
+  if (!listeners) {
+    const set = (listeners = new Set());
+    closeListeners.set(socket, set);
+    socket.once('close', () => {
+      closeListeners.delete(socket);
+      for (const l of set) l();
+    });
+  }
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
 }
 
 /**

@@ -298,11 +298,46 @@ class Group {
 }
 
 /**
+ * The subscription, ended (its `return`) when its socket closes. graphql-ws ends the operations it
+ * holds when a socket closes, but one it has lost track of (an id reused while the first was
+ * starting) would otherwise run on, a group member written to no socket, a reader executing for
+ * no one. The registration goes once the subscription ends.
+ */
+function endsWithSocket<T extends AsyncIterableIterator<ExecutionResult> | ExecutionResult>(sub: T, sink: SocketSink): T | AsyncIterableIterator<ExecutionResult> {
+  if (!(Symbol.asyncIterator in sub)) return sub;
+  const it = sub as AsyncIterableIterator<ExecutionResult>;
+  let ended = false;
+  let off: () => void = () => undefined;
+  const end = async (): Promise<IteratorResult<ExecutionResult>> => {
+    off();
+    if (ended) return DONE;
+    ended = true;
+    await it.return?.();
+    return DONE;
+  };
+  const wrapped: AsyncIterableIterator<ExecutionResult> = {
+    next: async () => {
+      if (ended) return DONE;
+      const r = await it.next();
+      if (r.done) off();
+      return r;
+    },
+    return: end,
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  off = sink.onClose(() => void end());
+  return wrapped;
+}
+
+/**
  * A subscription with `after`: it replays from its own cursor alone (graphql-ws writes its
  * messages, as for any lone subscription), and joins its group at the first `next` that finds its
  * reader on the hub's live dispatch with nothing waiting. Every event up to the hub's position
  * has then been written to it, and it joins at that position: the group offers it what comes
- * after, so nothing is lost or repeated at the switch. Until then (a replay, a burst still being
+ * after (or at its own position, when its replay read past the hub's), so nothing is lost or
+ * repeated at the switch. Until then (a replay, a burst still being
  * worked through) it runs alone.
  */
 class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
@@ -311,7 +346,7 @@ class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
 
   constructor(
     private readonly lone: AsyncIterableIterator<ExecutionResult> & Stream,
-    private readonly join: () => Promise<Member | ExecutionResult>,
+    private readonly join: (from: LogPosition | null) => Promise<Member | ExecutionResult>,
   ) {}
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
@@ -321,7 +356,7 @@ class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
       if (!this.lone.caughtUp?.()) await this.lone.ready?.();
     }
     if (!this.member && !this.returned && this.lone.caughtUp?.()) {
-      const joined = await this.join();
+      const joined = await this.join(this.lone.position?.() ?? null);
       // Refused (arguments its own subscription took cannot be): it reads on alone.
       if (joined instanceof Member) {
         this.member = joined;
@@ -354,23 +389,29 @@ export class SubscriptionGroups {
    */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
-    const sink = ctx.realtime.sink;
-    const direct = sink instanceof SocketSink ? sink.direct : null;
-    const shape = direct ? shapeOf(args.document, args.operationName) : null;
+    const sink = ctx.realtime.sink instanceof SocketSink ? ctx.realtime.sink : null;
+    if (!sink) return subscribeAlone(args, this.options.retryMs);
+    const direct = sink.direct;
+    const shape = shapeOf(args.document, args.operationName);
     const own = shape ? memberFilter(args, shape) : null;
-    // Grouped members write to their own socket; without one a subscription runs alone.
-    if (!shape || !own || !direct) return subscribeAlone(args, this.options.retryMs);
-    const join = (): Promise<Member | ExecutionResult> => this.join(args, shape, direct, own.accepts);
-    if (!own.replays) return join();
+    // Grouped members write to their own socket; arguments graphql-js refuses run alone (it answers them).
+    if (!shape || !own) return endsWithSocket(await subscribeAlone(args, this.options.retryMs), sink);
+    const join = (from: LogPosition | null): Promise<Member | ExecutionResult> => this.join(args, shape, direct, own.accepts, from);
+    if (!own.replays) return endsWithSocket(await join(null), sink);
     const lone = await subscribeAlone(args, this.options.retryMs);
-    return isStream(lone) ? new CatchingUp(lone, join) : lone;
+    return endsWithSocket(isStream(lone) ? new CatchingUp(lone, join) : lone, sink);
   }
 
-  private async join(args: ExecutionArgs, shape: Shape, direct: DirectSender, accepts: (e: EventRecord) => boolean): Promise<Member | ExecutionResult> {
+  /**
+   * Joins the group at the hub's position, or at `from` when that is further on (a replay that
+   * read past the hub has written those events already; the group will offer them again).
+   */
+  private async join(args: ExecutionArgs, shape: Shape, direct: DirectSender, accepts: (e: EventRecord) => boolean, from: LogPosition | null): Promise<Member | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
     const key = groupKey(args, shape);
     // The join position is taken, and the member joins, before any await: events after it are the member's.
-    const joinedAt = ctx.realtime.hub.stats().position;
+    const hubAt = ctx.realtime.hub.stats().position;
+    const joinedAt = from && comparePositions(from, hubAt) > 0 ? from : hubAt;
     let group = this.groups.get(key);
     if (!group) {
       group = new Group(key, args, this);

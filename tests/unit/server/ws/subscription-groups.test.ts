@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Db } from '../../../../src/db/client';
@@ -21,20 +22,32 @@ type NewReader = Omit<LogReader, 'position' | 'live' | 'closed' | 'replaying' | 
 
 class FakeHub {
   position: LogPosition = { tx: '1', seq: 0 };
-  readonly attached: { reader: NewReader; after: LogPosition | null }[] = [];
-  readonly cursors = { encode: (e: EventRecord) => `c${e.seq}` };
+  readonly attached: { reader: NewReader; after: LogPosition | null; position: LogPosition }[] = [];
+  readonly cursors = { encode: (e: EventRecord) => `c${e.seq}`, decode: async (_db: unknown, cursor: string): Promise<LogPosition> => ({ tx: '1', seq: Number(cursor.slice(1)) }) };
   stats() {
     return { position: this.position, readers: this.attached.length, listening: true, notifiedSeq: this.position.seq, tooSlow: 0 };
   }
   attach(reader: NewReader, after: LogPosition | null) {
-    const entry = { reader, after };
+    const entry = { reader, after, position: after ?? this.position };
     this.attached.push(entry);
-    return { pulled: () => undefined, detach: () => void this.attached.splice(this.attached.indexOf(entry), 1) };
+    return {
+      pulled: () => undefined,
+      detach: () => void this.attached.splice(this.attached.indexOf(entry), 1),
+      live: () => true,
+      position: () => entry.position,
+    };
   }
-  /** The hub read an event: every attached reader is offered it (as live dispatch does). */
+  /** The hub read an event: every attached reader not past it is offered it (as live dispatch does). */
   emit(e: EventRecord): void {
     this.position = { tx: e.tx, seq: e.seq };
-    for (const { reader } of [...this.attached]) reader.deliver(e);
+    for (const entry of [...this.attached]) if (e.seq > entry.position.seq) this.offer(entry, e);
+  }
+  /** A replaying reader (one attached with `after`) read an event from the log itself; the hub has not. */
+  replay(e: EventRecord): void {
+    for (const entry of [...this.attached]) if (entry.after) this.offer(entry, e);
+  }
+  private offer(entry: FakeHub['attached'][number], e: EventRecord): void {
+    if (entry.reader.deliver(e)) entry.position = { tx: e.tx, seq: e.seq };
   }
 }
 
@@ -62,6 +75,7 @@ class FakeDirect implements DirectSender {
 
 const schema = buildSchema('test');
 const SUB = parse('subscription($f: ItemFilter) { itemPublished(filter: $f) { type cursor } }');
+const AFTER = parse('subscription($f: ItemFilter, $after: String) { itemPublished(filter: $f, after: $after) { type cursor } }');
 const OTHER = parse('subscription($f: ItemFilter) { itemPublished(filter: $f) { cursor } }');
 const INLINE = parse('subscription { itemPublished(filter: {tags: ["b"]}) { type cursor } }');
 
@@ -80,9 +94,11 @@ describe('SubscriptionGroups (src/server/ws/subscription-groups.ts)', () => {
     webhookPolicy: { allow: [] },
     realtime: { hub: hub as unknown as EventHub, retentionMs: 86_400_000, queueMax: 100, sink },
   });
-  const socketSink = (direct: DirectSender): SocketSink => new SocketSink({ bufferedAmount: 0 } as WebSocket, direct, slow, () => undefined);
-  const join = (direct: DirectSender | null, variables: Record<string, unknown> = {}, document = SUB, scopes?: Scope[]) =>
-    groups.subscribe({ schema, document, variableValues: variables, contextValue: context(direct ? socketSink(direct) : undefined, scopes) } as ExecutionArgs) as Promise<AsyncIterableIterator<ExecutionResult>>;
+  /** What the sink touches of a socket: its unsent bytes, its state and its `close` event. */
+  const fakeSocket = () => Object.assign(new EventEmitter(), { bufferedAmount: 0, readyState: 1 }) as unknown as WebSocket;
+  const socketSink = (direct: DirectSender, socket = fakeSocket()): SocketSink => new SocketSink(socket, direct, slow, () => undefined);
+  const join = (direct: DirectSender | null, variables: Record<string, unknown> = {}, document = SUB, scopes?: Scope[], socket?: WebSocket) =>
+    groups.subscribe({ schema, document, variableValues: variables, contextValue: context(direct ? socketSink(direct, socket) : undefined, scopes) } as ExecutionArgs) as Promise<AsyncIterableIterator<ExecutionResult>>;
 
   beforeEach(() => {
     hub = new FakeHub();
@@ -95,6 +111,48 @@ describe('SubscriptionGroups (src/server/ws/subscription-groups.ts)', () => {
         realtime: { ...member.realtime, sink: { backedUp: () => false, slowConsumer: onSlowConsumer, unavailable: () => undefined } },
       }),
     });
+  });
+
+  it('joins a replaying subscription at its own position when its replay read past the hub: nothing written twice', async () => {
+    const watcherSocket = new FakeDirect();
+    const watcher = await join(watcherSocket);
+    const replayerSocket = new FakeDirect();
+    const replayer = await join(replayerSocket, { after: 'c0' }, AFTER);
+    // Its replay reads three events the hub has not read yet (an older transaction held the hub back).
+    const events = [itemEvent(['a']), itemEvent(['a']), itemEvent(['a'])];
+    for (const e of events) hub.replay(e);
+    const replayed: string[] = [];
+    for (let i = 0; i < 3; i++) replayed.push(((await replayer.next()).value as { data: { itemPublished: { cursor: string } } }).data.itemPublished.cursor);
+    expect(replayed).toEqual(events.map((e) => `c${e.seq}`));
+    // Caught up: its next `next` joins the group, past the hub's position.
+    const waiting = replayer.next();
+    await until(() => groups.stats().members === 2, 'the replayer to join the group');
+    // The hub reads the same three, then a fourth: the replayer is written the fourth only.
+    for (const e of events) hub.emit(e);
+    const fourth = itemEvent(['a']);
+    hub.emit(fourth);
+    await until(() => watcherSocket.messages.length === 4, 'the watcher to get all four');
+    expect(replayerSocket.messages.map((m) => m.cursor)).toEqual([`c${fourth.seq}`]);
+    await Promise.all([watcher.return?.(), replayer.return?.()]);
+    expect(await waiting).toEqual({ value: undefined, done: true });
+  });
+
+  it('ends a member when its socket closes, even one graphql-ws never ends (an id it lost track of)', async () => {
+    const socket = fakeSocket();
+    const [kept, lost] = [new FakeDirect(), new FakeDirect()];
+    const other = await join(kept);
+    const orphan = await join(lost, {}, SUB, undefined, socket);
+    expect(groups.stats()).toEqual({ groups: 1, members: 2 });
+    // Nobody calls `return` on the orphan: its socket closing is enough.
+    socket.emit('close');
+    await until(() => groups.stats().members === 1, 'the orphan to leave its group');
+    expect(await orphan.next()).toEqual({ value: undefined, done: true });
+    hub.emit(itemEvent(['a']));
+    await until(() => kept.messages.length === 1, 'the other member to go on');
+    expect(lost.messages).toEqual([]);
+    await other.return?.();
+    expect(groups.stats()).toEqual({ groups: 0, members: 0 });
+    expect(hub.attached).toHaveLength(0);
   });
 
   it('groups subscriptions that differ only by filter (inline or variable): one reader, one execution, each member keeps its own', async () => {
