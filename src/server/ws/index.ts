@@ -103,6 +103,15 @@ export interface WebSocketEndpoint {
 export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const { log, core } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  // Out of onUpgrade's scope on purpose: a closure made there keeps the upgrade request (and its
+  // headers) alive for as long as the socket lives.
+  const setUpSocket = (ws: WebSocket): void => {
+    prepareSocketSend(ws);
+    keepAlive(ws, options.keepAliveMs, () => {
+      options.hub.countTooSlow();
+      closeSlowConsumer(ws);
+    });
+  };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== options.path) {
@@ -110,11 +119,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      prepareSocketSend(ws);
-      keepAlive(ws, options.keepAliveMs, () => {
-        options.hub.countTooSlow();
-        closeSlowConsumer(ws);
-      });
+      setUpSocket(ws);
       wss.emit('connection', ws, req);
     });
   };
