@@ -1,7 +1,8 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { isDatabaseUnavailable } from '../graphql/format-error';
-import type { EventRecord, LogPosition } from '../modules/events/events.repository';
+import type { EventRecord } from '../modules/events/events.repository';
+import type { EventStream } from './realtime.service';
 import type { Loaders } from '../modules/loading/loaders';
 import { snapshotLoaders } from './event-snapshot';
 
@@ -36,14 +37,9 @@ export async function executeEvent(args: ExecutionArgs, event: EventRecord, retr
   }
 }
 
-export type Stream = AsyncIterator<ExecutionResult> & {
-  /** A lone subscription's: its reader is on live dispatch with nothing waiting (see EventStream). */
-  caughtUp?: () => boolean;
-  /** A lone subscription's: resolves once an event is waiting, it ended, or it caught up (see EventStream). */
-  ready?: () => Promise<void>;
-  /** A lone subscription's: where its reader is in the log (see EventStream). */
-  position?: () => LogPosition | null;
-};
+export type Stream = AsyncIterator<ExecutionResult>;
+/** A subscription on its own, with where its reader stands (its source's: see EventStream). */
+export type LoneSubscription = AsyncIterableIterator<ExecutionResult> & Pick<EventStream, 'caughtUp' | 'ready' | 'position'>;
 export const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
 export const ENDED: Stream = { next: () => Promise.resolve(DONE) };
 export const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x as Partial<Stream>).next === 'function';
@@ -52,20 +48,21 @@ export const isStream = (x: Stream | ExecutionResult): x is Stream => typeof (x 
  * A subscription on its own (graphql-js's `subscribe`, with each event executed by executeEvent):
  * a replay from `after`, a member that left its group, or a subscription without a socket.
  */
-export async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<(AsyncIterableIterator<ExecutionResult> & Stream) | ExecutionResult> {
+export async function subscribeAlone(args: ExecutionArgs, retryMs: number): Promise<LoneSubscription | ExecutionResult> {
   const res = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in res)) return res;
-  const source = res[Symbol.asyncIterator]() as AsyncIterator<EventRecord> & Pick<Stream, 'caughtUp' | 'ready' | 'position'>;
+  // Every subscription field's stream is an EventStream (realtime.service.ts).
+  const source = res[Symbol.asyncIterator]() as EventStream;
   const ctx = args.contextValue as GraphQLContext;
   const unavailable = async (): Promise<IteratorResult<ExecutionResult>> => {
     ctx.realtime.sink?.unavailable();
     await source.return?.();
     return DONE;
   };
-  const stream: AsyncIterableIterator<ExecutionResult> & Stream = {
-    caughtUp: () => source.caughtUp?.() ?? false,
-    ready: () => source.ready?.() ?? Promise.resolve(),
-    position: () => source.position?.() ?? null,
+  const stream: LoneSubscription = {
+    caughtUp: () => source.caughtUp(),
+    ready: () => source.ready(),
+    position: () => source.position(),
     async next() {
       let next: IteratorResult<EventRecord>;
       try {

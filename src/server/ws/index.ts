@@ -6,7 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql';
-import type { SubscribePayload } from 'graphql-ws';
+import { CloseCode as ProtocolCloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SubscriptionGroups } from './subscription-groups';
@@ -23,9 +23,6 @@ import { responseTooLargeError, type QueryLimits } from '../../graphql/limits';
 import type { Logger } from '../../observability/logger';
 
 /** Close codes of our own, beside graphql-ws's 44xx protocol codes. Documented in the README. */
-/** The code of the refusal sent (on a socket being closed with 4409) for a reused id still being started. */
-const DUPLICATE_ID = 'DUPLICATE_OPERATION_ID';
-
 export const CloseCode = {
   /** The subscriber fell more than the queue limit behind; reconnect and resume with the last cursor. */
   SlowConsumer: 4503,
@@ -37,9 +34,10 @@ export const CloseCode = {
    * the last cursor.
    */
   TryAgainLater: 1013,
-  /** graphql-ws's code for an operation id in use: also a `subscribe` reusing the id of one still being started. */
-  SubscriberAlreadyExists: 4409,
 } as const;
+
+/** The code of the refusal sent (on a socket being closed with 4409) for a reused id still being started. */
+const DUPLICATE_ID = 'DUPLICATE_OPERATION_ID';
 
 export interface WsOptions {
   server: Server;
@@ -194,10 +192,10 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         // graphql-ws knows operations by id alone: a `subscribe` reusing the id of one it is still
         // starting (completed by the client meanwhile, or not) would let the first run on unseen,
         // writing under the second's id. Refused as graphql-ws refuses an id in use (4409).
-        const ids = starting.get(ctx.extra.socket) ?? new Set<string>();
-        starting.set(ctx.extra.socket, ids);
+        let ids = starting.get(ctx.extra.socket);
+        if (!ids) starting.set(ctx.extra.socket, (ids = new Set()));
         if (ids.has(id)) {
-          ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
+          ctx.extra.socket.close(ProtocolCloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
           return [new GraphQLError(`an operation with id ${JSON.stringify(id.slice(0, 64))} is still being started on this socket`, { extensions: { code: DUPLICATE_ID } })];
         }
         ids.add(id);

@@ -86,14 +86,11 @@ export class SocketSink implements SubscriptionSink {
   }
 }
 
-/** WebSocket.CLOSED (the `ws` module is imported here for its types only). */
-const CLOSED = 3;
-
 /** Per socket, what to call when it closes: one `close` listener per socket, whatever the number of operations. */
 const closeListeners = new WeakMap<WebSocket, Set<() => void>>();
 
 function onSocketClose(socket: WebSocket, listener: () => void): () => void {
-  if (socket.readyState === CLOSED) {
+  if (socket.readyState === socket.CLOSED) {
     listener();
     return () => undefined;
   }

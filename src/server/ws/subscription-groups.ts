@@ -5,7 +5,7 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { EventRecord, LogPosition } from '../../modules/events/events.repository';
 import type { EventStream } from '../../realtime/realtime.service';
-import { DONE, ENDED, executeEvent, isStream, subscribeAlone, type Stream } from '../../realtime/event-execution';
+import { DONE, ENDED, executeEvent, isStream, subscribeAlone, type LoneSubscription, type Stream } from '../../realtime/event-execution';
 import { groupKey, memberFilter, shapeOf, type Shape } from '../../realtime/subscription-shape';
 import type { GraphQLContext } from '../../graphql/context';
 import { isDatabaseUnavailable } from '../../graphql/format-error';
@@ -303,9 +303,9 @@ class Group {
  * starting) would otherwise run on, a group member written to no socket, a reader executing for
  * no one. The registration goes once the subscription ends.
  */
-function endsWithSocket<T extends AsyncIterableIterator<ExecutionResult> | ExecutionResult>(sub: T, sink: SocketSink): T | AsyncIterableIterator<ExecutionResult> {
+function endsWithSocket(sub: AsyncIterableIterator<ExecutionResult> | ExecutionResult, sink: SocketSink): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
   if (!(Symbol.asyncIterator in sub)) return sub;
-  const it = sub as AsyncIterableIterator<ExecutionResult>;
+  const it = sub;
   let ended = false;
   let off: () => void = () => undefined;
   const end = async (): Promise<IteratorResult<ExecutionResult>> => {
@@ -345,7 +345,7 @@ class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
   private returned = false;
 
   constructor(
-    private readonly lone: AsyncIterableIterator<ExecutionResult> & Stream,
+    private readonly lone: LoneSubscription,
     private readonly join: (from: LogPosition | null) => Promise<Member | ExecutionResult>,
   ) {}
 
@@ -353,15 +353,15 @@ class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
     if (!this.member && !this.returned) {
       // Nothing waiting and still replaying: wait for an event or the catch-up, taking nothing
       // (an event taken here would have to be written before the switch).
-      if (!this.lone.caughtUp?.()) await this.lone.ready?.();
-    }
-    if (!this.member && !this.returned && this.lone.caughtUp?.()) {
-      const joined = await this.join(this.lone.position?.() ?? null);
-      // Refused (arguments its own subscription took cannot be): it reads on alone.
-      if (joined instanceof Member) {
-        this.member = joined;
-        void this.lone.return?.();
-        if (this.returned) void joined.return();
+      if (!this.lone.caughtUp()) await this.lone.ready();
+      if (!this.returned && this.lone.caughtUp()) {
+        const joined = await this.join(this.lone.position());
+        // Refused (arguments its own subscription took cannot be): it reads on alone.
+        if (joined instanceof Member) {
+          this.member = joined;
+          void this.lone.return?.();
+          if (this.returned) void joined.return();
+        }
       }
     }
     return this.member ? this.member.next() : this.lone.next();
