@@ -2,7 +2,6 @@ import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult,
 import type { Db } from '../db/client';
 import type { Logger } from '../observability/logger';
 import { authenticate, requireScope, type AuthConfig } from '../modules/auth/auth.service';
-import { createLoaders, type Loaders } from '../modules/loading/loaders';
 import { charge, rateLimitedError, type RateDecision, type RateLimitConfig } from '../modules/ratelimit/rate-limit';
 import type { SsrfPolicy } from '../delivery/ssrf';
 import type { Auth, GraphQLContext, RealtimeContext } from './context';
@@ -10,6 +9,7 @@ import { ApiError, databaseUnavailable, ErrorCode, invalidCredential } from './e
 import { formatError, isDatabaseUnavailable } from './format-error';
 import { costError, DocumentCache, operationCost, operationRules, tokenLimitMessage, type PreparedDocument, type QueryLimits } from './limits';
 import { runWithRequestId } from './request-scope';
+import { RequestContext, type SharedContext } from './request-context';
 import { unstorableTextError } from './unstorable-text';
 
 /**
@@ -119,6 +119,7 @@ export class OperationCore {
     this.parseOptions = { maxTokens: options.limits.maxTokens };
     this.documents = new DocumentCache(options.schema, options.limits, { introspection: options.introspection });
     this.formatter = formatError(options.log, { hideSuggestions: options.hideSuggestions });
+    this.shared = { limits: { maxPageSize: options.maxPageSize }, webhookPolicy: options.webhookPolicy };
   }
 
   /** Parse and validate (with the limits) a query text, once per distinct text: the document, or coded errors. */
@@ -188,28 +189,16 @@ export class OperationCore {
 
   /**
    * The one GraphQL context builder. `realtime` is the transport's (a subscription sink over
-   * WebSocket); loaders are made on first use, since a grouped subscription never executes with
-   * its own context.
+   * WebSocket). Its loaders are made on first use, and its request id when it is first read
+   * (when none is given): a grouped subscription never executes with its own context, and
+   * 20,000 idle subscribers each keep one.
    */
-  context(request: { requestId: string; auth: Auth; ip: string | null }, realtime: RealtimeContext): GraphQLContext {
-    const { db } = this.options;
-    let loaders: Loaders | null = null;
-    return {
-      db,
-      get loaders() {
-        return (loaders ??= createLoaders(db));
-      },
-      set loaders(value: Loaders) {
-        loaders = value;
-      },
-      limits: { maxPageSize: this.options.maxPageSize },
-      requestId: request.requestId,
-      auth: request.auth,
-      ip: request.ip,
-      webhookPolicy: this.options.webhookPolicy,
-      realtime,
-    };
+  context(request: { requestId?: string; auth: Auth; ip: string | null }, realtime: RealtimeContext): GraphQLContext {
+    return new RequestContext(this.options.db, this.shared, request.requestId ?? null, request.auth, request.ip, realtime);
   }
+
+  /** What every context shares. */
+  private readonly shared: SharedContext;
 
   /** The one error formatter: expected errors as they are, the rest logged and masked. */
   readonly format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => this.formatter(withTokenLimit(formatted, this.limits.maxTokens), error);

@@ -17,22 +17,23 @@ export const DEFAULT_SUBSCRIPTION_CAPS: SubscriptionCaps = { perSocket: 100, per
  * subscribes is counted in order; it is given back when the operation completes or its socket closes.
  */
 export class OperationSlots<Socket extends object> {
-  private readonly sockets = new Map<Socket, { client: string; ids: Set<string> }>();
+  /** Per socket, its client and the ids holding its slots (an array: at most `perSocket`, usually one). */
+  private readonly sockets = new Map<Socket, { client: string; ids: string[] }>();
   private readonly clients = new Map<string, number>();
 
   constructor(private readonly caps: SubscriptionCaps) {}
 
   /** Takes a slot for operation `id`; the error to answer with when a cap is reached. */
   take(socket: Socket, client: string, id: string): ApiError | null {
-    const held = this.sockets.get(socket) ?? { client, ids: new Set<string>() };
-    if (held.ids.size >= this.caps.perSocket) {
+    const held = this.sockets.get(socket) ?? { client, ids: [] };
+    if (held.ids.length >= this.caps.perSocket) {
       return capError('maxSubscriptionsPerSocket', this.caps.perSocket, 'this connection');
     }
     const count = this.clients.get(client) ?? 0;
     if (count >= this.caps.perClient) {
       return capError('maxSubscriptionsPerClient', this.caps.perClient, client.startsWith('ip:') ? 'this IP address' : 'this API key');
     }
-    held.ids.add(id);
+    held.ids.push(id);
     this.sockets.set(socket, held);
     this.clients.set(client, count + 1);
     return null;
@@ -40,15 +41,17 @@ export class OperationSlots<Socket extends object> {
 
   release(socket: Socket, id: string): void {
     const held = this.sockets.get(socket);
-    if (!held?.ids.delete(id)) return;
-    this.giveBack(held.client, 1);
+    const at = held ? held.ids.indexOf(id) : -1;
+    if (at < 0) return;
+    held!.ids.splice(at, 1);
+    this.giveBack(held!.client, 1);
   }
 
   releaseAll(socket: Socket): void {
     const held = this.sockets.get(socket);
     if (!held) return;
     this.sockets.delete(socket);
-    this.giveBack(held.client, held.ids.size);
+    this.giveBack(held.client, held.ids.length);
   }
 
   /** Operations running over every socket. */

@@ -14,7 +14,10 @@ export interface AuthConfig {
   onError?: (err: unknown) => void;
 }
 
-export const anonymous = (publicRead: boolean): Auth => ({ principal: 'anonymous', keyId: null, scopes: publicRead ? ['read'] : [] });
+const ANONYMOUS_READER: Auth = Object.freeze({ principal: 'anonymous', keyId: null, scopes: Object.freeze(['read'] as const) });
+const ANONYMOUS: Auth = Object.freeze({ principal: 'anonymous', keyId: null, scopes: Object.freeze([]) });
+/** The caller without a credential (one object, shared: every idle anonymous socket keeps it). */
+export const anonymous = (publicRead: boolean): Auth => (publicRead ? ANONYMOUS_READER : ANONYMOUS);
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 

@@ -1,4 +1,4 @@
-// Just over 250 lines: the graphql-ws adapter's one useServer configuration (admission through the
+// Just over 250 lines: the graphql-ws adapter's one configuration (admission through the
 // core, slots, context, the size limit, formatting) reads best as one object; socket writes and groups
 // are in socket-send.ts and subscription-groups.ts.
 import { randomUUID } from 'node:crypto';
@@ -7,10 +7,10 @@ import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql';
 import { CloseCode as ProtocolCloseCode, type SubscribePayload } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SubscriptionGroups } from './subscription-groups';
-import { SocketSink, directSender, keepAlive, prepareSocketSend } from './socket-send';
+import { KeepAlive, SocketSink, endSubscriptionsOf, type SinkHooks } from './socket-send';
+import { serveGraphqlWs } from './protocol-server';
 import type { EventHub } from '../../realtime/event-hub';
 import type { Auth, GraphQLContext } from '../../graphql/context';
 import { databaseUnavailable, ErrorCode } from '../../graphql/errors';
@@ -98,28 +98,44 @@ export interface WebSocketEndpoint {
   operations(): number;
 }
 
+/**
+ * What the server keeps per socket: graphql-ws's `extra` for it (its hooks get it as `ctx.extra`).
+ * Not the upgrade request: nothing needs it after the connection, so it is not kept (nor its headers).
+ */
+class Peer {
+  /** Who the socket authenticated as, from its connection_init on. */
+  auth: Auth | null = null;
+  /** The ids of operations between their `subscribe` and their start (or refusal); null when none. */
+  starting: Set<string> | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly ip: string | null,
+  ) {}
+
+  /** Marks `id` as being started; false when it already is. */
+  start(id: string): boolean {
+    if (this.starting?.has(id)) return false;
+    (this.starting ??= new Set()).add(id);
+    return true;
+  }
+
+  started(id: string): void {
+    if (!this.starting?.delete(id) || this.starting.size > 0) return;
+    this.starting = null;
+  }
+}
+
 export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const { log, core } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  // Out of onUpgrade's scope on purpose: a closure made there keeps the upgrade request (and its
-  // headers) alive for as long as the socket lives.
-  const setUpSocket = (ws: WebSocket): void => {
-    prepareSocketSend(ws);
-    keepAlive(ws, options.keepAliveMs, () => {
-      options.hub.countTooSlow();
-      closeSlowConsumer(ws);
-    });
-  };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== options.path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      setUpSocket(ws);
-      wss.emit('connection', ws, req);
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
   options.server.on('upgrade', onUpgrade);
 
@@ -127,8 +143,21 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
     socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
   };
+  // One timer for every socket (socket-send.ts).
+  const keepAlive = new KeepAlive(wss.clients, options.keepAliveMs, (socket) => {
+    options.hub.countTooSlow();
+    closeSlowConsumer(socket);
+  });
+  /** What every subscription's sink asks of this adapter (one object for all of them). */
+  const sinkHooks: SinkHooks = {
+    slowConsumer: closeSlowConsumer,
+    unavailable: (socket) => {
+      log.warn('closing a subscriber: the database stayed unavailable');
+      socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
+    },
+    delivered: (n) => options.metrics.eventDelivered(n),
+  };
 
-  const peers = new WeakMap<WebSocket, { auth: Auth; ip: string | null }>();
   const { formatResult } = core;
 
   const groups = new SubscriptionGroups({
@@ -138,20 +167,18 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     groupContext: (member, onSlowConsumer) =>
       // No socket of its own (so never direct, never "backed up"); slow when the group's reader is.
       core.context(
-        { requestId: randomUUID(), auth: member.auth, ip: null },
+        { auth: member.auth, ip: null },
         { ...member.realtime, sink: { backedUp: () => false, slowConsumer: onSlowConsumer, unavailable: () => member.realtime.sink?.unavailable() } },
       ),
   });
 
   const slots = new OperationSlots<WebSocket>(options.subscriptionCaps ?? DEFAULT_SUBSCRIPTION_CAPS);
-  /** Per socket, the ids of operations between their `subscribe` and their start (or refusal). */
-  const starting = new WeakMap<WebSocket, Set<string>>();
 
   /** The core's admission (read scope, unstorable text, cost limit, rate-limit charge): the execution arguments, or why not. */
-  const admit = async (socket: WebSocket, document: DocumentNode, peer: { auth: Auth; ip: string | null }, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
+  const admit = async (socket: WebSocket, document: DocumentNode, peer: Peer, auth: Auth, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
     let admission: Awaited<ReturnType<typeof core.admit>>;
     try {
-      admission = await core.admit({ document, operationName: payload.operationName, variables: payload.variables, auth: peer.auth, ip: peer.ip });
+      admission = await core.admit({ document, operationName: payload.operationName, variables: payload.variables, auth, ip: peer.ip });
     } catch (err) {
       // Thrown on, graphql-ws would close with 4500, which its clients take as fatal.
       if (!isDatabaseUnavailable(err)) throw err;
@@ -164,8 +191,19 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     return [admission.error];
   };
 
-  const disposable = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
-    {
+  const served = serveGraphqlWs<Peer>(wss, {
+    log,
+    extra: (socket, request) => {
+      keepAlive.watch(socket);
+      return new Peer(socket, request.socket.remoteAddress ?? null);
+    },
+    // The socket's slots go back when it closes, whether or not its operations ever end.
+    closed: (socket) => {
+      keepAlive.forget(socket);
+      slots.releaseAll(socket);
+      endSubscriptionsOf(socket);
+    },
+    graphqlWs: {
       schema: core.schema,
       onConnect: async (ctx) => {
         const authn = await core.authenticate(authorizationOf(ctx.connectionParams));
@@ -175,12 +213,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
           // false closes the socket with 4403 Forbidden (or nothing more, when it is closing already).
           return false;
         }
-        peers.set(ctx.extra.socket, { auth: authn.auth, ip: ctx.extra.request.socket.remoteAddress ?? null });
-        // The socket's slots go back when it closes, whether or not its operations ever end.
-        const socket = ctx.extra.socket;
-        socket.once('close', () => slots.releaseAll(socket));
-        // Nothing needs the upgrade request after this: do not keep it (and its headers) per socket.
-        (ctx.extra as { request?: IncomingMessage }).request = undefined;
+        ctx.extra.auth = authn.auth;
         return true;
       },
       // The same parse (token limit), validation (depth, aliases, directives) and cost limit as
@@ -189,61 +222,48 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // Each operation holds one of its socket's and its client's slots (operation-slots.ts), taken
       // before anything is awaited and given back when it is refused, completes or its socket closes.
       onSubscribe: async (ctx, id, payload) => {
+        const peer = ctx.extra;
         // graphql-ws knows operations by id alone: a `subscribe` reusing the id of one it is still
         // starting (completed by the client meanwhile, or not) would let the first run on unseen,
         // writing under the second's id. Refused as graphql-ws refuses an id in use (4409).
-        let ids = starting.get(ctx.extra.socket);
-        if (!ids) starting.set(ctx.extra.socket, (ids = new Set()));
-        if (ids.has(id)) {
-          ctx.extra.socket.close(ProtocolCloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
+        if (!peer.start(id)) {
+          peer.socket.close(ProtocolCloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
           return [new GraphQLError(`an operation with id ${JSON.stringify(id.slice(0, 64))} is still being started on this socket`, { extensions: { code: DUPLICATE_ID } })];
         }
-        ids.add(id);
         const prepared = core.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
-        const peer = peers.get(ctx.extra.socket)!;
-        const full = slots.take(ctx.extra.socket, subjectOf(peer.auth, peer.ip).subject, id);
+        // Acknowledged (graphql-ws refuses a subscribe before that), so authenticated.
+        const auth = peer.auth!;
+        const full = slots.take(peer.socket, subjectOf(auth, peer.ip).subject, id);
         if (full) return [full];
         try {
-          const admitted = await admit(ctx.extra.socket, prepared.document, peer, payload);
-          if (Array.isArray(admitted)) slots.release(ctx.extra.socket, id);
+          const admitted = await admit(peer.socket, prepared.document, peer, auth, payload);
+          if (Array.isArray(admitted)) slots.release(peer.socket, id);
           return admitted;
         } catch (err) {
-          slots.release(ctx.extra.socket, id);
+          slots.release(peer.socket, id);
           throw err;
         }
       },
       onComplete: (ctx, id) => slots.release(ctx.extra.socket, id),
-      context: (ctx, id): GraphQLContext => {
-        const socket = ctx.extra.socket;
-        return core.context({ requestId: randomUUID(), ...peers.get(socket)! }, {
-          hub: options.hub,
-          retentionMs: options.retentionMs,
-          queueMax: options.queueMax,
-          sink: new SocketSink(
-            socket,
-            directSender(socket, id, (n) => options.metrics.eventDelivered(n)),
-            () => closeSlowConsumer(socket),
-            () => {
-              log.warn('closing a subscriber: the database stayed unavailable');
-              socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
-            },
-          ),
-        });
-      },
+      context: (ctx, id): GraphQLContext =>
+        core.context(
+          { auth: ctx.extra.auth!, ip: ctx.extra.ip },
+          { hub: options.hub, retentionMs: options.retentionMs, queueMax: options.queueMax, sink: new SocketSink(ctx.extra.socket, id, sinkHooks) },
+        ),
       subscribe: (args) => groups.subscribe(args),
       // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
       // subscription stream that failed (its cause goes through the formatter and is masked).
       onError: (ctx, id, payload, errors) => {
         // Refused or failed: this id is no longer being started (a refusal of a reused id leaves the first's mark).
-        if (!errors.some((e) => e.extensions.code === DUPLICATE_ID)) starting.get(ctx.extra.socket)?.delete(id);
+        if (!errors.some((e) => e.extensions.code === DUPLICATE_ID)) ctx.extra.started(id);
         const formatted = core.formatRefusals(errors, randomUUID());
         options.metrics.count('ws', payload.operationName, formatted);
         return formatted;
       },
       onOperation: (ctx, id, _payload, args) => {
         // Started: graphql-ws holds it under its id from here on (and ends it on `complete`).
-        starting.get(ctx.extra.socket)?.delete(id);
+        ctx.extra.started(id);
         options.metrics.count('ws', getOperationAST(args.document, args.operationName)?.name?.value, undefined);
       },
       // Every result graphql-ws sends (queries, lone subscriptions' events) passes the one error
@@ -262,10 +282,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
         return { errors: [responseTooLargeError(size, options.limits.maxResponseBytes)] };
       },
     },
-    wss,
-    // graphql-ws's own ping is off: ours (keepAlive, socket-send.ts) tells a slow consumer from a dead peer.
-    Infinity,
-  );
+  });
 
   return {
     connections: () => wss.clients.size,
@@ -273,9 +290,9 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     subscriptionGroups: () => groups.stats(),
     close: async () => {
       options.server.off('upgrade', onUpgrade);
+      keepAlive.stop();
       for (const client of wss.clients) client.close(CloseCode.GoingAway, 'server shutting down');
-      await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await served.dispose();
     },
   };
 }

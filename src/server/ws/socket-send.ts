@@ -1,39 +1,19 @@
 import type { WebSocket } from 'ws';
+import type { WebSocket as ProtocolWebSocket } from 'graphql-ws';
 import type { SubscriptionSink } from '../../graphql/context';
 
 /**
- * How subscription messages leave a socket: a group member's burst is written directly (below),
- * everything else through graphql-ws, whose sends are wrapped once per socket (prepareSocketSend).
+ * How messages leave a socket: a group member's burst is written directly (SocketSink), everything
+ * else through graphql-ws (ProtocolSocket); and the keep-alive that tells a dead peer from a slow one.
+ *
+ * What is kept per socket and per subscription is kept small on purpose: with 20,000 idle
+ * subscribers every closure, timer and `once` wrapper per socket counts (bench/RESULTS.md). So the
+ * objects here are class instances with their methods on the prototype, the keep-alive is one
+ * timer for every socket, and the listeners they add are shared functions (a `ws` socket is `this`).
  */
 
-/** Below this much unsent data a send counts as done at once (see prepareSocketSend). */
+/** Below this much unsent data a send counts as done at once (see ProtocolSocket.send). */
 export const SEND_HIGH_WATER_BYTES = 64 * 1024;
-
-/**
- * Wraps `socket.send` once per socket, before graphql-ws uses it:
- * - the messages of a burst leave together (`cork`, below);
- * - graphql-ws waits for each send's callback before the next message of a subscription, and
- *   `ws` calls it only once the bytes reached the kernel: one write syscall per message, where a
- *   plain broadcast hands a socket its whole burst at once and Node writes it in one `writev`.
- *   While the socket holds less than SEND_HIGH_WATER_BYTES unsent, the callback is called at once,
- *   so a burst reaches the socket in one go; above it, the real callback applies and a consumer
- *   that does not read holds up only its own subscriptions (the slow-consumer rules take over).
- */
-export function prepareSocketSend(socket: WebSocket, highWaterBytes = SEND_HIGH_WATER_BYTES): void {
-  const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
-  plainSend.set(socket, send);
-  socket.send = ((data: unknown, ...rest: unknown[]) => {
-    const cb = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as (err?: Error) => void) : null;
-    cork(socket);
-    if (!cb || socket.bufferedAmount >= highWaterBytes) return send(data, ...rest, ...(cb ? [cb] : []));
-    send(data, ...rest, noop);
-    process.nextTick(cb);
-  }) as WebSocket['send'];
-}
-
-const noop = (): void => undefined;
-
-const plainSend = new WeakMap<WebSocket, (data: unknown, ...rest: unknown[]) => void>();
 
 /**
  * Unsent bytes past which a group member's socket counts as backed up after a direct write: the
@@ -54,57 +34,6 @@ export function encodeResult(json: string): Buffer {
 export interface DirectSender {
   /** Writes one `next` message per result, in one socket write; true when the socket is now backed up. */
   send(results: readonly Buffer[]): boolean;
-}
-
-/**
- * A graphql-ws subscriber's end of its stream: the transport-free SubscriptionSink the realtime
- * side sees, plus the direct write path a subscription group uses for it (`direct`).
- */
-export class SocketSink implements SubscriptionSink {
-  constructor(
-    private readonly socket: WebSocket,
-    readonly direct: DirectSender,
-    private readonly onSlow: () => void,
-    private readonly onUnavailable: () => void,
-  ) {}
-
-  backedUp(): boolean {
-    return this.socket.bufferedAmount > 0;
-  }
-
-  slowConsumer(): void {
-    this.onSlow();
-  }
-
-  unavailable(): void {
-    this.onUnavailable();
-  }
-
-  /** Calls `listener` once when the socket closes (at once if it has); returns the unsubscribe. */
-  onClose(listener: () => void): () => void {
-    return onSocketClose(this.socket, listener);
-  }
-}
-
-/** Per socket, what to call when it closes: one `close` listener per socket, whatever the number of operations. */
-const closeListeners = new WeakMap<WebSocket, Set<() => void>>();
-
-function onSocketClose(socket: WebSocket, listener: () => void): () => void {
-  if (socket.readyState === socket.CLOSED) {
-    listener();
-    return () => undefined;
-  }
-  let listeners = closeListeners.get(socket);
-  if (!listeners) {
-    const set = (listeners = new Set());
-    closeListeners.set(socket, set);
-    socket.once('close', () => {
-      closeListeners.delete(socket);
-      for (const l of set) l();
-    });
-  }
-  listeners.add(listener);
-  return () => void listeners.delete(listener);
 }
 
 /**
@@ -163,74 +92,6 @@ function rawStream(socket: WebSocket): { write(chunk: Buffer): boolean } | null 
   return raw as { write(chunk: Buffer): boolean };
 }
 
-/**
- * The fast path for a subscription group's members: the group's encoded results go out as
- * graphql-ws `next` messages written here, byte for byte what graphql-ws writes
- * (`{"id":…,"type":"next","payload":…}` in a text frame), without graphql-ws's per-message
- * promise chain and without `ws`'s per-message framing: a member's burst is framed into one
- * buffer (the result bytes, encoded once per group, copied after the member's own prefix) and
- * leaves in one write, so what is unsent afterwards is what the peer's connection did not take.
- * graphql-ws still owns the subscription: it completes it, and its `complete` from the client
- * ends it (the group stops writing at once).
- */
-export function directSender(socket: WebSocket, id: string, onSent: (n: number) => void, backlogBytes = DIRECT_BACKLOG_BYTES): DirectSender {
-  const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-  return {
-    send(results) {
-      // Closing: graphql-ws is about to end the subscription; nothing more goes out.
-      if (socket.readyState !== socket.OPEN) return false;
-      const raw = rawStream(socket);
-      if (raw) raw.write(textFrames(prefix, results));
-      else {
-        const send = plainSend.get(socket) ?? (socket.send.bind(socket) as (data: unknown, options: object) => void);
-        const stream = (socket as unknown as { _socket?: Corkable })._socket;
-        stream?.cork();
-        try {
-          for (const r of results) send(Buffer.concat([prefix, r]), { binary: false });
-        } finally {
-          stream?.uncork();
-        }
-      }
-      onSent(results.length);
-      return socket.bufferedAmount > backlogBytes;
-    },
-  };
-}
-
-type Corkable = { cork(): void; uncork(): void };
-
-/**
- * graphql-ws's keep-alive (ping every `intervalMs`, a pong due within as long again), with one
- * difference: a peer that has not answered while data to it is still unsent has not gone away, it
- * has stopped reading (the ping waits behind that data). It is a slow consumer (`onSlow`: closed
- * with 4503 as documented, and counted), not a dead peer dropped with 1006. Only a peer that took
- * everything and still does not answer is terminated, as graphql-ws does.
- */
-export function keepAlive(socket: WebSocket, intervalMs: number, onSlow: () => void): void {
-  if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) return;
-  let pongWait: NodeJS.Timeout | null = null;
-  const ping = setInterval(() => {
-    if (socket.readyState !== socket.OPEN || pongWait) return;
-    pongWait = setTimeout(() => {
-      pongWait = null;
-      if (socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > 0) onSlow();
-      else socket.terminate();
-    }, intervalMs);
-    pongWait.unref();
-    socket.ping();
-  }, intervalMs);
-  // A socket's keep-alive never holds the process open (graphql-ws's dispose closes the sockets).
-  ping.unref();
-  socket.on('pong', () => {
-    if (pongWait) clearTimeout(pongWait);
-    pongWait = null;
-  });
-  socket.once('close', () => {
-    clearInterval(ping);
-    if (pongWait) clearTimeout(pongWait);
-  });
-}
 /** Sockets written in this turn of the event loop, and whether their writes are being held. */
 const turn = new WeakMap<WebSocket, { corked: boolean }>();
 
@@ -255,4 +116,222 @@ function cork(socket: WebSocket): void {
   if (state.corked) return;
   state.corked = true;
   raw.cork();
+}
+
+/**
+ * The socket graphql-ws's server writes to (its `WebSocket`), over a `ws` socket:
+ * - the messages of a burst leave together (`cork`);
+ * - graphql-ws awaits each send before the next message of a subscription, and `ws` calls back
+ *   only once the bytes reached the kernel: one write syscall per message, where a plain
+ *   broadcast hands a socket its whole burst at once and Node writes it in one `writev`. While the
+ *   socket holds less than `highWaterBytes` unsent, a send counts as done at once, so a burst
+ *   reaches the socket in one go; above it, the send is done when `ws` says so, and a consumer
+ *   that does not read holds up only its own subscriptions (the slow-consumer rules take over).
+ */
+export class ProtocolSocket implements ProtocolWebSocket {
+  constructor(
+    readonly socket: WebSocket,
+    private readonly highWaterBytes = SEND_HIGH_WATER_BYTES,
+  ) {}
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(data: string): Promise<void> | undefined {
+    const socket = this.socket;
+    // As graphql-ws's own `ws` adapter: nothing goes to a socket that is closing.
+    if (socket.readyState !== socket.OPEN) return undefined;
+    cork(socket);
+    if (socket.bufferedAmount < this.highWaterBytes) {
+      socket.send(data);
+      return undefined;
+    }
+    return new Promise((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  /** Set by the server that serves this socket (protocol-server.ts), which passes messages on. */
+  onMessage(cb: (data: string) => Promise<void>): void {
+    this.received = cb;
+  }
+
+  received: ((data: string) => Promise<void>) | null = null;
+}
+
+/** Per socket, what the adapter does for its subscriptions: shared by them, so nothing is made per subscription. */
+export interface SinkHooks {
+  /** Closes the socket as a slow consumer (4503): it resumes with its last cursor. */
+  slowConsumer(socket: WebSocket): void;
+  /** Closes the socket with 1013: the database stayed unavailable; it resumes with its last cursor. */
+  unavailable(socket: WebSocket): void;
+  /** `n` messages were written directly. */
+  delivered(n: number): void;
+}
+
+/** What a subscription is ended by when its socket closes. */
+export interface Returnable {
+  return(): unknown;
+}
+
+/** Per socket, the subscriptions to end when it closes (SocketSink.endOnClose): one, or a Set past one. */
+const running = new WeakMap<WebSocket, Returnable | Set<Returnable>>();
+
+/** The socket closed: ends every subscription registered with `endOnClose` (the adapter calls it). */
+export function endSubscriptionsOf(socket: WebSocket): void {
+  const subs = running.get(socket);
+  running.delete(socket);
+  if (subs instanceof Set) for (const s of subs) void s.return();
+  else if (subs) void subs.return();
+}
+
+/**
+ * A graphql-ws subscriber's end of its stream: the transport-free SubscriptionSink the realtime
+ * side sees, and the direct write path a subscription group uses for it.
+ *
+ * Direct writes: the group's encoded results go out as graphql-ws `next` messages written here,
+ * byte for byte what graphql-ws writes (`{"id":…,"type":"next","payload":…}` in a text frame),
+ * without graphql-ws's per-message promise chain and without `ws`'s per-message framing: a
+ * member's burst is framed into one buffer (the result bytes, encoded once per group, copied after
+ * the member's own prefix) and leaves in one write, so what is unsent afterwards is what the
+ * peer's connection did not take. graphql-ws still owns the subscription: it completes it, and
+ * its `complete` from the client ends it (the group stops writing at once).
+ */
+export class SocketSink implements SubscriptionSink, DirectSender {
+  /** `{"id":…,"type":"next","payload":`, made on the first direct write. */
+  private prefix: Buffer | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly id: string,
+    private readonly hooks: SinkHooks,
+    private readonly backlogBytes = DIRECT_BACKLOG_BYTES,
+  ) {}
+
+  backedUp(): boolean {
+    return this.socket.bufferedAmount > 0;
+  }
+
+  slowConsumer(): void {
+    this.hooks.slowConsumer(this.socket);
+  }
+
+  unavailable(): void {
+    this.hooks.unavailable(this.socket);
+  }
+
+  /** Writes one `next` message per result, in one socket write; true when the socket is now backed up. */
+  send(results: readonly Buffer[]): boolean {
+    const socket = this.socket;
+    // Closing: graphql-ws is about to end the subscription; nothing more goes out.
+    if (socket.readyState !== socket.OPEN) return false;
+    const prefix = (this.prefix ??= Buffer.from(`{"id":${JSON.stringify(this.id)},"type":"next","payload":`));
+    const raw = rawStream(socket);
+    if (raw) raw.write(textFrames(prefix, results));
+    else {
+      const stream = (socket as unknown as { _socket?: Corkable })._socket;
+      stream?.cork();
+      try {
+        for (const r of results) socket.send(Buffer.concat([prefix, r]), { binary: false });
+      } finally {
+        stream?.uncork();
+      }
+    }
+    this.hooks.delivered(results.length);
+    return socket.bufferedAmount > this.backlogBytes;
+  }
+
+  /**
+   * Ends `sub` (its `return`) when the socket closes (`endSubscriptionsOf`), at once if it has:
+   * whoever else forgets it (graphql-ws ends the operations it holds, but one it lost track of
+   * would run on, written to no socket). `forget` once it has ended.
+   */
+  endOnClose(sub: Returnable): void {
+    const socket = this.socket;
+    if (socket.readyState === socket.CLOSED) {
+      void sub.return();
+      return;
+    }
+    const subs = running.get(socket);
+    if (!subs) running.set(socket, sub);
+    else if (subs instanceof Set) subs.add(sub);
+    else if (subs !== sub) running.set(socket, new Set([subs, sub]));
+  }
+
+  forget(sub: Returnable): void {
+    const subs = running.get(this.socket);
+    if (subs === sub) running.delete(this.socket);
+    else if (subs instanceof Set) subs.delete(sub);
+  }
+}
+
+type Corkable = { cork(): void; uncork(): void };
+
+/** Sockets the keep-alive pings at once before yielding to the event loop. */
+const PING_SLICE = 500;
+
+/**
+ * graphql-ws's keep-alive (ping every `intervalMs`, a pong due within as long again), with one
+ * difference: a peer that has not answered while data to it is still unsent has not gone away, it
+ * has stopped reading (the ping waits behind that data). It is a slow consumer (`onSlow`: closed
+ * with 4503 as documented, and counted), not a dead peer dropped with 1006. Only a peer that took
+ * everything and still does not answer is terminated, as graphql-ws does.
+ *
+ * One timer for every socket: each round, the sockets pinged in the last round that have not
+ * answered are dealt with, then every open socket is pinged.
+ */
+export class KeepAlive {
+  /** Pinged, no pong yet. */
+  private readonly awaiting = new Set<WebSocket>();
+  private readonly timer: NodeJS.Timeout | null;
+  /** The `pong` listener every socket shares (`this` is the socket). */
+  private readonly answered: (this: WebSocket) => void;
+
+  constructor(
+    private readonly sockets: Iterable<WebSocket>,
+    intervalMs: number,
+    private readonly onSlow: (socket: WebSocket) => void,
+  ) {
+    const awaiting = this.awaiting;
+    this.answered = function (this: WebSocket) {
+      awaiting.delete(this);
+    };
+    // Never holds the process open (the server closes its sockets when it stops).
+    this.timer = intervalMs > 0 && Number.isFinite(intervalMs) ? setInterval(() => void this.round(), intervalMs).unref() : null;
+  }
+
+  /** Starts watching a socket (it is pinged from the next round on). */
+  watch(socket: WebSocket): void {
+    if (this.timer) socket.on('pong', this.answered);
+  }
+
+  /** A socket that closed: no longer waited for. */
+  forget(socket: WebSocket): void {
+    this.awaiting.delete(socket);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.awaiting.clear();
+  }
+
+  private async round(): Promise<void> {
+    for (const socket of this.awaiting) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (socket.bufferedAmount > 0) this.onSlow(socket);
+      else socket.terminate();
+    }
+    this.awaiting.clear();
+    let n = 0;
+    for (const socket of [...this.sockets]) {
+      if (socket.readyState !== socket.OPEN) continue;
+      this.awaiting.add(socket);
+      socket.ping();
+      // 20,000 pings in one go would hold everything else on the process for their length.
+      if (++n % PING_SLICE === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
 }

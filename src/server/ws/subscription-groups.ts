@@ -10,9 +10,9 @@ import { groupKey, memberFilter, shapeOf, type Shape } from '../../realtime/subs
 import type { GraphQLContext } from '../../graphql/context';
 import { isDatabaseUnavailable } from '../../graphql/format-error';
 import type { Logger } from '../../observability/logger';
-import { BoundedQueue } from '../../realtime/async-queue';
 import { comparePositions } from '../../modules/events/event-cursor';
-import { SocketSink, encodeResult, type DirectSender } from './socket-send';
+import { SocketSink, encodeResult, type Returnable } from './socket-send';
+import { withRealtime } from '../../graphql/request-context';
 
 /**
  * Shared execution of subscriptions: filter first, execute once per selection.
@@ -75,25 +75,31 @@ interface Delivery {
 }
 
 class Member implements AsyncIterableIterator<ExecutionResult> {
-  /**
-   * Never holds a value: the member's results go straight to its socket. graphql-ws waits on it
-   * until the group ends or fails, closes the member, or hands it over to its own subscription.
-   */
-  private readonly released = new BoundedQueue<never>(0);
   /** The last event offered to it (events at or before the join are not this member's). */
   private position: LogPosition;
   /** Set once the member left the group: its own subscription, reading on from `position`. */
   private alone: Promise<Stream | ExecutionResult> | null = null;
   private returned = false;
+  /** How the group ended it: true, or with an error (given to graphql-ws once); null while it runs. */
+  private ended: true | { err: unknown } | null = null;
+  /**
+   * graphql-ws's `next`, waiting while the member is in its group: it never gets a value there (the
+   * member's results go straight to its socket), only the end, or the member's own subscription
+   * once it leaves. Two fields, not an async function suspended per member: 20,000 idle members
+   * each hold one.
+   */
+  private resolveNext: ((r: IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>>) => void) | null = null;
+  private rejectNext: ((err: unknown) => void) | null = null;
 
   constructor(
     private readonly group: Group,
     private readonly args: ExecutionArgs,
-    private readonly direct: DirectSender,
+    private readonly sink: SocketSink,
     joinedAt: LogPosition,
     readonly accepts: (e: EventRecord) => boolean,
   ) {
     this.position = joinedAt;
+    sink.endOnClose(this);
   }
 
   /**
@@ -101,8 +107,8 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
    * written to its socket at once. A member whose socket stays backed up leaves the group.
    */
   offer(burst: readonly Delivery[]): void {
-    // Left, or completed by its client while the burst was being offered: nothing more goes out.
-    if (this.alone || this.returned) return;
+    // Left, ended, or completed by its client while the burst was being offered: nothing more goes out.
+    if (this.alone || this.returned || this.ended) return;
     // The burst is in log order: skip what is at or before the member's position (it joined
     // after those), usually nothing, so one comparison per member.
     let from = 0;
@@ -111,7 +117,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     const mine: Buffer[] = [];
     for (let i = from; i < burst.length; i++) if (this.accepts(burst[i]!.event)) mine.push(burst[i]!.result);
     this.position = burst[burst.length - 1]!.position;
-    if (mine.length && this.direct.send(mine)) this.goAlone();
+    if (mine.length && this.sink.send(mine)) this.goAlone();
   }
 
   /**
@@ -122,40 +128,65 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   private goAlone(): void {
     this.group.leave(this);
     const ctx = this.args.contextValue as GraphQLContext;
-    const contextValue: GraphQLContext = { ...ctx, realtime: { ...ctx.realtime, startAt: this.position } };
+    const contextValue = withRealtime(ctx, { ...ctx.realtime, startAt: this.position });
     this.alone = subscribeAlone({ ...this.args, contextValue }, this.group.owner.options.retryMs);
     void this.alone.then((it) => {
       if (this.returned && isStream(it)) void it.return?.();
     });
-    // graphql-ws, waiting on `released`, wakes and reads on from the member's own subscription.
-    this.released.end();
+    // graphql-ws, waiting in `next`, reads on from the member's own subscription.
+    this.release();
   }
 
   /** The group's reader fell too far behind: close this member's connection as a slow consumer. */
   slow(): void {
-    this.released.end();
-    (this.args.contextValue as GraphQLContext).realtime.sink?.slowConsumer();
+    this.end();
+    this.sink.slowConsumer();
   }
 
   /** The database stayed unavailable: close the connection so the client resumes with its last cursor. */
   unavailable(): void {
-    (this.args.contextValue as GraphQLContext).realtime.sink?.unavailable();
-    this.released.end();
+    this.sink.unavailable();
+    this.end();
   }
 
   end(err?: unknown): void {
-    if (err === undefined) this.released.end();
-    else this.released.fail(err);
+    if (this.ended) return;
+    this.ended = err === undefined ? true : { err };
+    this.release();
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    if (!this.alone) {
-      const r = await this.released.next();
-      // Ended: the group ended (or closed this member), unless the member left it to read alone.
-      if (!this.alone || this.returned) return r;
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.returned) return Promise.resolve(DONE);
+    if (this.alone) return this.nextAlone();
+    if (this.ended) {
+      this.sink.forget(this);
+      const ended = this.ended;
+      if (ended === true) return Promise.resolve(DONE);
+      // The error once, then the end.
+      this.ended = true;
+      return Promise.reject(ended.err);
     }
-    const alone = await this.alone;
-    if (isStream(alone)) return alone.next();
+    if (this.resolveNext) return Promise.reject(new Error('a group member was read twice at once'));
+    return new Promise((resolve, reject) => {
+      this.resolveNext = resolve;
+      this.rejectNext = reject;
+    });
+  }
+
+  /** graphql-ws's waiting `next` gets what `next` gives now: the end, or the member's own subscription. */
+  private release(): void {
+    const [resolve, reject] = [this.resolveNext, this.rejectNext];
+    this.resolveNext = this.rejectNext = null;
+    if (resolve && reject) this.next().then(resolve, reject);
+  }
+
+  private async nextAlone(): Promise<IteratorResult<ExecutionResult>> {
+    const alone = (await this.alone)!;
+    if (isStream(alone)) {
+      const r = await alone.next();
+      if (r.done) this.sink.forget(this);
+      return r;
+    }
     // Refused (the log position fell out of retention meanwhile, say): say why, then end.
     this.alone = Promise.resolve(ENDED);
     return { value: alone, done: false };
@@ -164,7 +195,8 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.returned = true;
     this.group.leave(this);
-    await this.released.return();
+    this.sink.forget(this);
+    this.release();
     const alone = await this.alone;
     if (alone && isStream(alone)) await alone.return?.();
     return DONE;
@@ -215,8 +247,8 @@ class Group {
   }
 
   /** Joins at once (before the group is ready): from `joinedAt` on, the reader keeps what it wants. */
-  join(args: ExecutionArgs, direct: DirectSender, joinedAt: LogPosition, accepts: (e: EventRecord) => boolean): Member {
-    const m = new Member(this, args, direct, joinedAt, accepts);
+  join(args: ExecutionArgs, sink: SocketSink, joinedAt: LogPosition, accepts: (e: EventRecord) => boolean): Member {
+    const m = new Member(this, args, sink, joinedAt, accepts);
     this.members.add(m);
     return m;
   }
@@ -298,36 +330,34 @@ class Group {
 }
 
 /**
- * The subscription, ended (its `return`) when its socket closes. graphql-ws ends the operations it
- * holds when a socket closes, but one it has lost track of (an id reused while the first was
- * starting) would otherwise run on, a group member written to no socket, a reader executing for
- * no one. The registration goes once the subscription ends.
+ * A lone subscription, ended (its `return`) when its socket closes. graphql-ws ends the operations
+ * it holds when a socket closes, but one it has lost track of (an id reused while the first was
+ * starting) would otherwise run on, a reader executing for no one. Members and CatchingUp
+ * register themselves (SocketSink.endOnClose); this is for the rest.
  */
 function endsWithSocket(sub: AsyncIterableIterator<ExecutionResult> | ExecutionResult, sink: SocketSink): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
   if (!(Symbol.asyncIterator in sub)) return sub;
   const it = sub;
   let ended = false;
-  let off: () => void = () => undefined;
-  const end = async (): Promise<IteratorResult<ExecutionResult>> => {
-    off();
-    if (ended) return DONE;
-    ended = true;
-    await it.return?.();
-    return DONE;
-  };
-  const wrapped: AsyncIterableIterator<ExecutionResult> = {
+  const wrapped: AsyncIterableIterator<ExecutionResult> & Returnable = {
     next: async () => {
       if (ended) return DONE;
       const r = await it.next();
-      if (r.done) off();
+      if (r.done) sink.forget(wrapped);
       return r;
     },
-    return: end,
+    return: async () => {
+      sink.forget(wrapped);
+      if (ended) return DONE;
+      ended = true;
+      await it.return?.();
+      return DONE;
+    },
     [Symbol.asyncIterator]() {
       return this;
     },
   };
-  off = sink.onClose(() => void end());
+  sink.endOnClose(wrapped);
   return wrapped;
 }
 
@@ -346,11 +376,19 @@ class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
 
   constructor(
     private readonly lone: LoneSubscription,
+    private readonly sink: SocketSink,
     private readonly join: (from: LogPosition | null) => Promise<Member | ExecutionResult>,
-  ) {}
+  ) {
+    sink.endOnClose(this);
+  }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    if (!this.member && !this.returned) {
+  /** Once joined, the member's own `next` (no async function kept suspended in between). */
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.member ? this.member.next() : this.catchUp();
+  }
+
+  private async catchUp(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.returned) {
       // Nothing waiting and still replaying: wait for an event or the catch-up, taking nothing
       // (an event taken here would have to be written before the switch).
       if (!this.lone.caughtUp()) await this.lone.ready();
@@ -359,16 +397,22 @@ class CatchingUp implements AsyncIterableIterator<ExecutionResult> {
         // Refused (arguments its own subscription took cannot be): it reads on alone.
         if (joined instanceof Member) {
           this.member = joined;
+          // The member ends with the socket itself.
+          this.sink.forget(this);
           void this.lone.return?.();
           if (this.returned) void joined.return();
+          return joined.next();
         }
       }
     }
-    return this.member ? this.member.next() : this.lone.next();
+    const r = await this.lone.next();
+    if (r.done) this.sink.forget(this);
+    return r;
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.returned = true;
+    this.sink.forget(this);
     await Promise.all([this.member?.return(), this.lone.return?.()]);
     return DONE;
   }
@@ -391,22 +435,21 @@ export class SubscriptionGroups {
     const ctx = args.contextValue as GraphQLContext;
     const sink = ctx.realtime.sink instanceof SocketSink ? ctx.realtime.sink : null;
     if (!sink) return subscribeAlone(args, this.options.retryMs);
-    const direct = sink.direct;
     const shape = shapeOf(args.document, args.operationName);
     const own = shape ? memberFilter(args, shape) : null;
     // Grouped members write to their own socket; arguments graphql-js refuses run alone (it answers them).
     if (!shape || !own) return endsWithSocket(await subscribeAlone(args, this.options.retryMs), sink);
-    const join = (from: LogPosition | null): Promise<Member | ExecutionResult> => this.join(args, shape, direct, own.accepts, from);
-    if (!own.replays) return endsWithSocket(await join(null), sink);
+    const join = (from: LogPosition | null): Promise<Member | ExecutionResult> => this.join(args, shape, sink, own.accepts, from);
+    if (!own.replays) return join(null);
     const lone = await subscribeAlone(args, this.options.retryMs);
-    return endsWithSocket(isStream(lone) ? new CatchingUp(lone, join) : lone, sink);
+    return isStream(lone) ? new CatchingUp(lone, sink, join) : lone;
   }
 
   /**
    * Joins the group at the hub's position, or at `from` when that is further on (a replay that
    * read past the hub has written those events already; the group will offer them again).
    */
-  private async join(args: ExecutionArgs, shape: Shape, direct: DirectSender, accepts: (e: EventRecord) => boolean, from: LogPosition | null): Promise<Member | ExecutionResult> {
+  private async join(args: ExecutionArgs, shape: Shape, sink: SocketSink, accepts: (e: EventRecord) => boolean, from: LogPosition | null): Promise<Member | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
     const key = groupKey(args, shape);
     // The join position is taken, and the member joins, before any await: events after it are the member's.
@@ -417,7 +460,7 @@ export class SubscriptionGroups {
       group = new Group(key, args, this);
       this.groups.set(key, group);
     }
-    const member = group.join(args, direct, joinedAt, accepts);
+    const member = group.join(args, sink, joinedAt, accepts);
     const refused = await group.ready;
     return refused ?? member;
   }

@@ -1,13 +1,18 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { SocketSink, directSender, encodeResult, prepareSocketSend } from '../../../../src/server/ws/socket-send';
+import { ProtocolSocket, SocketSink, encodeResult, endSubscriptionsOf, type SinkHooks } from '../../../../src/server/ws/socket-send';
 
 const encoded = (...jsons: string[]): Buffer[] => jsons.map(encodeResult);
+
+const hooks = (delivered: (n: number) => void = () => undefined): SinkHooks & { slowConsumer: jest.Mock; unavailable: jest.Mock } => ({ slowConsumer: jest.fn(), unavailable: jest.fn(), delivered });
+/** A group member's direct writes: a SocketSink's. */
+const directSender = (socket: WebSocket, id: string, delivered: (n: number) => void, backlog?: number): SocketSink => new SocketSink(socket, id, hooks(delivered), backlog);
 
 /** What the sending code touches of a `ws` socket: no network. */
 class FakeSocket {
   readonly OPEN = 1;
+  readonly CLOSED = 3;
   /** No `ws` sender internals here: the sender takes its fallback path, through `send`. */
   readonly extensions = '';
   readyState = 1;
@@ -75,30 +80,39 @@ describe('directSender (src/server/ws/socket-send.ts)', () => {
   });
 });
 
-describe('prepareSocketSend', () => {
-  it("calls graphql-ws's send callback at once below the high-water mark, and the real one above it", async () => {
+describe('ProtocolSocket (what graphql-ws sends through)', () => {
+  it('counts a send as done at once below the high-water mark, and when `ws` says so above it', async () => {
     const socket = new FakeSocket();
-    prepareSocketSend(socket.asWs(), 1000);
-    const early = jest.fn();
-    socket.asWs().send('a', early);
-    // The real callback was swapped for a no-op; graphql-ws's runs on the next tick.
-    expect(socket.callbacks[0]).not.toBe(early);
-    await new Promise((r) => process.nextTick(r));
-    expect(early).toHaveBeenCalledTimes(1);
+    const adapter = new ProtocolSocket(socket.asWs(), 1000);
+    // Done at once: nothing for graphql-ws to wait for, no callback given to `ws`.
+    expect(adapter.send('a')).toBeUndefined();
+    expect(socket.callbacks[0]).toBeNull();
 
     socket.bufferedAmount = 1000;
-    const late = jest.fn();
-    socket.asWs().send('b', late);
-    expect(socket.callbacks[1]).toBe(late);
+    let done = false;
+    const late = adapter.send('b')!.then(() => (done = true));
     await new Promise((r) => setImmediate(r));
-    expect(late).not.toHaveBeenCalled();
+    expect(done).toBe(false);
+    socket.callbacks[1]!();
+    await late;
+    expect(done).toBe(true);
     expect(socket.sent).toEqual(['a', 'b']);
   });
 
-  it('direct writes bypass the wrapper (no per-message callback dance)', () => {
+  it('passes a failed send on to graphql-ws, and sends nothing to a socket that is closing', async () => {
+    const socket = new FakeSocket();
+    const adapter = new ProtocolSocket(socket.asWs(), 0);
+    const failed = adapter.send('a')!;
+    socket.callbacks[0]!(new Error('gone'));
+    await expect(failed).rejects.toThrow('gone');
+    socket.readyState = 2;
+    expect(adapter.send('b')).toBeUndefined();
+    expect(socket.sent).toEqual(['a']);
+  });
+
+  it('direct writes go through `ws` as text frames, with no per-message callback', () => {
     const socket = new FakeSocket();
     const plain = jest.spyOn(socket, 'send');
-    prepareSocketSend(socket.asWs());
     directSender(socket.asWs(), '1', () => undefined).send(encoded('{}', '{}'));
     expect(plain).toHaveBeenCalledTimes(2);
     expect(plain.mock.calls.every((args) => args.every((a) => typeof a !== 'function'))).toBe(true);
@@ -110,17 +124,39 @@ describe('prepareSocketSend', () => {
 describe('SocketSink', () => {
   it('is backed up while the socket holds unsent data, and passes slow-consumer and unavailable closes on', () => {
     const socket = new FakeSocket();
-    const slow = jest.fn();
-    const unavailable = jest.fn();
-    const direct = directSender(socket.asWs(), '1', () => undefined);
-    const sink = new SocketSink(socket.asWs(), direct, slow, unavailable);
+    const h = hooks();
+    const sink = new SocketSink(socket.asWs(), '1', h);
     expect(sink.backedUp()).toBe(false);
     socket.bufferedAmount = 1;
     expect(sink.backedUp()).toBe(true);
     sink.slowConsumer();
     sink.unavailable();
-    expect([slow.mock.calls.length, unavailable.mock.calls.length]).toEqual([1, 1]);
-    expect(sink.direct).toBe(direct);
+    expect([h.slowConsumer.mock.calls, h.unavailable.mock.calls]).toEqual([[[socket]], [[socket]]]);
+  });
+
+  it('ends what it was given to end when its socket closes, once each, and not what was forgotten', () => {
+    const socket = new FakeSocket();
+    const [a, b, c] = [1, 2, 3].map(() => new SocketSink(socket.asWs(), 'x', hooks()));
+    const subs = [0, 1, 2, 3].map(() => ({ return: jest.fn() }));
+    // One, then several, then one forgotten: each way of keeping them is read.
+    a!.endOnClose(subs[0]!);
+    b!.endOnClose(subs[1]!);
+    c!.endOnClose(subs[2]!);
+    c!.forget(subs[2]!);
+    endSubscriptionsOf(socket.asWs());
+    expect(subs.map((s) => s.return.mock.calls.length)).toEqual([1, 1, 0, 0]);
+    // Nothing left registered: a second close ends nothing again.
+    endSubscriptionsOf(socket.asWs());
+    expect(subs.map((s) => s.return.mock.calls.length)).toEqual([1, 1, 0, 0]);
+    // A lone registration, forgotten: nothing to end.
+    a!.endOnClose(subs[3]!);
+    a!.forget(subs[3]!);
+    endSubscriptionsOf(socket.asWs());
+    expect(subs[3]!.return).not.toHaveBeenCalled();
+    // On a socket already closed, at once.
+    socket.readyState = 3;
+    a!.endOnClose(subs[2]!);
+    expect(subs[2]!.return).toHaveBeenCalledTimes(1);
   });
 });
 
@@ -145,7 +181,6 @@ describe('directSender on a real `ws` connection', () => {
     });
     const [socket] = await accepted;
     await once(client, 'open');
-    prepareSocketSend(socket);
     // Each length encoding of RFC 6455: 7 bits, 16 bits (126 to 65,535 bytes), 64 bits; the last is multi-byte UTF-8.
     const results = ['{"data":1}', `{"data":"${'x'.repeat(300)}"}`, `{"data":"${'模'.repeat(30_000)}"}`];
     const viaWs = jest.spyOn(socket, 'send');

@@ -8,7 +8,7 @@ import type { EventRecord, LogPosition } from '../../../../src/modules/events/ev
 import type { Scope } from '../../../../src/modules/auth/api-keys';
 import type { Logger } from '../../../../src/observability/logger';
 import type { EventHub, LogReader } from '../../../../src/realtime/event-hub';
-import { SocketSink, type DirectSender } from '../../../../src/server/ws/socket-send';
+import { SocketSink, endSubscriptionsOf, type DirectSender } from '../../../../src/server/ws/socket-send';
 import { SubscriptionGroups } from '../../../../src/server/ws/subscription-groups';
 import { until } from '../../../support/wait';
 
@@ -95,8 +95,13 @@ describe('SubscriptionGroups (src/server/ws/subscription-groups.ts)', () => {
     realtime: { hub: hub as unknown as EventHub, retentionMs: 86_400_000, queueMax: 100, sink },
   });
   /** What the sink touches of a socket: its unsent bytes, its state and its `close` event. */
-  const fakeSocket = () => Object.assign(new EventEmitter(), { bufferedAmount: 0, readyState: 1 }) as unknown as WebSocket;
-  const socketSink = (direct: DirectSender, socket = fakeSocket()): SocketSink => new SocketSink(socket, direct, slow, () => undefined);
+  const fakeSocket = () => Object.assign(new EventEmitter(), { bufferedAmount: 0, readyState: 1, OPEN: 1, CLOSED: 3 }) as unknown as WebSocket;
+  /** A member's sink whose direct writes go to `direct`. */
+  const socketSink = (direct: DirectSender, socket = fakeSocket()): SocketSink => {
+    const sink = new SocketSink(socket, '1', { slowConsumer: slow, unavailable: () => undefined, delivered: () => undefined });
+    sink.send = (results) => direct.send(results);
+    return sink;
+  };
   const join = (direct: DirectSender | null, variables: Record<string, unknown> = {}, document = SUB, scopes?: Scope[], socket?: WebSocket) =>
     groups.subscribe({ schema, document, variableValues: variables, contextValue: context(direct ? socketSink(direct, socket) : undefined, scopes) } as ExecutionArgs) as Promise<AsyncIterableIterator<ExecutionResult>>;
 
@@ -143,8 +148,8 @@ describe('SubscriptionGroups (src/server/ws/subscription-groups.ts)', () => {
     const other = await join(kept);
     const orphan = await join(lost, {}, SUB, undefined, socket);
     expect(groups.stats()).toEqual({ groups: 1, members: 2 });
-    // Nobody calls `return` on the orphan: its socket closing is enough.
-    socket.emit('close');
+    // Nobody calls `return` on the orphan: its socket closing is enough (the adapter ends what it carried).
+    endSubscriptionsOf(socket);
     await until(() => groups.stats().members === 1, 'the orphan to leave its group');
     expect(await orphan.next()).toEqual({ value: undefined, done: true });
     hub.emit(itemEvent(['a']));

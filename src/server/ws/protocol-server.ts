@@ -1,0 +1,117 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../../observability/logger';
+import { ProtocolSocket } from './socket-send';
+
+/**
+ * graphql-ws's protocol server (its `makeServer`) over `ws` sockets: what its own `useServer` does
+ * (graphql-ws documents `makeServer` for exactly this), with less kept per socket. With 20,000 idle
+ * subscribers, `useServer`'s per-socket closures, its suspended async function per operation
+ * (holding the subscribe message's bytes for the operation's life), a `once` wrapper per
+ * listener and a cleared timer its closures keep were a third of a subscriber's memory.
+ *
+ * Here a socket gets one ProtocolSocket (methods on its prototype), shared listeners (a `ws`
+ * socket is their `this`), and a connection_init deadline held only until it is met. The keep-alive
+ * is the caller's (socket-send.ts's KeepAlive: one timer for every socket). Protocol behaviour is
+ * graphql-ws's own: every message goes to its server as text.
+ */
+export interface ProtocolServerOptions<E extends { socket: WebSocket }> {
+  log: Logger;
+  /**
+   * graphql-ws's options. `connectionInitWaitTimeout` is enforced here (graphql-ws's timer would
+   * be kept for the socket's life): a socket that has not sent `connection_init` within it is
+   * closed with 4408 (default 3 s, as graphql-ws).
+   */
+  graphqlWs: ServerOptions<Record<string, unknown>, E>;
+  /** graphql-ws's `extra` for a new socket (its hooks get it as `ctx.extra`). */
+  extra(socket: WebSocket, request: IncomingMessage): E;
+  /** A socket closed: before graphql-ws ends its operations. */
+  closed(socket: WebSocket, extra: E): void;
+}
+
+/** A socket as served: its adapter, with graphql-ws's `extra` for it and graphql-ws's end of it. */
+class ServedSocket<E> extends ProtocolSocket {
+  extra!: E;
+  closed!: (code?: number, reason?: string) => Promise<void>;
+}
+
+export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketServer, options: ProtocolServerOptions<E>): { dispose(): Promise<void> } {
+  const { log } = options;
+  const initWaitMs = options.graphqlWs.connectionInitWaitTimeout ?? 3000;
+  const connect = options.graphqlWs.onConnect;
+  /** Sockets that have not sent connection_init yet, and their deadline. */
+  const initWait = new Map<WebSocket, NodeJS.Timeout>();
+  const server = makeServer<Record<string, unknown>, E>({
+    ...options.graphqlWs,
+    connectionInitWaitTimeout: Infinity,
+    onConnect: (ctx) => {
+      clearInitWait(ctx.extra.socket);
+      return connect?.(ctx);
+    },
+  });
+  const served = new WeakMap<WebSocket, ServedSocket<E>>();
+
+  const clearInitWait = (socket: WebSocket): void => {
+    const timer = initWait.get(socket);
+    if (!timer) return;
+    clearTimeout(timer);
+    initWait.delete(socket);
+  };
+  const closeUninitialised = (socket: WebSocket): void => {
+    initWait.delete(socket);
+    socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+  };
+
+  const internalError = (socket: WebSocket, err: unknown): void => {
+    log.error({ err }, 'a graphql-ws message could not be handled');
+    socket.close(CloseCode.InternalServerError, 'Internal server error');
+  };
+
+  // Shared by every socket: `this` is the socket.
+  function onMessage(this: WebSocket, data: Buffer): void {
+    const received = served.get(this)?.received;
+    if (!received) return;
+    received(String(data)).catch((err: unknown) => internalError(this, err));
+  }
+  function onError(this: WebSocket, err: Error): void {
+    // `ws` has answered a bad frame (too large, invalid UTF-8) with its own close already; this
+    // close is then a no-op, as in graphql-ws's adapter.
+    log.info({ err: err.message }, 'a WebSocket peer sent what could not be read');
+    this.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+  function onClose(this: WebSocket, code: number, reason: Buffer): void {
+    clearInitWait(this);
+    const s = served.get(this);
+    served.delete(this);
+    if (!s) return;
+    options.closed(this, s.extra);
+    s.closed(code, String(reason)).catch((err: unknown) => log.error({ err }, 'a graphql-ws socket could not be closed cleanly'));
+  }
+
+  wss.options.handleProtocols = handleProtocols;
+  wss.on('error', (err) => {
+    log.error({ err }, 'the WebSocket server failed');
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
+  });
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const adapter = new ServedSocket<E>(socket);
+    adapter.extra = options.extra(socket, request);
+    socket.on('error', onError);
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    if (initWaitMs > 0 && Number.isFinite(initWaitMs)) initWait.set(socket, setTimeout(closeUninitialised, initWaitMs, socket).unref());
+    served.set(socket, adapter);
+    adapter.closed = server.opened(adapter, adapter.extra);
+  });
+
+  return {
+    dispose: async () => {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      for (const timer of initWait.values()) clearTimeout(timer);
+      initWait.clear();
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
