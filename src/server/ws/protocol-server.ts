@@ -7,9 +7,10 @@ import { ProtocolSocket } from './socket-send';
 /**
  * graphql-ws's protocol server (its `makeServer`) over `ws` sockets: what its own `useServer` does
  * (graphql-ws documents `makeServer` for exactly this), with less kept per socket. With 20,000 idle
- * subscribers, `useServer`'s per-socket closures, its suspended async function per operation
- * (holding the subscribe message's bytes for the operation's life), a `once` wrapper per
- * listener and a cleared timer its closures keep were a third of a subscriber's memory.
+ * subscribers, `useServer`'s per-socket closures and timers (one cleared, but kept by its closures),
+ * a `once` wrapper per listener and its suspended async function per operation (holding the
+ * subscribe message's bytes for the operation's life) were a large part of what each subscriber
+ * kept (bench/RESULTS.md).
  *
  * Here a socket gets one ProtocolSocket (methods on its prototype), shared listeners (a `ws`
  * socket is their `this`), and a connection_init deadline held only until it is met. The keep-alive

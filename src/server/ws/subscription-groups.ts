@@ -462,7 +462,10 @@ export class SubscriptionGroups {
     }
     const member = group.join(args, sink, joinedAt, accepts);
     const refused = await group.ready;
-    return refused ?? member;
+    if (!refused) return member;
+    // Not kept for its socket's close either.
+    void member.return();
+    return refused;
   }
 
   forget(key: string, group: Group): void {
