@@ -12,10 +12,9 @@
  * subscriber is a socket in this process and one in the API's, and a process may open no more
  * files than its limit, `ulimit -n`), BENCH_CASES the cases by index (e.g. `3,4`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { openDatabase } from '../src/db/client';
@@ -23,9 +22,8 @@ import { head, itemFactsOf, readAfter } from '../src/modules/events/events.repos
 import { matchesItem, normaliseItemFilter, type ItemFilterInput } from '../src/modules/items/item-filter';
 import { storeReport } from '../src/modules/publishing/publishing.service';
 import { TAGS, entityName, syntheticDigest } from './corpus';
-import { freePort, freshDatabase } from './setup';
+import { ROOT, checkOpenFiles, child, freePort, freshDatabase, rssOf, waitHttp } from './setup';
 
-const ROOT = resolve(__dirname, '..');
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
 const DB_NAME = 'digestql_bench_fanout';
@@ -57,21 +55,8 @@ const CASES: Case[] = [
 ];
 const ONLY = process.env.BENCH_CASES?.split(',').map(Number);
 
-function child(cmd: string[], env: Record<string, string>): ChildProcess {
-  const c = spawn(process.execPath, cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  c.stdout!.resume();
-  return c;
-}
 
-async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
 
-const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const cpuOf = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (CLK_TCK = 100) → seconds
@@ -225,19 +210,9 @@ interface CeilingResult {
   cpuPerDelivery: number;
 }
 
-/** The most files this process (and the API it starts) may open, from /proc/self/limits. */
-function openFilesLimit(): number {
-  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-  return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
-}
-
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/src/cli.js'))) throw new Error('run npm run build first');
-  // Each subscriber is a socket here and one in the API; both need room for their other files too.
-  const limit = openFilesLimit();
-  if (SUBSCRIBERS + 100 > limit) {
-    throw new Error(`BENCH_SUBSCRIBERS=${SUBSCRIBERS} needs ${SUBSCRIBERS + 100} open files per process; the limit is ${limit} (raise it with \`ulimit -n\` up to the hard limit, \`ulimit -Hn\`, or use fewer subscribers)`);
-  }
+  checkOpenFiles(SUBSCRIBERS);
   const dbUrl = await freshDatabase(DB_NAME);
   const database = await openDatabase({ url: dbUrl });
   await database.migrate();
