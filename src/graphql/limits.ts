@@ -15,6 +15,7 @@ import {
   isObjectType,
   Kind,
   NoSchemaIntrospectionCustomRule,
+  SingleFieldSubscriptionsRule,
   parse,
   specifiedRules,
   validate,
@@ -77,7 +78,7 @@ export function limitRules(limits: QueryLimits): ValidationRule[] {
  * get this one list, so a document valid on one transport is valid on the other.
  */
 export function operationRules(limits: QueryLimits, options: { introspection: boolean }): ValidationRule[] {
-  return [...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...limitRules(limits)];
+  return [StandInRule, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]), ...limitRules(limits)];
 }
 
 /**
@@ -210,6 +211,54 @@ export function hideSuggestions(message: string): string {
   return message.replace(/ ?Did you mean (.+)\?$/, '');
 }
 
+/**
+ * graphql-js's `validate` throws (rather than reports) for some invalid documents: its
+ * single-root-field rule collects a subscription's root fields without variable values, and a
+ * non-null variable in `@skip` or `@include` there throws. The client's document is at fault, not
+ * the server: it gets a validation error (not a 4500 close, not a 500).
+ */
+function thrownValidationError(err: unknown): GraphQLError {
+  if (!(err instanceof GraphQLError)) throw err;
+  return new ApiError(ErrorCode.GRAPHQL_VALIDATION_FAILED, `${err.message} A subscription's root field cannot be skipped or included by a variable.`, {}, { nodes: err.nodes });
+}
+
+/** graphql-js's `validate`, with what it throws returned as a validation error. */
+export function validateDocument(schema: GraphQLSchema, document: DocumentNode, rules: readonly ValidationRule[]): readonly GraphQLError[] {
+  try {
+    return validate(schema, document, rules);
+  } catch (err) {
+    return [thrownValidationError(err)];
+  }
+}
+
+/** Stand-in documents (standInIfThrowing) and the error each reports. */
+const standIns = new WeakMap<DocumentNode, GraphQLError>();
+
+/**
+ * For a transport that validates without catching (Apollo runs graphql-js's `validate` itself): a
+ * stand-in document that fails validation with the error validating `document` would throw (the
+ * rule below reports it), or null when validating it does not throw. Only a subscription can.
+ */
+export function standInIfThrowing(schema: GraphQLSchema, document: DocumentNode): DocumentNode | null {
+  if (!document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription')) return null;
+  try {
+    validate(schema, document, [SingleFieldSubscriptionsRule]);
+    return null;
+  } catch (err) {
+    const standIn = parse('{ __typename }');
+    standIns.set(standIn, thrownValidationError(err));
+    return standIn;
+  }
+}
+
+/** Reports the error a stand-in document stands for (one of operationRules). */
+const StandInRule: ValidationRule = (context) => ({
+  Document(node) {
+    const error = standIns.get(node);
+    if (error) context.reportError(error);
+  },
+});
+
 export interface PreparedDocument {
   document: DocumentNode;
 }
@@ -259,7 +308,7 @@ export class DocumentCache {
         ],
       };
     }
-    const errors = validate(this.schema, document, this.rules);
+    const errors = validateDocument(this.schema, document, this.rules);
     if (errors.length === 0) return { document };
     return {
       errors: errors.map((e) => new ApiError((e.extensions.code as ErrorCode | undefined) ?? ErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, e.extensions, { nodes: e.nodes })),

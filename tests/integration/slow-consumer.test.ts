@@ -113,6 +113,10 @@ describe('a slow consumer under keep-alive', () => {
     stalled.socket.pause();
     await publishing;
     await until(() => server.hub.stats().tooSlow > 0, 'the stalled subscriber to be closed as a slow consumer', 30_000);
+    // Its subscription ends at once, not when its socket is finally closed (the close frame waits
+    // behind what the peer does not read, or `ws` drops it 30 s later): no reader, no group member.
+    await until(() => server.hub.stats().readers === 0 && server.app.subscriptionGroups().members === 0, 'its subscription to end', 10_000);
+    expect(server.app.wsConnections()).toBe(1);
     stalled.socket.resume();
     expect(await stalled.closed).toBe(4503);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

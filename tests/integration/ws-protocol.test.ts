@@ -63,6 +63,55 @@ describe('graphql-ws protocol abuse', () => {
     expect((await p.closed).code).toBe(4409);
   });
 
+  it('lets go of a refused operation\'s id once graphql-ws is done with it, even when the client completed it first', async () => {
+    const p = await acked(ctx.server.url);
+    const live = Number((await fetch(`${ctx.server.url}/metrics`).then((r) => r.text())).match(/^digestql_subscriptions\{kind="active"\} (\d+)$/m)![1]);
+    // In one write: a subscribe refused (an unknown field) and its `complete`, which reaches the
+    // server before the refusal is sent (graphql-ws then sends no error and calls no hook), and a
+    // ping: its pong comes once the server has handled both.
+    const raw = (p.socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    raw.cork();
+    send(p.socket, { id: 'L', type: 'subscribe', payload: { query: 'subscription { bogus }' } });
+    send(p.socket, { id: 'L', type: 'complete' });
+    send(p.socket, { type: 'ping' });
+    raw.uncork();
+    await until(() => p.messages.some((m) => m.includes('"pong"')), 'the pong');
+    // The id is free again: the same id subscribes and runs (it was refused with 4409 as in use for good).
+    send(p.socket, sub('L'));
+    await subscriptionsLive(ctx.server.url, live + 1);
+    expect(p.socket.readyState).toBe(WebSocket.OPEN);
+    p.socket.close();
+  });
+
+  it('refuses with 4409 a subscribe reusing the id of an operation graphql-ws is still ending after its complete', async () => {
+    const p = await acked(ctx.server.url);
+    const raw = (p.socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    raw.cork();
+    send(p.socket, sub('x'));
+    send(p.socket, { id: 'x', type: 'complete' });
+    send(p.socket, sub('x'));
+    raw.uncork();
+    // Not a silent end of the second (graphql-ws alone would answer it with the first's `complete` and run nothing).
+    expect((await p.closed).code).toBe(4409);
+  });
+
+  it('answers a subscription whose root field a non-null variable may skip with a validation error, not a 4500 close', async () => {
+    const p = await acked(ctx.server.url);
+    const query = 'subscription($s: Boolean!) { itemPublished @skip(if: $s) { cursor } }';
+    send(p.socket, { id: 'skip', type: 'subscribe', payload: { query, variables: { s: false } } });
+    await until(() => p.messages.length > 1, 'an answer to the subscribe');
+    const answer = JSON.parse(p.messages[1]!) as { type: string; payload: { message: string; extensions: { code: string } }[] };
+    expect(answer.type).toBe('error');
+    expect(answer.payload[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.payload[0]!.message).toMatch(/root field cannot be skipped or included by a variable/);
+    expect(p.socket.readyState).toBe(WebSocket.OPEN);
+    // Over HTTP too: a 400 that says so, not a 500.
+    const res = await fetch(`${ctx.server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { s: false } }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    p.socket.close();
+  });
+
   it.each([
     ['not JSON', '{"type": conn'],
     ['an unknown type', { type: 'shout' }],

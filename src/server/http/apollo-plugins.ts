@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { GraphQLContext } from '../../graphql/context';
 import { ApiError, ErrorCode } from '../../graphql/errors';
+import { standInIfThrowing } from '../../graphql/limits';
 import type { OperationCore } from '../../graphql/operation';
 import { rateLimitHeaders, type RateDecision } from '../../modules/ratelimit/rate-limit';
 import type { Logger } from '../../observability/logger';
@@ -24,6 +25,12 @@ export function admissionPlugin(core: OperationCore, metrics: Metrics): ApolloSe
     requestDidStart: async () => {
       let decision: RateDecision | null = null;
       return {
+        // graphql-js's validation throws on some subscriptions (limits.ts): Apollo validates a
+        // stand-in instead, which fails with the error that says why (a 400, not a 500).
+        validationDidStart: async (requestContext) => {
+          const standIn = standInIfThrowing(core.schema, requestContext.document);
+          if (standIn) (requestContext as { document: DocumentNode }).document = standIn;
+        },
         didResolveOperation: async ({ document, operation, operationName, request, contextValue }) => {
           if (operation?.operation === 'subscription') {
             throw withHttpHead(new ApiError(ErrorCode.BAD_REQUEST, 'subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP'));

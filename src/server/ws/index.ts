@@ -6,7 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { GraphQLError, Kind, getOperationAST, type DocumentNode } from 'graphql';
-import { CloseCode as ProtocolCloseCode, type SubscribePayload } from 'graphql-ws';
+import type { SubscribePayload } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SubscriptionGroups } from './subscription-groups';
 import { KeepAlive, SocketSink, endSubscriptionsOf, type SinkHooks } from './socket-send';
@@ -35,9 +35,6 @@ export const CloseCode = {
    */
   TryAgainLater: 1013,
 } as const;
-
-/** The code of the refusal sent (on a socket being closed with 4409) for a reused id still being started. */
-const DUPLICATE_ID = 'DUPLICATE_OPERATION_ID';
 
 export interface WsOptions {
   server: Server;
@@ -89,6 +86,18 @@ function closeTryAgainLater(socket: WebSocket): void {
   socket.close(CloseCode.TryAgainLater, 'database unavailable; retry shortly');
 }
 
+/**
+ * Closes a socket whose subscriptions cannot go on (a slow consumer, the database unavailable),
+ * and ends them now: a peer that does not read gets the close frame only behind what it has not
+ * read (or `ws` drops it 30 s later), and its log readers and group memberships would run on
+ * until then. The client resumes with its last cursor.
+ */
+function closeAndEnd(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  // Not from inside the caller (a group's or the hub's loop, which is mid-way through its members or readers).
+  setImmediate(() => endSubscriptionsOf(socket));
+}
+
 /** GraphQL over WebSocket (graphql-ws) on the HTTP server's port and path. */
 export interface WebSocketEndpoint {
   close(): Promise<void>;
@@ -105,25 +114,11 @@ export interface WebSocketEndpoint {
 class Peer {
   /** Who the socket authenticated as, from its connection_init on. */
   auth: Auth | null = null;
-  /** The ids of operations between their `subscribe` and their start (or refusal); null when none. */
-  starting: Set<string> | null = null;
 
   constructor(
     readonly socket: WebSocket,
     readonly ip: string | null,
   ) {}
-
-  /** Marks `id` as being started; false when it already is. */
-  start(id: string): boolean {
-    if (this.starting?.has(id)) return false;
-    (this.starting ??= new Set()).add(id);
-    return true;
-  }
-
-  started(id: string): void {
-    if (!this.starting?.delete(id) || this.starting.size > 0) return;
-    this.starting = null;
-  }
 }
 
 export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
@@ -141,7 +136,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
 
   const closeSlowConsumer = (socket: WebSocket): void => {
     log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
-    socket.close(CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
+    closeAndEnd(socket, CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
   };
   // One timer for every socket (socket-send.ts).
   const keepAlive = new KeepAlive(wss.clients, options.keepAliveMs, (socket) => {
@@ -153,7 +148,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     slowConsumer: closeSlowConsumer,
     unavailable: (socket) => {
       log.warn('closing a subscriber: the database stayed unavailable');
-      socket.close(CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
+      closeAndEnd(socket, CloseCode.TryAgainLater, 'database unavailable: resume with your last cursor');
     },
     delivered: (n) => options.metrics.eventDelivered(n),
   };
@@ -223,13 +218,6 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // before anything is awaited and given back when it is refused, completes or its socket closes.
       onSubscribe: async (ctx, id, payload) => {
         const peer = ctx.extra;
-        // graphql-ws knows operations by id alone: a `subscribe` reusing the id of one it is still
-        // starting (completed by the client meanwhile, or not) would let the first run on unseen,
-        // writing under the second's id. Refused as graphql-ws refuses an id in use (4409).
-        if (!peer.start(id)) {
-          peer.socket.close(ProtocolCloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
-          return [new GraphQLError(`an operation with id ${JSON.stringify(id.slice(0, 64))} is still being started on this socket`, { extensions: { code: DUPLICATE_ID } })];
-        }
         const prepared = core.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
         // Acknowledged (graphql-ws refuses a subscribe before that), so authenticated.
@@ -254,16 +242,12 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       subscribe: (args) => groups.subscribe(args),
       // `error` messages: validation errors (with the code Apollo gives them over HTTP), or a
       // subscription stream that failed (its cause goes through the formatter and is masked).
-      onError: (ctx, id, payload, errors) => {
-        // Refused or failed: this id is no longer being started (a refusal of a reused id leaves the first's mark).
-        if (!errors.some((e) => e.extensions.code === DUPLICATE_ID)) ctx.extra.started(id);
+      onError: (_ctx, _id, payload, errors) => {
         const formatted = core.formatRefusals(errors, randomUUID());
         options.metrics.count('ws', payload.operationName, formatted);
         return formatted;
       },
-      onOperation: (ctx, id, _payload, args) => {
-        // Started: graphql-ws holds it under its id from here on (and ends it on `complete`).
-        ctx.extra.started(id);
+      onOperation: (_ctx, _id, _payload, args) => {
         options.metrics.count('ws', getOperationAST(args.document, args.operationName)?.name?.value, undefined);
       },
       // Every result graphql-ws sends (queries, lone subscriptions' events) passes the one error

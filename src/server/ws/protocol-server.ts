@@ -35,6 +35,38 @@ export interface ProtocolServerOptions<E extends { socket: WebSocket }> {
 class ServedSocket<E> extends ProtocolSocket {
   extra!: E;
   closed!: (code?: number, reason?: string) => Promise<void>;
+  /** The ids of `subscribe` messages graphql-ws is handling: one, or a Set past one (null: none). */
+  private ids: string | Set<string> | null = null;
+
+  /** Takes `id` for a `subscribe`; false when graphql-ws has not finished with an operation of that id. */
+  claim(id: string): boolean {
+    const ids = this.ids;
+    if (ids === null) this.ids = id;
+    else if (typeof ids === 'string') {
+      if (ids === id) return false;
+      this.ids = new Set([ids, id]);
+    } else {
+      if (ids.has(id)) return false;
+      ids.add(id);
+    }
+    return true;
+  }
+
+  release(id: string): void {
+    if (this.ids === id) this.ids = null;
+    else if (typeof this.ids === 'object' && this.ids !== null) this.ids.delete(id);
+  }
+}
+
+/** The id of a `subscribe` message (graphql-ws checks the rest), else null. */
+function subscribeId(text: string): string | null {
+  if (!text.includes('"subscribe"')) return null;
+  try {
+    const m = JSON.parse(text) as { type?: unknown; id?: unknown } | null;
+    return m?.type === 'subscribe' && typeof m.id === 'string' ? m.id : null;
+  } catch {
+    return null;
+  }
 }
 
 export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketServer, options: ProtocolServerOptions<E>): { dispose(): Promise<void> } {
@@ -71,9 +103,26 @@ export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketSe
 
   // Shared by every socket: `this` is the socket.
   function onMessage(this: WebSocket, data: Buffer): void {
-    const received = served.get(this)?.received;
-    if (!received) return;
-    received(String(data)).catch((err: unknown) => internalError(this, err));
+    const s = served.get(this);
+    if (!s?.received) return;
+    const text = String(data);
+    // graphql-ws knows operations by id alone, and refuses a `subscribe` whose id is running (4409).
+    // But an operation it is still starting or ending (after the client's `complete`) would be
+    // confused with one reusing its id: the first runs on unseen, or ends the second with it. An id
+    // is in use here until graphql-ws has finished handling its `subscribe`, and is refused as
+    // graphql-ws refuses it.
+    const id = subscribeId(text);
+    if (id !== null && !s.claim(id)) {
+      this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
+      return;
+    }
+    s.received(text).then(
+      () => id !== null && s.release(id),
+      (err: unknown) => {
+        if (id !== null) s.release(id);
+        internalError(this, err);
+      },
+    );
   }
   function onError(this: WebSocket, err: Error): void {
     // `ws` has answered a bad frame (too large, invalid UTF-8) with its own close already; this
