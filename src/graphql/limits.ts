@@ -261,6 +261,8 @@ const StandInRule: ValidationRule = (context) => ({
 
 export interface PreparedDocument {
   document: DocumentNode;
+  /** The text it was prepared from (see DocumentCache.intern). */
+  text: string;
 }
 
 /**
@@ -293,6 +295,16 @@ export class DocumentCache {
     return prepared;
   }
 
+  /**
+   * The cached copy of a query text, if it has been prepared (else the text itself): each
+   * subscriber's graphql-ws message keeps its query text for as long as it runs, and 20,000
+   * subscribers sending one subscription then keep one copy, not 20,000.
+   */
+  intern(text: string): string {
+    const hit = this.cache.get(text);
+    return hit && 'text' in hit ? hit.text : text;
+  }
+
   private compile(query: string): PreparedDocument | { errors: readonly GraphQLError[] } {
     let document: DocumentNode;
     try {
@@ -309,7 +321,7 @@ export class DocumentCache {
       };
     }
     const errors = validateDocument(this.schema, document, this.rules);
-    if (errors.length === 0) return { document };
+    if (errors.length === 0) return { document, text: query };
     return {
       errors: errors.map((e) => new ApiError((e.extensions.code as ErrorCode | undefined) ?? ErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, e.extensions, { nodes: e.nodes })),
     };

@@ -123,7 +123,7 @@ class Peer {
 
 export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   const { log, core } = options;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, clientTracking: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== options.path) {
@@ -139,7 +139,9 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     closeAndEnd(socket, CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
   };
   // One timer for every socket (socket-send.ts).
-  const keepAlive = new KeepAlive(wss.clients, options.keepAliveMs, (socket) => {
+  /** The open sockets (kept by protocol-server.ts). */
+  const sockets = new Set<WebSocket>();
+  const keepAlive = new KeepAlive(sockets, options.keepAliveMs, (socket) => {
     options.hub.countTooSlow();
     closeSlowConsumer(socket);
   });
@@ -188,6 +190,7 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
 
   const served = serveGraphqlWs<Peer>(wss, {
     log,
+    sockets,
     extra: (socket, request) => {
       keepAlive.watch(socket);
       return new Peer(socket, request.socket.remoteAddress ?? null);
@@ -200,6 +203,8 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     },
     graphqlWs: {
       schema: core.schema,
+      // A query text already prepared is kept once, whatever the number of subscribers sending it.
+      jsonMessageReviver: (key, value: unknown) => (key === 'query' && typeof value === 'string' ? core.internQuery(value) : value),
       onConnect: async (ctx) => {
         const authn = await core.authenticate(authorizationOf(ctx.connectionParams));
         if ('error' in authn) {
@@ -269,13 +274,13 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
   });
 
   return {
-    connections: () => wss.clients.size,
+    connections: () => served.sockets.size,
     operations: () => slots.count(),
     subscriptionGroups: () => groups.stats(),
     close: async () => {
       options.server.off('upgrade', onUpgrade);
       keepAlive.stop();
-      for (const client of wss.clients) client.close(CloseCode.GoingAway, 'server shutting down');
+      for (const client of served.sockets) client.close(CloseCode.GoingAway, 'server shutting down');
       await served.dispose();
     },
   };

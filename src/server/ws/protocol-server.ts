@@ -27,6 +27,8 @@ export interface ProtocolServerOptions<E extends { socket: WebSocket }> {
   graphqlWs: ServerOptions<Record<string, unknown>, E>;
   /** graphql-ws's `extra` for a new socket (its hooks get it as `ctx.extra`). */
   extra(socket: WebSocket, request: IncomingMessage): E;
+  /** Where the open sockets are kept (a new set if not given). */
+  sockets?: Set<WebSocket>;
   /** A socket closed: before graphql-ws ends its operations. */
   closed(socket: WebSocket, extra: E): void;
 }
@@ -69,8 +71,17 @@ function subscribeId(text: string): string | null {
   }
 }
 
-export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketServer, options: ProtocolServerOptions<E>): { dispose(): Promise<void> } {
+/** A WebSocket server serving graphql-ws: its open sockets, and how to stop. */
+export interface ProtocolServer {
+  /** The open sockets (tracked here: `ws`'s own tracking adds a closure and a listener per socket). */
+  readonly sockets: ReadonlySet<WebSocket>;
+  dispose(): Promise<void>;
+}
+
+/** Serves graphql-ws on `wss`, which should be made with `clientTracking: false` (the sockets are tracked here). */
+export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketServer, options: ProtocolServerOptions<E>): ProtocolServer {
   const { log } = options;
+  const sockets = options.sockets ?? new Set<WebSocket>();
   const initWaitMs = options.graphqlWs.connectionInitWaitTimeout ?? 3000;
   const connect = options.graphqlWs.onConnect;
   /** Sockets that have not sent connection_init yet, and their deadline. */
@@ -116,13 +127,13 @@ export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketSe
       this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
       return;
     }
-    s.received(text).then(
-      () => id !== null && s.release(id),
-      (err: unknown) => {
-        if (id !== null) s.release(id);
-        internalError(this, err);
-      },
-    );
+    // One function for both outcomes (graphql-ws's handler resolves with nothing): a subscription
+    // keeps this reaction for as long as it runs.
+    const settled = (err?: unknown): void => {
+      if (id !== null) s.release(id);
+      if (err !== undefined) internalError(s.socket, err);
+    };
+    s.received(text).then(settled, settled);
   }
   function onError(this: WebSocket, err: Error): void {
     // `ws` has answered a bad frame (too large, invalid UTF-8) with its own close already; this
@@ -131,6 +142,7 @@ export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketSe
     this.close(CloseCode.InternalServerError, 'Internal server error');
   }
   function onClose(this: WebSocket, code: number, reason: Buffer): void {
+    sockets.delete(this);
     clearInitWait(this);
     const s = served.get(this);
     served.delete(this);
@@ -142,9 +154,10 @@ export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketSe
   wss.options.handleProtocols = handleProtocols;
   wss.on('error', (err) => {
     log.error({ err }, 'the WebSocket server failed');
-    for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
+    for (const client of sockets) client.close(CloseCode.InternalServerError, 'Internal server error');
   });
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    sockets.add(socket);
     const adapter = new ServedSocket<E>(socket);
     adapter.extra = options.extra(socket, request);
     socket.on('error', onError);
@@ -156,8 +169,9 @@ export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketSe
   });
 
   return {
+    sockets,
     dispose: async () => {
-      for (const client of wss.clients) client.close(1001, 'Going away');
+      for (const client of sockets) client.close(1001, 'Going away');
       for (const timer of initWait.values()) clearTimeout(timer);
       initWait.clear();
       wss.removeAllListeners();
