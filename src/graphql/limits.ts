@@ -219,7 +219,7 @@ export function hideSuggestions(message: string): string {
  */
 function thrownValidationError(err: unknown): GraphQLError {
   if (!(err instanceof GraphQLError)) throw err;
-  return new ApiError(ErrorCode.GRAPHQL_VALIDATION_FAILED, `${err.message} A subscription's root field cannot be skipped or included by a variable.`, {}, { nodes: err.nodes });
+  return new ApiError(ErrorCode.GRAPHQL_VALIDATION_FAILED, `${err.message} (@skip and @include on a subscription's root field are decided without its variables)`, {}, { nodes: err.nodes });
 }
 
 /** graphql-js's `validate`, with what it throws returned as a validation error. */
@@ -261,7 +261,10 @@ const StandInRule: ValidationRule = (context) => ({
 
 export interface PreparedDocument {
   document: DocumentNode;
-  /** The text it was prepared from (see DocumentCache.intern). */
+  /**
+   * The text it was prepared from: the first of equal texts, the one the cache keeps (a caller
+   * that holds a text for long keeps this one, not a copy per request).
+   */
   text: string;
 }
 
@@ -293,16 +296,6 @@ export class DocumentCache {
     this.cache.set(query, prepared);
     if (this.cache.size > (this.options.maxEntries ?? 1000)) this.cache.delete(this.cache.keys().next().value!);
     return prepared;
-  }
-
-  /**
-   * The cached copy of a query text, if it has been prepared (else the text itself): each
-   * subscriber's graphql-ws message keeps its query text for as long as it runs, and 20,000
-   * subscribers sending one subscription then keep one copy, not 20,000.
-   */
-  intern(text: string): string {
-    const hit = this.cache.get(text);
-    return hit && 'text' in hit ? hit.text : text;
   }
 
   private compile(query: string): PreparedDocument | { errors: readonly GraphQLError[] } {

@@ -122,9 +122,6 @@ export class OperationCore {
     this.shared = { limits: { maxPageSize: options.maxPageSize }, webhookPolicy: options.webhookPolicy };
   }
 
-  /** The prepared copy of a query text, else the text (DocumentCache.intern). */
-  readonly internQuery = (text: string): string => this.documents.intern(text);
-
   /** Parse and validate (with the limits) a query text, once per distinct text: the document, or coded errors. */
   prepare(query: string): PreparedDocument | { errors: readonly GraphQLError[] } {
     return this.documents.prepare(query);

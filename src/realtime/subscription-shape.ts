@@ -88,7 +88,10 @@ export function memberFilter(args: ExecutionArgs, shape: Shape): MemberFilter | 
 /** The group key: what determines the bytes a subscriber receives, whatever its filter. */
 export function groupKey(args: ExecutionArgs, shape: Shape): string {
   const ctx = args.contextValue as GraphQLContext;
-  const values = shape.used.map((n) => args.variableValues?.[n] ?? null);
+  // The values execution sees: coerced as graphql-js coerces them (a variable left out takes its
+  // default, an explicit null does not), not as sent; `[]` for one with neither.
+  const { coerced } = getVariableValues(args.schema, shape.operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 1 });
+  const values = shape.used.map((n) => (coerced && n in coerced ? [coerced[n]] : []));
   // Results depend on what the caller may see (its scopes), not on who it is: keys share groups.
   return JSON.stringify([ctx.auth.scopes, args.operationName ?? null, values, shape.text]);
 }

@@ -117,6 +117,12 @@ describe('a slow consumer under keep-alive', () => {
     // behind what the peer does not read, or `ws` drops it 30 s later): no reader, no group member.
     await until(() => server.hub.stats().readers === 0 && server.app.subscriptionGroups().members === 0, 'its subscription to end', 10_000);
     expect(server.app.wsConnections()).toBe(1);
+    // And nothing more starts on it: a subscribe it sends now is refused (counted, not sent: the socket is closing).
+    const refused = async (): Promise<number> => Number(/^digestql_graphql_errors_total\{transport="ws",code="BAD_REQUEST"\} (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await refused();
+    stalled.socket.send(JSON.stringify({ id: 'late', type: 'subscribe', payload: { query: 'subscription { itemPublished { cursor } }' } }));
+    await until(async () => (await refused()) > before, 'the late subscribe to be refused', 10_000);
+    expect([server.hub.stats().readers, server.app.subscriptionGroups().members]).toEqual([0, 0]);
     stalled.socket.resume();
     expect(await stalled.closed).toBe(4503);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

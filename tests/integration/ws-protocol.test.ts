@@ -103,12 +103,34 @@ describe('graphql-ws protocol abuse', () => {
     const answer = JSON.parse(p.messages[1]!) as { type: string; payload: { message: string; extensions: { code: string } }[] };
     expect(answer.type).toBe('error');
     expect(answer.payload[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(answer.payload[0]!.message).toMatch(/root field cannot be skipped or included by a variable/);
+    expect(answer.payload[0]!.message).toMatch(/"\$s" which was not provided a runtime value.*subscription's root field are decided without its variables/);
     expect(p.socket.readyState).toBe(WebSocket.OPEN);
     // Over HTTP too: a 400 that says so, not a 500.
     const res = await fetch(`${ctx.server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { s: false } }) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    p.socket.close();
+  });
+
+  it('closes a reused id of many-byte characters with 4409, and stays up', async () => {
+    const p = await acked(ctx.server.url);
+    // 64 three-byte characters: a close reason naming it would be over the 123 bytes `ws` allows.
+    const id = '€'.repeat(64);
+    send(p.socket, sub(id));
+    send(p.socket, sub(id));
+    expect((await p.closed).code).toBe(4409);
+    expect((await fetch(`${ctx.server.url}/healthz`)).ok).toBe(true);
+  });
+
+  it('refuses an operation it cannot pick out of its document, and gives its slot back', async () => {
+    const p = await acked(ctx.server.url);
+    // More than a socket may run at once (100): each refused, none keeps a slot.
+    for (let i = 0; i < 105; i++) send(p.socket, { id: `two-${i}`, type: 'subscribe', payload: { query: 'query A { __typename } query B { __typename }' } });
+    const errors = () => p.messages.filter((m) => m.includes('"type":"error"'));
+    await until(() => errors().length === 105, 'every refusal');
+    expect(errors().every((m) => m.includes('"BAD_REQUEST"') && m.includes('several operations'))).toBe(true);
+    send(p.socket, { id: 'one', type: 'subscribe', payload: { query: '{ __typename }' } });
+    await until(() => p.messages.some((m) => m.includes('"id":"one"') && m.includes('"type":"next"')), 'the query to be answered');
     p.socket.close();
   });
 

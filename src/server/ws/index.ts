@@ -13,7 +13,7 @@ import { KeepAlive, SocketSink, endSubscriptionsOf, type SinkHooks } from './soc
 import { serveGraphqlWs } from './protocol-server';
 import type { EventHub } from '../../realtime/event-hub';
 import type { Auth, GraphQLContext } from '../../graphql/context';
-import { databaseUnavailable, ErrorCode } from '../../graphql/errors';
+import { ApiError, databaseUnavailable, ErrorCode } from '../../graphql/errors';
 import { isDatabaseUnavailable } from '../../graphql/format-error';
 import type { OperationCore } from '../../graphql/operation';
 import type { Metrics } from '../metrics';
@@ -203,8 +203,6 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     },
     graphqlWs: {
       schema: core.schema,
-      // A query text already prepared is kept once, whatever the number of subscribers sending it.
-      jsonMessageReviver: (key, value: unknown) => (key === 'query' && typeof value === 'string' ? core.internQuery(value) : value),
       onConnect: async (ctx) => {
         const authn = await core.authenticate(authorizationOf(ctx.connectionParams));
         if ('error' in authn) {
@@ -223,8 +221,18 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
       // before anything is awaited and given back when it is refused, completes or its socket closes.
       onSubscribe: async (ctx, id, payload) => {
         const peer = ctx.extra;
+        // Closing (a slow consumer, the database unavailable): nothing more starts on it.
+        if (peer.socket.readyState !== peer.socket.OPEN) return [new ApiError(ErrorCode.BAD_REQUEST, 'the connection is closing: reconnect and resume with your last cursor')];
         const prepared = core.prepare(payload.query);
         if ('errors' in prepared) return [...prepared.errors];
+        // graphql-ws keeps the message for as long as the operation runs: its text is kept as the
+        // prepared copy, once for all the subscribers that send it, not once each.
+        (payload as { query: string }).query = prepared.text;
+        // graphql-ws would answer an operation it cannot pick out itself, without ending it (so
+        // without onComplete: its slot would never come back). Refused here, before it takes one.
+        if (!getOperationAST(prepared.document, payload.operationName)) {
+          return [new ApiError(ErrorCode.BAD_REQUEST, payload.operationName ? `no operation named ${JSON.stringify(payload.operationName)} in the document` : 'the document holds several operations: give operationName')];
+        }
         // Acknowledged (graphql-ws refuses a subscribe before that), so authenticated.
         const auth = peer.auth!;
         const full = slots.take(peer.socket, subjectOf(auth, peer.ip).subject, id);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../observability/logger';
-import { ProtocolSocket } from './socket-send';
+import { ProtocolSocket, closeReason } from './socket-send';
 
 /**
  * graphql-ws's protocol server (its `makeServer`) over `ws` sockets: what its own `useServer` does
@@ -60,8 +60,12 @@ class ServedSocket<E> extends ProtocolSocket {
   }
 }
 
-/** The id of a `subscribe` message (graphql-ws checks the rest), else null. Client messages are few and small. */
+/**
+ * The id of a `subscribe` message (graphql-ws checks the rest), else null. Only a text that spells
+ * `subscribe`, or may (an escape), is parsed: a client's large pongs are not parsed twice.
+ */
 function subscribeId(text: string): string | null {
+  if (!text.includes('subscribe') && !text.includes('\\u')) return null;
   try {
     const m = JSON.parse(text) as { type?: unknown; id?: unknown } | null;
     return m?.type === 'subscribe' && typeof m.id === 'string' ? m.id : null;
@@ -123,7 +127,7 @@ export function serveGraphqlWs<E extends { socket: WebSocket }>(wss: WebSocketSe
     // graphql-ws refuses it.
     const id = subscribeId(text);
     if (id !== null && !s.claim(id)) {
-      this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id.slice(0, 64)} already exists`);
+      this.close(CloseCode.SubscriberAlreadyExists, closeReason(`Subscriber for ${id} already exists`));
       return;
     }
     // One function for both outcomes (graphql-ws's handler resolves with nothing): a subscription

@@ -119,6 +119,19 @@ function cork(socket: WebSocket): void {
 }
 
 /**
+ * A close reason `ws` accepts: at most 123 bytes of UTF-8 (it throws past that), cut at a
+ * character boundary. Reasons can carry a client's text (an operation id).
+ */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = reason.slice(0, 123);
+  while (Buffer.byteLength(cut) > 120) cut = cut.slice(0, -1);
+  // Not half a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/**
  * The socket graphql-ws's server writes to (its `WebSocket`), over a `ws` socket:
  * - the messages of a burst leave together (`cork`);
  * - graphql-ws awaits each send before the next message of a subscription, and `ws` calls back
@@ -147,11 +160,13 @@ export class ProtocolSocket implements ProtocolWebSocket {
       socket.send(data);
       return undefined;
     }
-    return new Promise((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+    // A send that fails has lost its socket, whose close ends the operation: not an error of the
+    // operation's (graphql-ws would report it as one, and it would be logged as unexpected).
+    return new Promise((resolve) => socket.send(data, () => resolve()));
   }
 
   close(code?: number, reason?: string): void {
-    this.socket.close(code, reason);
+    this.socket.close(code, reason === undefined ? undefined : closeReason(reason));
   }
 
   /** Set by the server that serves this socket (protocol-server.ts), which passes messages on. */
@@ -245,13 +260,14 @@ export class SocketSink implements SubscriptionSink, DirectSender {
   }
 
   /**
-   * Ends `sub` (its `return`) when the socket closes (`endSubscriptionsOf`), at once if it has:
+   * Ends `sub` (its `return`) when the socket closes (`endSubscriptionsOf`), at once if it is closing:
    * whoever else forgets it (graphql-ws ends the operations it holds, but one it lost track of
    * would run on, written to no socket). `forget` once it has ended.
    */
   endOnClose(sub: Returnable): void {
     const socket = this.socket;
-    if (socket.readyState === socket.CLOSED) {
+    // Closing (a slow consumer, the database unavailable) or closed: nothing more runs for it.
+    if (socket.readyState !== socket.OPEN) {
       void sub.return();
       return;
     }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ProtocolSocket, SocketSink, encodeResult, endSubscriptionsOf, type SinkHooks } from '../../../../src/server/ws/socket-send';
+import { ProtocolSocket, SocketSink, closeReason, encodeResult, endSubscriptionsOf, type SinkHooks } from '../../../../src/server/ws/socket-send';
 
 const encoded = (...jsons: string[]): Buffer[] => jsons.map(encodeResult);
 
@@ -99,12 +99,12 @@ describe('ProtocolSocket (what graphql-ws sends through)', () => {
     expect(socket.sent).toEqual(['a', 'b']);
   });
 
-  it('passes a failed send on to graphql-ws, and sends nothing to a socket that is closing', async () => {
+  it('takes a failed send as done (its socket is gone, and its close ends the operation), and sends nothing to a socket that is closing', async () => {
     const socket = new FakeSocket();
     const adapter = new ProtocolSocket(socket.asWs(), 0);
     const failed = adapter.send('a')!;
     socket.callbacks[0]!(new Error('gone'));
-    await expect(failed).rejects.toThrow('gone');
+    await expect(failed).resolves.toBeUndefined();
     socket.readyState = 2;
     expect(adapter.send('b')).toBeUndefined();
     expect(socket.sent).toEqual(['a']);
@@ -118,6 +118,18 @@ describe('ProtocolSocket (what graphql-ws sends through)', () => {
     expect(plain.mock.calls.every((args) => args.every((a) => typeof a !== 'function'))).toBe(true);
     // Buffers sent as text frames, as graphql-ws's strings are.
     expect(plain.mock.calls.every((args) => (args[1] as { binary?: boolean }).binary === false)).toBe(true);
+  });
+});
+
+describe('closeReason', () => {
+  it('keeps a close reason within the 123 bytes `ws` accepts, whatever the characters', () => {
+    for (const id of ['x'.repeat(200), '€'.repeat(64), '😀'.repeat(40), 'a😀'.repeat(40)]) {
+      const reason = closeReason(`Subscriber for ${id} already exists`);
+      expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
+      // Whole characters only: no lone surrogate, nothing lost in a round trip through UTF-8.
+      expect(Buffer.from(reason).toString()).toBe(reason);
+    }
+    expect(closeReason('short')).toBe('short');
   });
 });
 

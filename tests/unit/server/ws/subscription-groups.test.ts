@@ -176,6 +176,19 @@ describe('SubscriptionGroups (src/server/ws/subscription-groups.ts)', () => {
     await Promise.all(members.map((m) => m.return?.()));
   });
 
+  it('keys groups by the variables execution sees: a variable left out (its default) and an explicit null apart, the default and its value together', async () => {
+    const DEFAULTED = parse('subscription($b: Boolean = true) { itemPublished { cursor type @include(if: $b) } }');
+    const [absent, nulled, given] = [new FakeDirect(), new FakeDirect(), new FakeDirect()];
+    // The null first: a group runs with its first member's variables.
+    const members = [await join(nulled, { b: null }, DEFAULTED), await join(absent, {}, DEFAULTED), await join(given, { b: true }, DEFAULTED)];
+    expect(groups.stats()).toEqual({ groups: 2, members: 3 });
+    hub.emit(itemEvent(['a']));
+    await until(() => absent.messages.length === 1 && given.messages.length === 1, 'the defaulted members');
+    // Executed with its own `$b`, not a null another member sent.
+    expect(absent.messages[0]!.type).toBe('PUBLISHED');
+    await Promise.all(members.map((m) => m.return?.()));
+  });
+
   it('keeps apart what changes the bytes: the selection and the scopes', async () => {
     const members = await Promise.all([join(new FakeDirect()), join(new FakeDirect(), {}, OTHER), join(new FakeDirect(), {}, SUB, ['read', 'publish'])]);
     expect(groups.stats()).toEqual({ groups: 3, members: 3 });
