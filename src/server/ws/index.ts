@@ -1,6 +1,6 @@
-// Just over 250 lines: the graphql-ws adapter's one configuration (admission through the
+// Under 300 lines: the graphql-ws adapter's one configuration (admission through the
 // core, slots, context, the size limit, formatting) reads best as one object; socket writes and groups
-// are in socket-send.ts and subscription-groups.ts.
+// are in socket-send.ts and subscription-groups.ts, serving the protocol over `ws` in protocol-server.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -138,9 +138,9 @@ export function attachWebSocket(options: WsOptions): WebSocketEndpoint {
     log.warn({ queueMax: options.queueMax }, 'closing a subscriber that fell behind');
     closeAndEnd(socket, CloseCode.SlowConsumer, 'slow consumer: resume with your last cursor');
   };
-  // One timer for every socket (socket-send.ts).
   /** The open sockets (kept by protocol-server.ts). */
   const sockets = new Set<WebSocket>();
+  // One timer for every socket (socket-send.ts).
   const keepAlive = new KeepAlive(sockets, options.keepAliveMs, (socket) => {
     options.hub.countTooSlow();
     closeSlowConsumer(socket);
