@@ -223,7 +223,7 @@ function thrownValidationError(err: unknown): GraphQLError {
 }
 
 /** graphql-js's `validate`, with what it throws returned as a validation error. */
-export function validateDocument(schema: GraphQLSchema, document: DocumentNode, rules: readonly ValidationRule[]): readonly GraphQLError[] {
+function validateDocument(schema: GraphQLSchema, document: DocumentNode, rules: readonly ValidationRule[]): readonly GraphQLError[] {
   try {
     return validate(schema, document, rules);
   } catch (err) {

@@ -13,7 +13,7 @@ export interface SharedContext {
 /**
  * A GraphQL context (the operation core's `context`). A class, with what is computed on first use
  * on its prototype: an idle subscription keeps its context for as long as it runs, and 20,000 of
- * them are 20,000 contexts (bench/RESULTS.md). Derive one with `withRealtime`, never by spreading
+ * them are 20,000 contexts (bench/RESULTS.md). Derive one with `derivedContext`, never by spreading
  * it (a spread drops the prototype's accessors).
  */
 export class RequestContext implements GraphQLContext {
@@ -51,9 +51,12 @@ export class RequestContext implements GraphQLContext {
   }
 }
 
-/** The same context with another realtime part (it reads everything else from `ctx`). */
-export function withRealtime(ctx: GraphQLContext, realtime: RealtimeContext): GraphQLContext {
+/**
+ * The same context with some parts replaced, without copying it: it reads everything else from
+ * `ctx` (a spread would drop a RequestContext's accessors).
+ */
+export function derivedContext(ctx: GraphQLContext, parts: Partial<Pick<GraphQLContext, 'loaders' | 'realtime'>>): GraphQLContext {
   const derived = Object.create(ctx) as GraphQLContext;
-  Object.defineProperty(derived, 'realtime', { value: realtime, writable: true, enumerable: true });
+  for (const [key, value] of Object.entries(parts)) Object.defineProperty(derived, key, { value, writable: true, enumerable: true });
   return derived;
 }

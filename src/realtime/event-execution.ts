@@ -3,7 +3,7 @@ import type { GraphQLContext } from '../graphql/context';
 import { isDatabaseUnavailable } from '../graphql/format-error';
 import type { EventRecord } from '../modules/events/events.repository';
 import type { EventStream } from './realtime.service';
-import type { Loaders } from '../modules/loading/loaders';
+import { derivedContext } from '../graphql/request-context';
 import { snapshotLoaders } from './event-snapshot';
 
 /**
@@ -11,13 +11,6 @@ import { snapshotLoaders } from './event-snapshot';
  * (event-snapshot.ts), retried while the database is unavailable; and a subscription on its own
  * (subscribeAlone), which the WebSocket adapter's groups fall back to.
  */
-
-/** The context with an event's shared loaders, without copying it (its other fields stay as they are). */
-function withLoaders(ctx: GraphQLContext, loaders: Loaders): GraphQLContext {
-  const c = Object.create(ctx) as GraphQLContext;
-  Object.defineProperty(c, 'loaders', { value: loaders });
-  return c;
-}
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
@@ -30,7 +23,7 @@ export async function executeEvent(args: ExecutionArgs, event: EventRecord, retr
   const ctx = args.contextValue as GraphQLContext;
   const deadline = Date.now() + retryMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const result = (await execute({ ...args, rootValue: event, contextValue: withLoaders(ctx, snapshotLoaders(ctx.db, event)) })) as ExecutionResult;
+    const result = (await execute({ ...args, rootValue: event, contextValue: derivedContext(ctx, { loaders: snapshotLoaders(ctx.db, event) }) })) as ExecutionResult;
     if (!result.errors?.some((e) => isDatabaseUnavailable(e.originalError))) return result;
     if (Date.now() + delay > deadline) return null;
     await pause(delay);

@@ -54,11 +54,13 @@ export function shapeOf(document: DocumentNode, operationName: string | null | u
   return shape;
 }
 
-/** A group member's own part: which events it wants, and whether it first replays from `after`. */
+/** A group member's own part: which events it wants, whether it first replays from `after`, and its group. */
 export interface MemberFilter {
   accepts: (e: EventRecord) => boolean;
   /** It replays from its `after` cursor on its own first, and joins its group once caught up. */
   replays: boolean;
+  /** Its group key (groupKey). */
+  key: string;
 }
 
 /**
@@ -73,25 +75,27 @@ export function memberFilter(args: ExecutionArgs, shape: Shape): MemberFilter | 
   try {
     const values = getArgumentValues(def, shape.field, variables.coerced);
     const replays = values.after != null;
-    if (!def.args.some((a) => a.name === 'filter')) return { accepts: () => true, replays };
+    const key = groupKey(args, shape, variables.coerced);
+    if (!def.args.some((a) => a.name === 'filter')) return { accepts: () => true, replays, key };
     const filter = normaliseItemFilter(values.filter as ItemFilterInput | null | undefined);
     const accepts = (e: EventRecord): boolean => {
       const facts = itemFactsOf(e);
       return facts !== null && matchesItem(filter, facts);
     };
-    return { accepts, replays };
+    return { accepts, replays, key };
   } catch {
     return null;
   }
 }
 
-/** The group key: what determines the bytes a subscriber receives, whatever its filter. */
-export function groupKey(args: ExecutionArgs, shape: Shape): string {
+/**
+ * The group key: what determines the bytes a subscriber receives, whatever its filter. From the
+ * variables' coerced values, the ones execution sees (a variable left out takes its default, an
+ * explicit null does not), not as sent; `[]` for one with neither.
+ */
+function groupKey(args: ExecutionArgs, shape: Shape, coerced: Record<string, unknown>): string {
   const ctx = args.contextValue as GraphQLContext;
-  // The values execution sees: coerced as graphql-js coerces them (a variable left out takes its
-  // default, an explicit null does not), not as sent; `[]` for one with neither.
-  const { coerced } = getVariableValues(args.schema, shape.operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 1 });
-  const values = shape.used.map((n) => (coerced && n in coerced ? [coerced[n]] : []));
+  const values = shape.used.map((n) => (n in coerced ? [coerced[n]] : []));
   // Results depend on what the caller may see (its scopes), not on who it is: keys share groups.
   return JSON.stringify([ctx.auth.scopes, args.operationName ?? null, values, shape.text]);
 }

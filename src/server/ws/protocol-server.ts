@@ -3,6 +3,7 @@ import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'grap
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../observability/logger';
 import { ProtocolSocket, closeReason } from './socket-send';
+import { addTo, hasIn, removeFrom, type Few } from './few';
 
 /**
  * graphql-ws's protocol server (its `makeServer`) over `ws` sockets: what its own `useServer` does
@@ -37,26 +38,18 @@ export interface ProtocolServerOptions<E extends { socket: WebSocket }> {
 class ServedSocket<E> extends ProtocolSocket {
   extra!: E;
   closed!: (code?: number, reason?: string) => Promise<void>;
-  /** The ids of `subscribe` messages graphql-ws is handling: one, or a Set past one (null: none). */
-  private ids: string | Set<string> | null = null;
+  /** The ids of `subscribe` messages graphql-ws is handling. */
+  private ids: Few<string> = null;
 
   /** Takes `id` for a `subscribe`; false when graphql-ws has not finished with an operation of that id. */
   claim(id: string): boolean {
-    const ids = this.ids;
-    if (ids === null) this.ids = id;
-    else if (typeof ids === 'string') {
-      if (ids === id) return false;
-      this.ids = new Set([ids, id]);
-    } else {
-      if (ids.has(id)) return false;
-      ids.add(id);
-    }
+    if (hasIn(this.ids, id)) return false;
+    this.ids = addTo(this.ids, id);
     return true;
   }
 
   release(id: string): void {
-    if (this.ids === id) this.ids = null;
-    else if (typeof this.ids === 'object' && this.ids !== null) this.ids.delete(id);
+    this.ids = removeFrom(this.ids, id);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { WebSocket as ProtocolWebSocket } from 'graphql-ws';
 import type { SubscriptionSink } from '../../graphql/context';
+import { addTo, eachOf, removeFrom, type Few } from './few';
 
 /**
  * How messages leave a socket: a group member's burst is written directly (SocketSink), everything
@@ -192,15 +193,14 @@ export interface Returnable {
   return(): unknown;
 }
 
-/** Per socket, the subscriptions to end when it closes (SocketSink.endOnClose): one, or a Set past one. */
-const running = new WeakMap<WebSocket, Returnable | Set<Returnable>>();
+/** Per socket, the subscriptions to end when it closes (SocketSink.endOnClose). */
+const running = new WeakMap<WebSocket, Few<Returnable>>();
 
 /** The socket closed: ends every subscription registered with `endOnClose` (the adapter calls it). */
 export function endSubscriptionsOf(socket: WebSocket): void {
-  const subs = running.get(socket);
+  const subs = running.get(socket) ?? null;
   running.delete(socket);
-  if (subs instanceof Set) for (const s of subs) void s.return();
-  else if (subs) void subs.return();
+  eachOf(subs, (s) => void s.return());
 }
 
 /**
@@ -271,16 +271,13 @@ export class SocketSink implements SubscriptionSink, DirectSender {
       void sub.return();
       return;
     }
-    const subs = running.get(socket);
-    if (!subs) running.set(socket, sub);
-    else if (subs instanceof Set) subs.add(sub);
-    else if (subs !== sub) running.set(socket, new Set([subs, sub]));
+    running.set(socket, addTo(running.get(socket) ?? null, sub));
   }
 
   forget(sub: Returnable): void {
-    const subs = running.get(this.socket);
-    if (subs === sub) running.delete(this.socket);
-    else if (subs instanceof Set) subs.delete(sub);
+    const subs = removeFrom(running.get(this.socket) ?? null, sub);
+    if (subs === null) running.delete(this.socket);
+    else running.set(this.socket, subs);
   }
 }
 

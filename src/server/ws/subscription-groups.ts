@@ -6,13 +6,13 @@ import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } fro
 import type { EventRecord, LogPosition } from '../../modules/events/events.repository';
 import type { EventStream } from '../../realtime/realtime.service';
 import { DONE, ENDED, executeEvent, isStream, subscribeAlone, type LoneSubscription, type Stream } from '../../realtime/event-execution';
-import { groupKey, memberFilter, shapeOf, type Shape } from '../../realtime/subscription-shape';
+import { memberFilter, shapeOf, type MemberFilter } from '../../realtime/subscription-shape';
 import type { GraphQLContext } from '../../graphql/context';
 import { isDatabaseUnavailable } from '../../graphql/format-error';
 import type { Logger } from '../../observability/logger';
 import { comparePositions } from '../../modules/events/event-cursor';
 import { SocketSink, encodeResult, type Returnable } from './socket-send';
-import { withRealtime } from '../../graphql/request-context';
+import { derivedContext } from '../../graphql/request-context';
 
 /**
  * Shared execution of subscriptions: filter first, execute once per selection.
@@ -128,7 +128,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   private goAlone(): void {
     this.group.leave(this);
     const ctx = this.args.contextValue as GraphQLContext;
-    const contextValue = withRealtime(ctx, { ...ctx.realtime, startAt: this.position });
+    const contextValue = derivedContext(ctx, { realtime: { ...ctx.realtime, startAt: this.position } });
     this.alone = subscribeAlone({ ...this.args, contextValue }, this.group.owner.options.retryMs);
     void this.alone.then((it) => {
       if (this.returned && isStream(it)) void it.return?.();
@@ -439,7 +439,7 @@ export class SubscriptionGroups {
     const own = shape ? memberFilter(args, shape) : null;
     // Grouped members write to their own socket; arguments graphql-js refuses run alone (it answers them).
     if (!shape || !own) return endsWithSocket(await subscribeAlone(args, this.options.retryMs), sink);
-    const join = (from: LogPosition | null): Promise<Member | ExecutionResult> => this.join(args, shape, sink, own.accepts, from);
+    const join = (from: LogPosition | null): Promise<Member | ExecutionResult> => this.join(args, own, sink, from);
     if (!own.replays) return join(null);
     const lone = await subscribeAlone(args, this.options.retryMs);
     return isStream(lone) ? new CatchingUp(lone, sink, join) : lone;
@@ -449,9 +449,9 @@ export class SubscriptionGroups {
    * Joins the group at the hub's position, or at `from` when that is further on (a replay that
    * read past the hub has written those events already; the group will offer them again).
    */
-  private async join(args: ExecutionArgs, shape: Shape, sink: SocketSink, accepts: (e: EventRecord) => boolean, from: LogPosition | null): Promise<Member | ExecutionResult> {
+  private async join(args: ExecutionArgs, own: MemberFilter, sink: SocketSink, from: LogPosition | null): Promise<Member | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
-    const key = groupKey(args, shape);
+    const { key, accepts } = own;
     // The join position is taken, and the member joins, before any await: events after it are the member's.
     const hubAt = ctx.realtime.hub.stats().position;
     const joinedAt = from && comparePositions(from, hubAt) > 0 ? from : hubAt;
